@@ -1,0 +1,75 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Reply is the bot's answer, independent of any platform. Adapters render it:
+// Slack as Block Kit, Discord as an embed with components, the console as
+// plain text.
+//
+// Text and field values use a small markdown subset that every platform can
+// show: **bold**, _italics_, [links](https://…) and lines starting with "- "
+// as bullet lists. FormatText converts it to a platform's own syntax.
+type Reply struct {
+	Title    string
+	Text     string
+	Fields   []Field
+	Progress *Progress
+	Buttons  []Button
+	Public   bool   // visible to everyone in the channel; by default only the asker sees it
+	Image    string // an https URL, optional
+	Footer   string // a short line of context under everything else
+}
+
+// Field is a labelled value shown in a grid where the platform has one.
+type Field struct {
+	Name   string
+	Value  string
+	Inline bool // may sit beside other inline fields
+}
+
+// Progress is a done-out-of-total value shown as a bar.
+type Progress struct {
+	Done  int
+	Total int
+}
+
+// Percent returns the rounded-down percentage done, 0 when Total is 0.
+func (p Progress) Percent() int {
+	if p.Total <= 0 {
+		return 0
+	}
+	return p.Done * 100 / p.Total
+}
+
+// Bar draws the progress as a text bar of width cells followed by the count
+// and percentage, for example "▓▓▓░░░░░ 3/8 (37%)".
+func (p Progress) Bar(width int) string {
+	filled := 0
+	if p.Total > 0 {
+		filled = p.Done * width / p.Total
+	}
+	filled = min(max(filled, 0), width)
+	return fmt.Sprintf("%s%s %d/%d (%d%%)", strings.Repeat("▓", filled), strings.Repeat("░", width-filled), p.Done, p.Total, p.Percent())
+}
+
+// Button is an action under a reply. Pressing it dispatches Command, a
+// command line of the text grammar, as the user who pressed it, through the
+// same router as typed commands.
+type Button struct {
+	Label   string
+	Command string
+	Style   ButtonStyle
+}
+
+// ButtonStyle hints at a button's weight; platforms without styles ignore it.
+type ButtonStyle int
+
+// The button styles.
+const (
+	Secondary ButtonStyle = iota
+	Primary
+	Danger
+)
