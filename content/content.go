@@ -1,0 +1,147 @@
+package content
+
+import (
+	"embed"
+	"io/fs"
+)
+
+// Pack is the whole body of content the bot talks about. It is plain data:
+// the bot reads it and never changes it, so one Pack can be shared by every
+// request.
+type Pack struct {
+	Steps    []Step        `yaml:"steps"`
+	Skills   []Skill       `yaml:"skills"`
+	Levels   []Level       `yaml:"levels"`
+	Salaries []SalaryTable `yaml:"salaries"`
+	Tips     []Tip         `yaml:"tips"`
+}
+
+// Range is a span of whole numbers such as weeks of study or years of
+// experience. Max 0 means open-ended ("15+"), because the top of a career
+// ladder or a salary table has no upper bound worth inventing.
+type Range struct {
+	Min int `yaml:"min"`
+	Max int `yaml:"max"`
+}
+
+// Step is one stage of the backend roadmap. Users mark steps done in order,
+// so the order of Pack.Steps is part of the content.
+type Step struct {
+	ID      string  `yaml:"id"`
+	Title   string  `yaml:"title"`
+	Why     string  `yaml:"why"` // why the step matters, in two or three sentences
+	Topics  []Topic `yaml:"topics"`
+	Project Project `yaml:"project"`
+	Weeks   Range   `yaml:"weeks"` // a rough study estimate for someone learning part-time
+}
+
+// Topic is one thing to learn within a step, small enough to study in a
+// sitting or two.
+type Topic struct {
+	ID        string     `yaml:"id"` // unique across the whole roadmap, so a topic can be named on its own
+	Title     string     `yaml:"title"`
+	Summary   string     `yaml:"summary"` // one line: it is shown in lists
+	Resources []Resource `yaml:"resources"`
+}
+
+// Resource is a link to read, preferably official documentation, which stays
+// correct longer than tutorials do.
+type Resource struct {
+	Title string `yaml:"title"`
+	URL   string `yaml:"url"`
+}
+
+// Project is the hands-on exercise that closes a step: building something is
+// what turns reading into skill.
+type Project struct {
+	Title       string `yaml:"title"`
+	Description string `yaml:"description"`
+}
+
+// Skill is one of the key skills a backend developer is hired for, linked to
+// the roadmap steps that teach it so the bot can say where to practise.
+type Skill struct {
+	ID       string   `yaml:"id"`
+	Name     string   `yaml:"name"`
+	Aliases  []string `yaml:"aliases"` // other words users type for it, such as "sql" or "git"
+	Summary  string   `yaml:"summary"` // one line
+	Why      string   `yaml:"why"`
+	Practice []string `yaml:"practice"` // concrete things to do, one per bullet
+	Steps    []string `yaml:"steps"`    // ids of the roadmap steps that teach it
+}
+
+// Level is one rung of the career ladder. Pack.Levels runs from the first
+// job upwards.
+type Level struct {
+	ID               string   `yaml:"id"`
+	Title            string   `yaml:"title"`
+	Aliases          []string `yaml:"aliases"`
+	Years            Range    `yaml:"years"` // typical, not required: ladders differ between companies
+	Role             string   `yaml:"role"`  // what a person at this level does
+	Responsibilities []string `yaml:"responsibilities"`
+	NextLevel        string   `yaml:"next_level"` // what separates this level from the next; empty only for the last level
+}
+
+// SalaryTable is one published set of salary bands. Amounts stay in the
+// source's own currency, unit and period, and the table names its source,
+// because a salary figure without its origin and date misleads.
+type SalaryTable struct {
+	ID       string       `yaml:"id"`
+	Region   string       `yaml:"region"`    // such as "India"
+	Currency string       `yaml:"currency"`  // ISO 4217 code, such as "INR"
+	Symbol   string       `yaml:"symbol"`    // such as "₹"
+	Unit     string       `yaml:"unit"`      // the abbreviation amounts are written in, such as "L"; empty for plain amounts
+	UnitName string       `yaml:"unit_name"` // the unit spelled out, such as "lakh"
+	Period   string       `yaml:"period"`    // what an amount is paid per, such as "year"
+	Year     int          `yaml:"year"`      // the year the figures describe
+	Source   Source       `yaml:"source"`
+	Bands    []SalaryBand `yaml:"bands"`
+}
+
+// Source names where salary figures come from, so users can judge them.
+type Source struct {
+	Title     string `yaml:"title"`
+	Publisher string `yaml:"publisher"` // empty if unknown
+	URL       string `yaml:"url"`       // empty if unknown
+	Updated   string `yaml:"updated"`   // the source's last update, as 2006-01-02
+}
+
+// SalaryBand is the pay range for one experience level, in the table's unit.
+type SalaryBand struct {
+	Level   string   `yaml:"level"` // the band's id, unique within its table
+	Title   string   `yaml:"title"`
+	Aliases []string `yaml:"aliases"`
+	Years   Range    `yaml:"years"`
+	Min     float64  `yaml:"min"`
+	Max     float64  `yaml:"max"`
+}
+
+// Tip is a short piece of study or career advice the bot hands out at random.
+type Tip struct {
+	ID   string `yaml:"id"`
+	Text string `yaml:"text"`
+}
+
+//go:embed pack/*.yaml
+var embedded embed.FS
+
+// Default loads the pack built into the binary. It is validated like any
+// other pack; the package's tests keep it valid, so an error here means the
+// binary was built from a broken tree.
+func Default() (*Pack, error) {
+	sub, err := fs.Sub(embedded, "pack")
+	if err != nil {
+		return nil, err
+	}
+	return Load(sub)
+}
+
+// MustDefault is Default for callers that cannot do anything useful without
+// content, such as tests and program start-up.
+func MustDefault() *Pack {
+	p, err := Default()
+	if err != nil {
+		panic("content: the embedded content pack is invalid: " + err.Error())
+	}
+	return p
+}
