@@ -1,0 +1,136 @@
+package console
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/coachbot/coachbot/bot"
+)
+
+// Config says where the console reads and writes and who is typing.
+type Config struct {
+	In     io.Reader
+	Out    io.Writer
+	User   string // the console user's name: their UserID is console:<User>
+	Prompt bool   // show a greeting and a prompt: In is a terminal
+	Zone   string // the machine's IANA zone, offered as the user's profile zone; "" if unknown
+}
+
+// Console is a chat with the bot on a terminal or any pair of streams. It is
+// also the Messenger for console users: reminders print as they fire.
+type Console struct {
+	bot  *bot.Bot
+	cfg  Config
+	user bot.UserID
+
+	mu sync.Mutex // one writer at a time: replies and reminders interleave
+}
+
+// New returns a console for b. Register it as the "console" Messenger with
+// b.SetMessenger("console", c) so reminders reach it.
+func New(b *bot.Bot, cfg Config) *Console {
+	if cfg.User == "" {
+		cfg.User = "me"
+	}
+	return &Console{bot: b, cfg: cfg, user: bot.ConsoleUser(cfg.User)}
+}
+
+// User returns the console user's id.
+func (c *Console) User() bot.UserID { return c.user }
+
+// Run reads command lines until the input ends or ctx is cancelled, and
+// prints each reply. Blank lines are skipped; "quit" and "exit" end it too.
+func (c *Console) Run(ctx context.Context) error {
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(c.cfg.In)
+		sc.Buffer(make([]byte, 4096), 64*1024)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		readErr <- sc.Err()
+		close(lines)
+	}()
+
+	if c.cfg.Prompt {
+		c.write("coachbot: your backend career coach. Type help to see what I can do,\n" +
+			"or roadmap next to start. Ctrl-D quits.\n\n" + c.prompt())
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case line, ok := <-lines:
+			if !ok {
+				if c.cfg.Prompt {
+					c.write("\n")
+				}
+				if err := <-readErr; err != nil {
+					return fmt.Errorf("console: reading input: %w", err)
+				}
+				return nil
+			}
+			line = strings.TrimSpace(line)
+			switch strings.ToLower(line) {
+			case "":
+				c.write(c.prompt())
+				continue
+			case "quit", "exit":
+				return nil
+			}
+			reply := c.bot.Handle(ctx, c.user, line)
+			c.write(Render(reply) + "\n" + c.prompt())
+		}
+	}
+}
+
+func (c *Console) prompt() string {
+	if c.cfg.Prompt {
+		return "> "
+	}
+	return ""
+}
+
+func (c *Console) write(s string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	io.WriteString(c.cfg.Out, s)
+}
+
+// SendDM prints a reminder. The console is one person's, so any console
+// user's reminder is shown, named when it is not the one typing.
+func (c *Console) SendDM(ctx context.Context, to bot.UserID, r bot.Reply) error {
+	head := "🔔 Reminder"
+	if to != c.user {
+		head += " for " + strings.TrimPrefix(string(to), "console:")
+	}
+	lead := ""
+	if c.cfg.Prompt {
+		lead = "\n" // the prompt is waiting on this line
+	}
+	c.write(lead + head + "\n" + Render(r) + "\n" + c.prompt())
+	return nil
+}
+
+// UserZone offers the machine's zone as the console user's profile zone.
+func (c *Console) UserZone(ctx context.Context, id bot.UserID) (string, error) {
+	return c.cfg.Zone, nil
+}
+
+// Ask answers one command line and writes the reply to out.
+func Ask(ctx context.Context, b *bot.Bot, user, line string, out io.Writer) error {
+	if user == "" {
+		user = "me"
+	}
+	_, err := io.WriteString(out, Render(b.Handle(ctx, bot.ConsoleUser(user), line)))
+	return err
+}

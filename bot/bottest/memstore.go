@@ -1,0 +1,261 @@
+package bottest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/coachbot/coachbot/bot"
+)
+
+// MemStore is a bot.Store in memory, on a clock of the caller's choosing. It
+// passes bot/storetest like the real stores, so tests of the core can trust
+// it; it keeps nothing across processes and is not meant for production.
+type MemStore struct {
+	clock bot.Clock
+
+	mu        sync.Mutex
+	users     map[bot.UserID]bot.User
+	reminders map[remKey]*memReminder
+	markers   map[string]time.Time // occurrence marker -> expiry
+	down      bool
+}
+
+type remKey struct {
+	user bot.UserID
+	kind bot.ReminderKind
+}
+
+type memReminder struct {
+	r     bot.Reminder
+	at    time.Time // when it may be claimed: due time, or lease deadline
+	token string    // the current claim, "" when none
+}
+
+// NewMemStore returns an empty store whose ClaimDue follows clock.
+func NewMemStore(clock bot.Clock) *MemStore {
+	return &MemStore{
+		clock:     clock,
+		users:     map[bot.UserID]bot.User{},
+		reminders: map[remKey]*memReminder{},
+		markers:   map[string]time.Time{},
+	}
+}
+
+// SetDown makes every call fail as Unavailable (true) or work again
+// (false), to test how the bot behaves while its store is unreachable.
+func (s *MemStore) SetDown(down bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down = down
+}
+
+func (s *MemStore) check(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return bot.WrapError(bot.Unavailable, err, "")
+	}
+	if s.down {
+		return bot.WrapError(bot.Unavailable, fmt.Errorf("memstore: down"), "")
+	}
+	return nil
+}
+
+// User implements bot.Store.
+func (s *MemStore) User(ctx context.Context, id bot.UserID) (bot.User, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx); err != nil {
+		return bot.User{}, err
+	}
+	if u, ok := s.users[id]; ok {
+		return cloneUser(u), nil
+	}
+	return bot.User{ID: id}, nil
+}
+
+// UpdateUser implements bot.Store.
+func (s *MemStore) UpdateUser(ctx context.Context, id bot.UserID, fn func(*bot.User) error) (bot.User, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx); err != nil {
+		return bot.User{}, err
+	}
+	u, ok := s.users[id]
+	if !ok {
+		u = bot.User{ID: id}
+	}
+	u = cloneUser(u)
+	if err := fn(&u); err != nil {
+		return bot.User{}, err
+	}
+	now := s.clock.Now().UTC()
+	u.ID = id
+	if u.Created.IsZero() {
+		u.Created = now
+	}
+	u.Updated = now
+	s.users[id] = cloneUser(u)
+	return u, nil
+}
+
+func cloneUser(u bot.User) bot.User {
+	u.Done = slices.Clone(u.Done)
+	return u
+}
+
+// PutReminder implements bot.Store.
+func (s *MemStore) PutReminder(ctx context.Context, r bot.Reminder) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	s.reminders[remKey{r.User, r.Kind}] = &memReminder{r: r, at: r.Next}
+	return nil
+}
+
+// DeleteReminder implements bot.Store.
+func (s *MemStore) DeleteReminder(ctx context.Context, id bot.UserID, kind bot.ReminderKind) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	delete(s.reminders, remKey{id, kind})
+	return nil
+}
+
+// Reminders implements bot.Store.
+func (s *MemStore) Reminders(ctx context.Context, id bot.UserID) ([]bot.Reminder, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	var out []bot.Reminder
+	for k, m := range s.reminders {
+		if k.user == id {
+			out = append(out, m.r)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Kind < out[j].Kind })
+	return out, nil
+}
+
+// ClaimDue implements bot.Store.
+func (s *MemStore) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]bot.Claim, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx); err != nil {
+		return nil, err
+	}
+	now := s.clock.Now().UTC()
+	for k, exp := range s.markers {
+		if !exp.After(now) {
+			delete(s.markers, k)
+		}
+	}
+	var due []*memReminder
+	for _, m := range s.reminders {
+		if m.r.Paused == "" && !m.at.After(now) {
+			due = append(due, m)
+		}
+	}
+	sort.Slice(due, func(i, j int) bool { return due[i].at.Before(due[j].at) })
+	var claims []bot.Claim
+	for _, m := range due[:min(limit, len(due))] {
+		m.token = newToken()
+		m.at = now.Add(lease)
+		_, delivered := s.markers[marker(m.r.User, m.r.Kind, m.r.Next)]
+		claims = append(claims, bot.Claim{
+			Reminder: m.r, Due: m.r.Next, Token: m.token, Now: now, LeaseUntil: m.at, Delivered: delivered,
+		})
+	}
+	return claims, nil
+}
+
+// Ack implements bot.Store.
+func (s *MemStore) Ack(ctx context.Context, c bot.Claim, next *bot.Reminder) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	r := c.Reminder
+	s.markers[marker(r.User, r.Kind, c.Due)] = s.clock.Now().Add(48 * time.Hour)
+	k := remKey{r.User, r.Kind}
+	m, ok := s.reminders[k]
+	if !ok || m.token == "" || m.token != c.Token {
+		return bot.ErrStaleClaim
+	}
+	if next == nil {
+		delete(s.reminders, k)
+		return nil
+	}
+	s.reminders[k] = &memReminder{r: *next, at: next.Next}
+	return nil
+}
+
+// Retry implements bot.Store.
+func (s *MemStore) Retry(ctx context.Context, c bot.Claim, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	m, ok := s.reminders[remKey{c.Reminder.User, c.Reminder.Kind}]
+	if !ok || m.token == "" || m.token != c.Token {
+		return bot.ErrStaleClaim
+	}
+	m.token = ""
+	m.at = at
+	m.r.Attempts++
+	return nil
+}
+
+// Forget implements bot.Store.
+func (s *MemStore) Forget(ctx context.Context, id bot.UserID) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	delete(s.users, id)
+	for k := range s.reminders {
+		if k.user == id {
+			delete(s.reminders, k)
+		}
+	}
+	prefix := string(id) + "\x00"
+	for k := range s.markers {
+		if len(k) > len(prefix) && k[:len(prefix)] == prefix {
+			delete(s.markers, k)
+		}
+	}
+	return nil
+}
+
+// Ping implements bot.Store.
+func (s *MemStore) Ping(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.check(ctx)
+}
+
+// Close implements bot.Store.
+func (s *MemStore) Close() error { return nil }
+
+func marker(id bot.UserID, kind bot.ReminderKind, due time.Time) string {
+	return fmt.Sprintf("%s\x00%s\x00%d", id, kind, due.UnixMilli())
+}
+
+func newToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,290 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxLineLength bounds a command line. Nothing in the grammar comes close;
+// the cap keeps a pasted essay from costing parsing and log space.
+const MaxLineLength = 500
+
+// Parsed is a command line matched against the spec.
+type Parsed struct {
+	Command *Command          // the command that runs (a leaf)
+	Args    map[string]string // canonical argument values by Arg.Name
+}
+
+// Line returns the canonical command line: the command path and the
+// argument values in spec order. Adapters that receive typed options
+// (Discord) build the same line, so one parser serves every platform.
+func (p *Parsed) Line() string {
+	var b strings.Builder
+	b.WriteString(p.Command.Path())
+	for _, a := range p.Command.Args {
+		if v := p.Args[a.Name]; v != "" {
+			b.WriteString(" ")
+			b.WriteString(v)
+		}
+	}
+	return b.String()
+}
+
+// Parse matches a command line against the spec. A leading "/" and the
+// umbrella word "coach" are optional. Errors are Invalid and say what would
+// have been valid, with a suggestion when the user was close.
+func (s *Spec) Parse(line string) (*Parsed, error) {
+	if len(line) > MaxLineLength || !utf8.ValidString(line) {
+		return nil, Errorf(Invalid, "That message is too long for a command. Type **help** to see what I can do.")
+	}
+	words := strings.Fields(strings.TrimPrefix(strings.TrimSpace(line), "/"))
+	if len(words) > 0 && strings.EqualFold(words[0], "coach") {
+		words = words[1:]
+	}
+	if len(words) == 0 {
+		return &Parsed{Command: s.Find("help"), Args: map[string]string{}}, nil
+	}
+
+	cmd := findCommand(s.Commands, words[0])
+	if cmd == nil {
+		return nil, Errorf(Invalid, "I don't know the command %q.%s Type **help** to see everything I can do.",
+			clip(words[0]), s.suggest(words[0], s.Commands, ""))
+	}
+	words = words[1:]
+	for len(cmd.Subs) > 0 {
+		if len(words) == 0 {
+			if cmd.Default == "" {
+				return nil, s.usageError(cmd, fmt.Sprintf("**%s** needs one more word.", cmd.Path()))
+			}
+			cmd = cmd.Sub(cmd.Default)
+			break
+		}
+		sub := cmd.Sub(words[0])
+		if sub == nil {
+			return nil, s.usageError(cmd, fmt.Sprintf("I don't know **%s %s**.%s", cmd.Path(), clip(words[0]), s.suggest(words[0], cmd.visibleSubs(), cmd.Path()+" ")))
+		}
+		cmd, words = sub, words[1:]
+	}
+
+	args := make(map[string]string, len(cmd.Args))
+	for _, a := range cmd.Args {
+		if len(words) == 0 {
+			if a.Required {
+				return nil, s.usageError(cmd, fmt.Sprintf("**%s** needs %s.", cmd.Path(), a.Placeholder))
+			}
+			continue
+		}
+		var token string
+		switch {
+		case a.Rest:
+			token, words = strings.Join(words, " "), nil
+		case !a.Required && !s.accepts(a, words[0]):
+			continue // an optional argument that is not here: the word is for the next one
+		default:
+			token, words = words[0], words[1:]
+		}
+		v, err := s.check(a, token)
+		if err != nil {
+			return nil, err
+		}
+		args[a.Name] = v
+	}
+	if len(words) > 0 {
+		return nil, s.usageError(cmd, fmt.Sprintf("I didn't expect %q after **%s**.", clip(strings.Join(words, " ")), cmd.Path()))
+	}
+	return &Parsed{Command: cmd, Args: args}, nil
+}
+
+// accepts tells whether word has the shape of an optional argument, so that
+// "remind daily 07:00 weekdays" gives "weekdays" to DAYS, not to TZ.
+func (s *Spec) accepts(a Arg, word string) bool {
+	switch a.Kind {
+	case ArgClock:
+		return LooksLikeClock(word)
+	case ArgDays:
+		return LooksLikeWeekdays(word)
+	case ArgZone:
+		return !LooksLikeWeekdays(word)
+	}
+	return true
+}
+
+// check validates one argument and returns its canonical value.
+func (s *Spec) check(a Arg, v string) (string, error) {
+	switch a.Kind {
+	case ArgStep:
+		i, step, ok := s.pack.Step(v)
+		if !ok {
+			return "", Errorf(Invalid, "There is no step %q. The roadmap has steps 1 to %d; you can also use a step's id, like **%s**.",
+				clip(v), len(s.pack.Steps), s.pack.Steps[min(1, len(s.pack.Steps)-1)].ID)
+		}
+		_ = i
+		return step.ID, nil
+	case ArgSkill:
+		sk, ok := s.pack.Skill(v)
+		if !ok {
+			ids := make([]string, len(s.pack.Skills))
+			for i, sk := range s.pack.Skills {
+				ids[i] = sk.ID
+			}
+			return "", Errorf(Invalid, "I don't know the skill %q. Try one of: %s.", clip(v), strings.Join(ids, ", "))
+		}
+		return sk.ID, nil
+	case ArgChoice:
+		for _, c := range a.Choices {
+			if strings.EqualFold(v, c.Value) || strings.EqualFold(v, c.Label) || containsFold(c.Aliases, v) {
+				return c.Value, nil
+			}
+		}
+		vals := make([]string, len(a.Choices))
+		for i, c := range a.Choices {
+			vals[i] = c.Value
+		}
+		return "", Errorf(Invalid, "I don't know the %s %q. Choose %s.", strings.ToLower(a.Placeholder), clip(v), orList(vals))
+	case ArgClock:
+		h, m, err := ParseClock(v)
+		if err != nil {
+			return "", err
+		}
+		return FormatClock(h, m), nil
+	case ArgZone:
+		loc, err := LoadZone(v)
+		if err != nil {
+			return "", err
+		}
+		return loc.String(), nil
+	case ArgDays:
+		d, err := ParseWeekdays(v)
+		if err != nil {
+			return "", err
+		}
+		return d.Token(), nil
+	case ArgDelay:
+		d, err := ParseDelay(v)
+		if err != nil {
+			return "", err
+		}
+		return formatDelayToken(d), nil
+	case ArgConfirm:
+		if !strings.EqualFold(v, "confirm") {
+			return "", Errorf(Invalid, "To go ahead, type the word **confirm**.")
+		}
+		return "confirm", nil
+	case ArgCommand:
+		c := s.Find(v)
+		if c == nil {
+			words := strings.Fields(v)
+			return "", Errorf(Invalid, "There is no command %q.%s Type **help** for the list.", clip(v), s.suggest(words[0], s.Commands, ""))
+		}
+		return c.Path(), nil
+	}
+	return v, nil
+}
+
+// usageError explains what went wrong and shows the command's grammar.
+func (s *Spec) usageError(c *Command, problem string) error {
+	var b strings.Builder
+	b.WriteString(problem)
+	b.WriteString("\nUsage:")
+	for _, u := range usageLines(c) {
+		b.WriteString("\n- " + u)
+	}
+	if ex := examples(c); len(ex) > 0 {
+		b.WriteString("\nFor example: **" + ex[0] + "**")
+	}
+	return &Error{Code: Invalid, Message: b.String()}
+}
+
+// usageLines lists the grammar of c and its visible subcommands.
+func usageLines(c *Command) []string {
+	if len(c.Subs) == 0 {
+		return []string{c.Usage()}
+	}
+	var lines []string
+	for _, s := range c.visibleSubs() {
+		lines = append(lines, usageLines(s)...)
+	}
+	return lines
+}
+
+func examples(c *Command) []string {
+	ex := append([]string(nil), c.Examples...)
+	for _, s := range c.visibleSubs() {
+		ex = append(ex, examples(s)...)
+	}
+	return ex
+}
+
+// suggest returns " Did you mean **x**?" for the candidate closest to word,
+// or "" when none is close enough to be a likely typo.
+func (s *Spec) suggest(word string, cands []*Command, prefix string) string {
+	word = strings.ToLower(word)
+	best, bestDist := "", 3
+	for _, c := range cands {
+		for _, name := range append([]string{c.Name}, c.Aliases...) {
+			d := editDistance(word, name)
+			if strings.HasPrefix(name, word) && len(word) >= 2 {
+				d = 1
+			}
+			if d < bestDist {
+				best, bestDist = c.Name, d
+			}
+		}
+	}
+	if best == "" || bestDist > len(word)/2+1 {
+		return ""
+	}
+	return " Did you mean **" + prefix + best + "**?"
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// clip shortens user input quoted back in a message.
+func clip(s string) string {
+	const n = 40
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}
+
+func containsFold(list []string, v string) bool {
+	for _, s := range list {
+		if strings.EqualFold(s, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// orList joins ["a","b","c"] as "a, b or c".
+func orList(vals []string) string {
+	switch len(vals) {
+	case 0:
+		return ""
+	case 1:
+		return vals[0]
+	}
+	return strings.Join(vals[:len(vals)-1], ", ") + " or " + vals[len(vals)-1]
+}

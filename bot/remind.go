@@ -1,0 +1,233 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// remindDaily sets the user's daily reminder.
+func (b *Bot) remindDaily(ctx context.Context, req *Request) (Reply, error) {
+	hour, minute, err := ParseClock(req.Arg("time"))
+	if err != nil {
+		return Reply{}, err
+	}
+	days := EveryDay
+	if d := req.Arg("days"); d != "" {
+		if days, err = ParseWeekdays(d); err != nil {
+			return Reply{}, err
+		}
+	}
+	u, err := b.user(ctx, req)
+	if err != nil {
+		return Reply{}, err
+	}
+	zone, why := req.Arg("zone"), ""
+	if zone == "" {
+		zone, why = b.defaultZone(ctx, req.User, u)
+	}
+	loc, err := LoadZone(zone)
+	if err != nil {
+		return Reply{}, err
+	}
+
+	r := Reminder{
+		User: req.User, Kind: Daily, At: FormatClock(hour, minute), Zone: loc.String(), Days: days,
+		Next: NextDaily(req.Now, hour, minute, loc, days), Created: req.Now.UTC(),
+	}
+	if err := b.store.PutReminder(ctx, r); err != nil {
+		return Reply{}, err
+	}
+	// The zone is remembered for check-ins, and a pending notice about
+	// paused reminders is stale now that the user set a new one.
+	if _, err := b.update(ctx, req, func(u *User) error { u.Zone, u.Notice = r.Zone, ""; return nil }); err != nil {
+		return Reply{}, err
+	}
+
+	text := fmt.Sprintf("I'll send you a direct message at **%s** (%s) %s. The first one comes **%s**.",
+		r.At, r.Zone, daysPhrase(days), formatWhen(r.Next, loc, req.Now))
+	if why != "" {
+		text += "\n\n" + why
+	}
+	return Reply{
+		Title:   "Daily reminder set ⏰",
+		Text:    text,
+		Buttons: []Button{{Label: "Stop reminders", Command: "remind off", Style: Danger}},
+		Footer:  "Each reminder has buttons to check in, snooze or stop.",
+	}, nil
+}
+
+// defaultZone picks the zone for a reminder set without one: the platform
+// profile's, else the one the user chose before, else UTC. The second value
+// tells the user where it came from when that may surprise them.
+func (b *Bot) defaultZone(ctx context.Context, id UserID, u User) (zone, why string) {
+	if zf, ok := b.messenger(id.Platform()).(ZoneFinder); ok {
+		zctx, cancel := context.WithTimeout(ctx, time.Second)
+		z, err := zf.UserZone(zctx, id)
+		cancel()
+		if err != nil {
+			b.log.Warn("profile time zone", "user", HashUser(id), "err", err)
+		} else if _, lerr := LoadZone(z); z != "" && lerr == nil {
+			return z, "I used your profile's time zone. To use another, add it: **remind daily HH:MM Europe/Berlin**."
+		}
+	}
+	if u.Zone != "" {
+		return u.Zone, ""
+	}
+	return "UTC", "I used UTC because I don't know your time zone. To use yours, add it, for example: **remind daily 19:00 Europe/Berlin**."
+}
+
+// remindIn sets a one-off reminder after a delay.
+func (b *Bot) remindIn(ctx context.Context, req *Request) (Reply, error) {
+	return b.remindOnce(ctx, req, "Reminder set ⏰", "I'll remind you in %s, **%s**.")
+}
+
+// remindSnooze is remindIn worded for the reminder's snooze button.
+func (b *Bot) remindSnooze(ctx context.Context, req *Request) (Reply, error) {
+	return b.remindOnce(ctx, req, "Snoozed 😴", "I'll remind you again in %s, **%s**.")
+}
+
+func (b *Bot) remindOnce(ctx context.Context, req *Request, title, format string) (Reply, error) {
+	d, err := ParseDelay(req.Arg("delay"))
+	if err != nil {
+		return Reply{}, err
+	}
+	u, err := b.user(ctx, req)
+	if err != nil {
+		return Reply{}, err
+	}
+	loc := b.zoneOf(u)
+	r := Reminder{User: req.User, Kind: Once, Zone: loc.String(), Next: req.Now.Add(d).UTC(), Created: req.Now.UTC()}
+	if err := b.store.PutReminder(ctx, r); err != nil {
+		return Reply{}, err
+	}
+	return Reply{
+		Title:   title,
+		Text:    fmt.Sprintf(format, FormatDelay(d), formatWhen(r.Next, loc, req.Now)),
+		Buttons: []Button{{Label: "Cancel it", Command: "remind off"}},
+	}, nil
+}
+
+// remindOff deletes all the user's reminders.
+func (b *Bot) remindOff(ctx context.Context, req *Request) (Reply, error) {
+	rems, err := b.store.Reminders(ctx, req.User)
+	if err != nil {
+		return Reply{}, err
+	}
+	if len(rems) == 0 {
+		return Reply{Title: "No reminders", Text: "You have no reminders to stop. Set one with **remind daily HH:MM**."}, nil
+	}
+	for _, r := range rems {
+		if err := b.store.DeleteReminder(ctx, req.User, r.Kind); err != nil {
+			return Reply{}, err
+		}
+	}
+	return Reply{
+		Title: "Reminders stopped",
+		Text:  "I won't send you any more reminders. Set a new one any time with **remind daily HH:MM**.",
+	}, nil
+}
+
+// remindStatus lists the user's reminders and when they fire next.
+func (b *Bot) remindStatus(ctx context.Context, req *Request) (Reply, error) {
+	rems, err := b.store.Reminders(ctx, req.User)
+	if err != nil {
+		return Reply{}, err
+	}
+	if len(rems) == 0 {
+		return Reply{
+			Title: "No reminders yet",
+			Text:  "A daily nudge helps you keep going. Try **remind daily 19:00 Europe/London** (your time and zone), or **remind in 45m** for a single reminder.",
+		}, nil
+	}
+	var lines []string
+	for _, r := range rems {
+		loc, err := LoadZone(r.Zone)
+		if err != nil {
+			loc = time.UTC
+		}
+		var line string
+		if r.Kind == Daily {
+			line = fmt.Sprintf("- **Daily** at %s (%s) %s", r.At, r.Zone, daysPhrase(r.Days))
+		} else {
+			line = "- **Once**"
+		}
+		if r.Paused != "" {
+			line += fmt.Sprintf(": ⏸ paused, because %s. Set it again to resume.", strings.TrimSuffix(r.Paused, "."))
+		} else {
+			line += ": next " + formatWhen(r.Next, loc, req.Now)
+		}
+		lines = append(lines, line)
+	}
+	return Reply{
+		Title:   "Your reminders",
+		Text:    strings.Join(lines, "\n"),
+		Buttons: []Button{{Label: "Stop reminders", Command: "remind off", Style: Danger}},
+	}, nil
+}
+
+// daysPhrase reads well after a time: "every day", "on weekdays", "on Mon, Wed".
+func daysPhrase(d Weekdays) string {
+	if d == 0 || d == EveryDay {
+		return "every day"
+	}
+	return "on " + d.String()
+}
+
+// formatWhen says when t is for a reader in loc at now: "today at 19:00",
+// "tomorrow at 07:30" or "Monday 30 November at 19:00".
+func formatWhen(t time.Time, loc *time.Location, now time.Time) string {
+	lt, ln := t.In(loc), now.In(loc)
+	clock := lt.Format("15:04")
+	y, m, d := ln.Date()
+	switch lt.Format(time.DateOnly) {
+	case ln.Format(time.DateOnly):
+		return "today at " + clock
+	case time.Date(y, m, d+1, 12, 0, 0, 0, loc).Format(time.DateOnly):
+		return "tomorrow at " + clock
+	}
+	if lt.Year() != ln.Year() {
+		return lt.Format("Monday 2 January 2006") + " at " + clock
+	}
+	return lt.Format("Monday 2 January") + " at " + clock
+}
+
+// Token returns the days as the grammar spells them: "daily", "weekdays",
+// "weekends" or "mon,wed,fri". ParseWeekdays reads it back.
+func (w Weekdays) Token() string {
+	switch w {
+	case 0, EveryDay:
+		return "daily"
+	case WorkDays:
+		return "weekdays"
+	case Weekend:
+		return "weekends"
+	}
+	names := []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+	var out []string
+	for i := 1; i <= 7; i++ { // Monday first, as people read a week
+		if d := time.Weekday(i % 7); w.Has(d) {
+			out = append(out, names[d])
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// formatDelayToken spells a delay as the grammar reads it: "1h30m", "45m", "2d".
+func formatDelayToken(d time.Duration) string {
+	d = d.Round(time.Minute)
+	var b strings.Builder
+	if days := d / (24 * time.Hour); days > 0 {
+		fmt.Fprintf(&b, "%dd", days)
+		d -= days * 24 * time.Hour
+	}
+	if h := d / time.Hour; h > 0 {
+		fmt.Fprintf(&b, "%dh", h)
+		d -= h * time.Hour
+	}
+	if m := d / time.Minute; m > 0 || b.Len() == 0 {
+		fmt.Fprintf(&b, "%dm", m)
+	}
+	return b.String()
+}

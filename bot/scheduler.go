@@ -1,0 +1,299 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+)
+
+// SchedulerConfig tunes reminder delivery. Zero fields take the defaults.
+type SchedulerConfig struct {
+	Interval    time.Duration // how often to look for due reminders (1s)
+	Batch       int           // claims per look (100)
+	Lease       time.Duration // how long a claim is ours before others may take it (1m)
+	Grace       time.Duration // an occurrence older than this is skipped, not sent late (3h)
+	MaxAttempts int           // failed sends of one occurrence before it is dropped (6)
+	SendTimeout time.Duration // bound on one platform send (10s)
+	Workers     int           // sends in parallel (8)
+	// OnDelivery, when set, is told the outcome of every claimed occurrence
+	// ("sent", "late", "duplicate", "retry", "paused", "dropped") and its lag
+	// behind the due time. The metrics hang here.
+	OnDelivery func(outcome string, lag time.Duration)
+}
+
+func (c SchedulerConfig) withDefaults() SchedulerConfig {
+	if c.Interval <= 0 {
+		c.Interval = time.Second
+	}
+	if c.Batch <= 0 {
+		c.Batch = 100
+	}
+	if c.Lease <= 0 {
+		c.Lease = time.Minute
+	}
+	if c.Grace <= 0 {
+		c.Grace = 3 * time.Hour
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 6
+	}
+	if c.SendTimeout <= 0 {
+		c.SendTimeout = 10 * time.Second
+	}
+	if c.Workers <= 0 {
+		c.Workers = 8
+	}
+	return c
+}
+
+// DeliveryStats counts what one DeliverDue pass did.
+type DeliveryStats struct {
+	Claimed, Sent, Late, Duplicate, Retried, Paused, Dropped int
+}
+
+// RunReminders delivers due reminders until ctx is cancelled. Every replica
+// may run it: claims are leased by the store, so each occurrence goes to
+// one replica. On cancellation it stops claiming and lets sends already
+// under way finish (bounded by SendTimeout), so a shutdown loses nothing.
+func (b *Bot) RunReminders(ctx context.Context) error {
+	wait := b.sched.Interval
+	for {
+		st, err := b.DeliverDue(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			b.log.Error("claim due reminders", "err", err)
+			wait = min(wait*2, time.Minute) // the store is struggling: back off
+		case st.Claimed == b.sched.Batch:
+			continue // more are waiting
+		default:
+			wait = b.sched.Interval
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// DeliverDue claims one batch of due reminders and delivers them. Sends run
+// on a context detached from ctx so that a shutdown finishes them.
+func (b *Bot) DeliverDue(ctx context.Context) (DeliveryStats, error) {
+	claims, err := b.store.ClaimDue(ctx, b.sched.Batch, b.sched.Lease)
+	if err != nil {
+		return DeliveryStats{}, err
+	}
+	st := DeliveryStats{Claimed: len(claims)}
+	var (
+		mu  sync.Mutex
+		wg  sync.WaitGroup
+		sem = make(chan struct{}, b.sched.Workers)
+	)
+	work := context.WithoutCancel(ctx)
+	for _, c := range claims {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			outcome := b.deliver(work, c)
+			mu.Lock()
+			defer mu.Unlock()
+			switch outcome {
+			case "sent":
+				st.Sent++
+			case "late":
+				st.Late++
+			case "duplicate":
+				st.Duplicate++
+			case "retry":
+				st.Retried++
+			case "paused":
+				st.Paused++
+			case "dropped":
+				st.Dropped++
+			}
+		})
+	}
+	wg.Wait()
+	return st, nil
+}
+
+// deliver handles one claim and returns its outcome.
+func (b *Bot) deliver(ctx context.Context, c Claim) (outcome string) {
+	r := c.Reminder
+	log := b.log.With("user", HashUser(r.User), "kind", string(r.Kind), "due", c.Due)
+	defer func() {
+		lag := c.Now.Sub(c.Due)
+		if outcome == "sent" {
+			lag = max(b.clock.Now().Sub(c.Due), lag)
+		}
+		level := slog.LevelInfo
+		if outcome == "dropped" || outcome == "paused" {
+			level = slog.LevelWarn
+		}
+		log.Log(ctx, level, "reminder", "outcome", outcome, "lag", lag.Round(time.Millisecond), "attempts", r.Attempts)
+		if b.sched.OnDelivery != nil {
+			b.sched.OnDelivery(outcome, lag)
+		}
+	}()
+
+	switch {
+	case c.Delivered:
+		// A claimer before us sent this occurrence and then lost its lease:
+		// move on without sending it twice.
+		return b.finish(ctx, log, c, "duplicate")
+	case c.Now.Sub(c.Due) > b.sched.Grace:
+		// After downtime a stale reminder helps nobody; the next one will.
+		return b.finish(ctx, log, c, "late")
+	}
+
+	m := b.messenger(r.User.Platform())
+	if m == nil {
+		return b.retry(ctx, log, c, 0, fmt.Errorf("no messenger for platform %q", r.User.Platform()))
+	}
+	u, err := b.store.User(ctx, r.User)
+	if err != nil {
+		return b.retry(ctx, log, c, 0, err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, b.sched.SendTimeout)
+	err = m.SendDM(sctx, r.User, b.reminderReply(u, r))
+	cancel()
+
+	var de *DeliveryError
+	switch {
+	case err == nil:
+		return b.finish(ctx, log, c, "sent")
+	case errors.As(err, &de) && de.Permanent:
+		return b.pause(ctx, log, c, de)
+	case errors.As(err, &de) && de.RetryAfter > 0:
+		return b.retry(ctx, log, c, de.RetryAfter, err)
+	default:
+		return b.retry(ctx, log, c, 0, err)
+	}
+}
+
+// finish acks the occurrence and schedules the next one.
+func (b *Bot) finish(ctx context.Context, log *slog.Logger, c Claim, outcome string) string {
+	if err := b.store.Ack(ctx, c, b.nextOccurrence(c)); err != nil {
+		if errors.Is(err, ErrStaleClaim) {
+			log.Warn("reminder ack refused: the lease was lost or the user changed the reminder", "err", err)
+		} else {
+			// The lease will expire and another pass will see the marker (if
+			// it was written) or send again: at least once, never lost.
+			log.Error("reminder ack", "err", err)
+		}
+	}
+	return outcome
+}
+
+// nextOccurrence returns what the reminder becomes after c: the next daily
+// occurrence strictly after both the due time and now, so that at most one
+// late reminder follows downtime, or nil for a one-off.
+func (b *Bot) nextOccurrence(c Claim) *Reminder {
+	r := c.Reminder
+	if r.Kind != Daily {
+		return nil
+	}
+	hour, minute, err := ParseClock(r.At)
+	if err != nil { // cannot happen for a reminder we wrote; do not loop on it
+		return nil
+	}
+	loc, err := LoadZone(r.Zone)
+	if err != nil {
+		loc = time.UTC
+	}
+	r.Next = NextDaily(latest(c.Due, c.Now), hour, minute, loc, r.Days)
+	r.Attempts = 0
+	return &r
+}
+
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// retry gives the claim back for a later attempt, or drops the occurrence
+// after MaxAttempts (the daily reminder carries on with its next one).
+func (b *Bot) retry(ctx context.Context, log *slog.Logger, c Claim, after time.Duration, cause error) string {
+	if c.Reminder.Attempts+1 >= b.sched.MaxAttempts {
+		log.Error("reminder dropped after repeated failures", "err", cause)
+		b.finish(ctx, log, c, "dropped")
+		return "dropped"
+	}
+	if after <= 0 {
+		after = 30 * time.Second << c.Reminder.Attempts // 30s, 1m, 2m, 4m, ...
+		after = min(after, 10*time.Minute)
+	}
+	log.Warn("reminder send failed, will retry", "after", after, "err", cause)
+	if err := b.store.Retry(ctx, c, c.Now.Add(after)); err != nil && !errors.Is(err, ErrStaleClaim) {
+		log.Error("reminder retry", "err", err)
+	}
+	return "retry"
+}
+
+// pause stops a reminder the platform will never deliver, and leaves the
+// user a notice that their next command shows.
+func (b *Bot) pause(ctx context.Context, log *slog.Logger, c Claim, de *DeliveryError) string {
+	reason := de.Reason
+	if reason == "" {
+		reason = "I can't send you direct messages"
+	}
+	var next *Reminder
+	if c.Reminder.Kind == Daily {
+		r := c.Reminder
+		r.Paused, r.Attempts = reason, 0
+		next = &r
+	}
+	if err := b.store.Ack(ctx, c, next); err != nil {
+		log.Error("pause reminder", "err", err)
+	}
+	notice := fmt.Sprintf("I couldn't send you a study reminder because %s. Your reminders are paused; once that's fixed, set one again with **remind daily HH:MM**.",
+		strings.TrimSuffix(reason, "."))
+	if _, err := b.store.UpdateUser(ctx, c.Reminder.User, func(u *User) error { u.Notice = notice; return nil }); err != nil {
+		log.Error("leave pause notice", "err", err)
+	}
+	log.Warn("reminders paused: recipient unreachable", "err", de.Err)
+	return "paused"
+}
+
+// reminderReply is the DM a reminder sends: today's next step and buttons to
+// check in, snooze or stop.
+func (b *Bot) reminderReply(u User, r Reminder) Reply {
+	var t strings.Builder
+	if i, s := b.nextStep(u); s != nil {
+		fmt.Fprintf(&t, "Today's next step: **Step %d: %s**.", i+1, s.Title)
+		if len(s.Topics) > 0 {
+			tp := s.Topics[0]
+			fmt.Fprintf(&t, "\nA good place to start: **%s**: %s", tp.Title, tp.Summary)
+		}
+	} else {
+		t.WriteString("You've finished the roadmap, so today is for practice: build something, or go deeper into a topic you enjoyed.")
+	}
+	if n := b.currentStreak(u, b.clock.Now()); n > 0 {
+		fmt.Fprintf(&t, "\n\nYour streak: **%s**. Check in when you're done to keep it going.", days(n))
+	} else {
+		t.WriteString("\n\nCheck in when you're done to start a streak.")
+	}
+	reply := Reply{
+		Title: "Time to study ⏰",
+		Text:  t.String(),
+		Buttons: []Button{
+			{Label: "Done for today", Command: "checkin", Style: Primary},
+			{Label: "Snooze 1 hour", Command: "remind snooze 1h"},
+			{Label: "Stop reminders", Command: "remind off", Style: Danger},
+		},
+	}
+	if r.Kind == Daily {
+		reply.Footer = fmt.Sprintf("Daily at %s (%s) %s.", r.At, r.Zone, daysPhrase(r.Days))
+	}
+	return reply
+}

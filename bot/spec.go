@@ -1,0 +1,257 @@
+package bot
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/coachbot/coachbot/content"
+)
+
+// Command is one entry of the command spec: a command or a subcommand with
+// its arguments and help. The spec is the single source of the grammar: the
+// text parser, help, Discord command registration and the Slack manifest are
+// all made from it, so no command exists in one place only.
+type Command struct {
+	Name     string   // the word typed: "roadmap", "next"
+	Aliases  []string // other words accepted for Name
+	Summary  string   // one line, at most 100 characters (Discord's limit for descriptions)
+	Help     string   // a paragraph for "help COMMAND"; optional
+	Args     []Arg
+	Subs     []*Command // subcommands; a command has either Subs or Args
+	Default  string     // the subcommand run when none is typed ("roadmap" = "roadmap overview")
+	Slash    bool       // also its own slash command where the platform allows (top level only)
+	Examples []string   // full command lines, shown by help
+	Hidden   bool       // left out of help lists (still parsed): buttons' plumbing
+
+	parent *Command
+	// stateless commands answer from the content pack alone, so they work
+	// while the store is down and skip the user read that shows notices.
+	stateless bool
+	run       func(b *Bot, ctx context.Context, req *Request) (Reply, error)
+}
+
+// Path returns the command's words from the top: "roadmap next".
+func (c *Command) Path() string {
+	if c.parent == nil {
+		return c.Name
+	}
+	return c.parent.Path() + " " + c.Name
+}
+
+// Parent returns the command this one is a subcommand of, or nil.
+func (c *Command) Parent() *Command { return c.parent }
+
+// Usage returns the command's grammar line: "remind daily HH:MM [TZ] [DAYS]".
+func (c *Command) Usage() string {
+	var b strings.Builder
+	b.WriteString(c.Path())
+	if len(c.Subs) > 0 {
+		b.WriteString(" <")
+		for i, s := range c.visibleSubs() {
+			if i > 0 {
+				b.WriteString("|")
+			}
+			b.WriteString(s.Name)
+		}
+		b.WriteString(">")
+	}
+	for _, a := range c.Args {
+		b.WriteString(" ")
+		if a.Required {
+			b.WriteString(a.Placeholder)
+		} else {
+			b.WriteString("[" + a.Placeholder + "]")
+		}
+	}
+	return b.String()
+}
+
+func (c *Command) visibleSubs() []*Command {
+	var subs []*Command
+	for _, s := range c.Subs {
+		if !s.Hidden {
+			subs = append(subs, s)
+		}
+	}
+	return subs
+}
+
+// Sub returns the subcommand named (or aliased) name.
+func (c *Command) Sub(name string) *Command {
+	return findCommand(c.Subs, name)
+}
+
+func findCommand(cmds []*Command, name string) *Command {
+	name = strings.ToLower(name)
+	for _, c := range cmds {
+		if c.Name == name {
+			return c
+		}
+		for _, a := range c.Aliases {
+			if a == name {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+// ArgKind says what an argument holds, which decides how the parser
+// recognises and checks it and which option type a platform registers.
+type ArgKind int
+
+// The argument kinds.
+const (
+	ArgText    ArgKind = iota // free text
+	ArgStep                   // a roadmap step: its number or id
+	ArgSkill                  // a skill: id, name or alias
+	ArgChoice                 // one of Choices
+	ArgClock                  // a time of day, HH:MM
+	ArgZone                   // an IANA time zone name
+	ArgDays                   // weekdays, weekends, daily, mon,wed,fri
+	ArgDelay                  // a delay: 45m, 2h, 1d
+	ArgConfirm                // the word "confirm"
+	ArgCommand                // a command path, for help
+)
+
+// Arg is one positional argument of a command.
+type Arg struct {
+	Name        string // lower-case identifier: the Discord option name
+	Placeholder string // shown in usage: "N", "HH:MM", "LEVEL"
+	Summary     string // one line, at most 100 characters
+	Kind        ArgKind
+	Required    bool
+	Rest        bool     // takes the rest of the line (last argument only)
+	Choices     []Choice // for ArgChoice
+}
+
+// Choice is one allowed value of an ArgChoice argument.
+type Choice struct {
+	Value   string   // the canonical value handlers receive
+	Label   string   // how platforms show it
+	Aliases []string // other words accepted
+}
+
+// Spec is the command spec built for one content pack: levels and salary
+// bands come from the pack, so its choices do too.
+type Spec struct {
+	Commands []*Command
+	pack     *content.Pack
+}
+
+// Find returns the command at path ("roadmap next"), or nil.
+func (s *Spec) Find(path string) *Command {
+	words := strings.Fields(path)
+	if len(words) == 0 {
+		return nil
+	}
+	c := findCommand(s.Commands, words[0])
+	for _, w := range words[1:] {
+		if c == nil {
+			return nil
+		}
+		c = c.Sub(w)
+	}
+	return c
+}
+
+// newSpec builds the grammar of DESIGN §3 for pack p.
+func newSpec(p *content.Pack) *Spec {
+	stepArg := Arg{Name: "step", Placeholder: "N", Summary: "The step's number (1-" + strconv.Itoa(len(p.Steps)) + ") or id", Kind: ArgStep, Required: true}
+	confirm := Arg{Name: "confirm", Placeholder: "confirm", Summary: "Type confirm to go ahead", Kind: ArgConfirm}
+
+	var salaryChoices []Choice
+	seen := map[string]bool{}
+	for _, t := range p.Salaries {
+		for _, band := range t.Bands {
+			if !seen[band.Level] {
+				seen[band.Level] = true
+				salaryChoices = append(salaryChoices, Choice{Value: band.Level, Label: band.Title, Aliases: band.Aliases})
+			}
+		}
+	}
+	var levelChoices []Choice
+	for _, l := range p.Levels {
+		levelChoices = append(levelChoices, Choice{Value: l.ID, Label: l.Title, Aliases: l.Aliases})
+	}
+
+	cmds := []*Command{
+		{
+			Name: "roadmap", Summary: "The backend roadmap, step by step, with your progress", Slash: true, Default: "overview",
+			Subs: []*Command{
+				{Name: "overview", Aliases: []string{"all", "show"}, Summary: "All steps with your progress", run: (*Bot).roadmapOverview},
+				{Name: "next", Summary: "The first step you have not finished, with topics and resources", run: (*Bot).roadmapNext},
+				{Name: "step", Summary: "One step in detail", Args: []Arg{stepArg}, Examples: []string{"roadmap step 3", "roadmap step databases"}, run: (*Bot).roadmapStep},
+				{Name: "done", Summary: "Mark a step finished", Args: []Arg{stepArg}, Examples: []string{"roadmap done 1"}, run: (*Bot).roadmapDone},
+				{Name: "undo", Summary: "Mark a step not finished", Args: []Arg{stepArg}, run: (*Bot).roadmapUndo},
+				{Name: "reset", Summary: "Forget your roadmap progress (asks first)", Args: []Arg{confirm}, run: (*Bot).roadmapReset},
+			},
+		},
+		{
+			Name: "skills", Aliases: []string{"skill"}, Summary: "The key skills of a backend developer, or one in detail", Slash: true, stateless: true,
+			Args:     []Arg{{Name: "skill", Placeholder: "NAME", Summary: "A skill, like databases or security", Kind: ArgSkill, Rest: true}},
+			Examples: []string{"skills", "skills security"}, run: (*Bot).skills,
+		},
+		{
+			Name: "salary", Aliases: []string{"salaries", "pay"}, Summary: "Backend developer salary bands, with their source", Slash: true, stateless: true,
+			Args:     []Arg{{Name: "level", Placeholder: "LEVEL", Summary: "Experience level", Kind: ArgChoice, Choices: salaryChoices}},
+			Examples: []string{"salary", "salary mid"}, run: (*Bot).salary,
+		},
+		{
+			Name: "career", Aliases: []string{"careers", "ladder"}, Summary: "The career ladder from junior to architect", Slash: true, stateless: true,
+			Args:     []Arg{{Name: "level", Placeholder: "LEVEL", Summary: "Career level", Kind: ArgChoice, Choices: levelChoices}},
+			Examples: []string{"career", "career senior"}, run: (*Bot).career,
+		},
+		{Name: "progress", Aliases: []string{"stats", "me"}, Summary: "Your progress, study streak and next step", Slash: true, run: (*Bot).progress},
+		{Name: "checkin", Aliases: []string{"check-in"}, Summary: "Log today's study and keep your streak", run: (*Bot).checkin},
+		{
+			Name: "remind", Aliases: []string{"reminder", "reminders"}, Summary: "Daily study reminders by direct message", Slash: true, Default: "status",
+			Subs: []*Command{
+				{
+					Name: "daily", Summary: "A reminder every day (or on the days you choose) at a local time",
+					Help: "TZ is an IANA zone name such as Europe/London or Asia/Kolkata; without it I use your profile's zone where the platform has one, else UTC. DAYS is weekdays, weekends, daily (the default) or a list like mon,wed,fri.",
+					Args: []Arg{
+						{Name: "time", Placeholder: "HH:MM", Summary: "Local time of day, 24-hour, like 19:00", Kind: ArgClock, Required: true},
+						{Name: "zone", Placeholder: "TZ", Summary: "Time zone, like Europe/London", Kind: ArgZone},
+						{Name: "days", Placeholder: "DAYS", Summary: "weekdays, weekends, daily or a list like mon,wed,fri", Kind: ArgDays},
+					},
+					Examples: []string{"remind daily 19:00", "remind daily 07:30 Asia/Kolkata weekdays", "remind daily 18:00 Europe/Berlin mon,wed,fri"},
+					run:      (*Bot).remindDaily,
+				},
+				{
+					Name: "in", Summary: "One reminder after a delay",
+					Args:     []Arg{{Name: "delay", Placeholder: "DURATION", Summary: "How long from now, like 45m, 2h or 1d", Kind: ArgDelay, Required: true}},
+					Examples: []string{"remind in 45m", "remind in 2h"}, run: (*Bot).remindIn,
+				},
+				{
+					Name: "snooze", Summary: "Remind me again later", Hidden: true,
+					Args: []Arg{{Name: "delay", Placeholder: "DURATION", Summary: "How long from now, like 1h", Kind: ArgDelay, Required: true}},
+					run:  (*Bot).remindSnooze,
+				},
+				{Name: "off", Aliases: []string{"stop"}, Summary: "Stop all your reminders", run: (*Bot).remindOff},
+				{Name: "status", Summary: "Your reminders and when they fire next", run: (*Bot).remindStatus},
+			},
+		},
+		{Name: "tip", Aliases: []string{"tips"}, Summary: "A practical tip for your studies", stateless: true, run: (*Bot).tip},
+		{Name: "export", Summary: "Everything I keep about you, as JSON", run: (*Bot).export},
+		{Name: "forget", Summary: "Delete everything I keep about you (asks first)", Args: []Arg{confirm}, run: (*Bot).forget},
+		{
+			Name: "help", Aliases: []string{"?", "commands"}, Summary: "What I can do, or how to use one command", stateless: true,
+			Args:     []Arg{{Name: "command", Placeholder: "COMMAND", Summary: "A command, like remind", Kind: ArgCommand, Rest: true}},
+			Examples: []string{"help", "help remind"}, run: (*Bot).help,
+		},
+	}
+	for _, c := range cmds {
+		setParents(c)
+	}
+	return &Spec{Commands: cmds, pack: p}
+}
+
+func setParents(c *Command) {
+	for _, s := range c.Subs {
+		s.parent = c
+		s.stateless = s.stateless || c.stateless
+		setParents(s)
+	}
+}

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/kelseyhightower/envconfig"
+)
+
+// Config is the whole environment of DESIGN §5 (prefix COACH_). Only this
+// package reads the environment; everything else gets values from here.
+//
+// Every field is a plain string read by envconfig and checked by Validate,
+// which names the variable and what it expects in one line: envconfig's own
+// conversion errors are neither one line nor friendly, and they would echo
+// secrets.
+type Config struct {
+	RedisURL    string   `split_words:"true"`
+	RedisAddrs  []string `split_words:"true"`
+	RedisMaster string   `split_words:"true"`
+
+	DataDir    string `split_words:"true"`
+	ContentDir string `split_words:"true"`
+	HTTPAddr   string `split_words:"true"`
+
+	SlackBotToken      string `split_words:"true"`
+	SlackSigningSecret string `split_words:"true"`
+	SlackAppToken      string `split_words:"true"`
+	SlackAPIURL        string `split_words:"true" default:"https://slack.com/api/"`
+
+	DiscordToken     string `split_words:"true"`
+	DiscordAppID     string `split_words:"true"`
+	DiscordMode      string `split_words:"true" default:"gateway"`
+	DiscordPublicKey string `split_words:"true"`
+	DiscordGuildID   string `split_words:"true"`
+	DiscordAPIURL    string `split_words:"true" default:"https://discord.com/api/v10"`
+
+	LogLevel  string `split_words:"true" default:"info"`
+	LogFormat string `split_words:"true" default:"text"`
+}
+
+// LoadConfig reads the COACH_ environment and validates it.
+func LoadConfig() (Config, error) {
+	var c Config
+	if err := envconfig.Process("coach", &c); err != nil {
+		return Config{}, err
+	}
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir()
+	}
+	return c, c.Validate()
+}
+
+// DefaultDataDir is where the embedded store lives when COACH_DATA_DIR is
+// unset: $XDG_DATA_HOME/coachbot, else ~/.local/share/coachbot, else
+// ./coachbot-data when there is no home directory.
+func DefaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "coachbot")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "share", "coachbot")
+	}
+	return "coachbot-data"
+}
+
+// Validate checks every setting and returns the first problem as one line
+// naming the variable. It never quotes a secret's value.
+func (c Config) Validate() error {
+	bad := func(name, format string, args ...any) error {
+		return fmt.Errorf("COACH_%s: %s", name, fmt.Sprintf(format, args...))
+	}
+	if c.RedisURL != "" {
+		u, err := url.Parse(c.RedisURL)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") || (u.Scheme != "unix" && u.Host == "") {
+			return bad("REDIS_URL", "expects a URL like redis://host:6379/0 or rediss://user:password@host:6380")
+		}
+		if len(c.RedisAddrs) > 0 {
+			return bad("REDIS_ADDRS", "set either COACH_REDIS_URL or COACH_REDIS_ADDRS, not both")
+		}
+	}
+	for _, a := range c.RedisAddrs {
+		if err := checkHostPort(a, false); err != nil {
+			return bad("REDIS_ADDRS", "expects comma-separated host:port addresses; %q: %v", a, err)
+		}
+	}
+	if c.RedisMaster != "" && len(c.RedisAddrs) == 0 {
+		return bad("REDIS_MASTER", "needs COACH_REDIS_ADDRS (the Sentinel addresses)")
+	}
+	if c.HTTPAddr != "" {
+		if err := checkHostPort(c.HTTPAddr, true); err != nil {
+			return bad("HTTP_ADDR", "expects host:port such as :8080 or 127.0.0.1:8080: %v", err)
+		}
+	}
+
+	if (c.SlackBotToken == "") != (c.SlackSigningSecret == "") && c.SlackAppToken == "" {
+		if c.SlackBotToken == "" {
+			return bad("SLACK_BOT_TOKEN", "must be set together with COACH_SLACK_SIGNING_SECRET")
+		}
+		return bad("SLACK_SIGNING_SECRET", "must be set together with COACH_SLACK_BOT_TOKEN (or use Socket Mode with COACH_SLACK_APP_TOKEN)")
+	}
+	if c.SlackBotToken != "" && !strings.HasPrefix(c.SlackBotToken, "xoxb-") {
+		return bad("SLACK_BOT_TOKEN", "expects a bot token starting with xoxb-")
+	}
+	if c.SlackAppToken != "" {
+		if !strings.HasPrefix(c.SlackAppToken, "xapp-") {
+			return bad("SLACK_APP_TOKEN", "expects an app-level token starting with xapp-")
+		}
+		if c.SlackBotToken == "" {
+			return bad("SLACK_BOT_TOKEN", "Socket Mode (COACH_SLACK_APP_TOKEN) also needs the bot token")
+		}
+	}
+	if err := checkBaseURL(c.SlackAPIURL); err != nil {
+		return bad("SLACK_API_URL", "%v", err)
+	}
+
+	if (c.DiscordToken == "") != (c.DiscordAppID == "") {
+		if c.DiscordToken == "" {
+			return bad("DISCORD_TOKEN", "must be set together with COACH_DISCORD_APP_ID")
+		}
+		return bad("DISCORD_APP_ID", "must be set together with COACH_DISCORD_TOKEN")
+	}
+	if c.DiscordAppID != "" && !isSnowflake(c.DiscordAppID) {
+		return bad("DISCORD_APP_ID", "expects the application's numeric id, got %q", c.DiscordAppID)
+	}
+	if c.DiscordGuildID != "" && !isSnowflake(c.DiscordGuildID) {
+		return bad("DISCORD_GUILD_ID", "expects a numeric server (guild) id, got %q", c.DiscordGuildID)
+	}
+	switch c.DiscordMode {
+	case "gateway", "http":
+	default:
+		return bad("DISCORD_MODE", "must be gateway or http, got %q", c.DiscordMode)
+	}
+	if c.DiscordPublicKey != "" {
+		if k, err := hex.DecodeString(c.DiscordPublicKey); err != nil || len(k) != 32 {
+			return bad("DISCORD_PUBLIC_KEY", "expects the application's public key: 64 hex characters")
+		}
+	}
+	if c.DiscordMode == "http" && c.DiscordToken != "" && c.DiscordPublicKey == "" {
+		return bad("DISCORD_PUBLIC_KEY", "is required when COACH_DISCORD_MODE is http")
+	}
+	if err := checkBaseURL(c.DiscordAPIURL); err != nil {
+		return bad("DISCORD_API_URL", "%v", err)
+	}
+
+	if _, err := c.Level(); err != nil {
+		return bad("LOG_LEVEL", "must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return bad("LOG_FORMAT", "must be text or json, got %q", c.LogFormat)
+	}
+	return nil
+}
+
+// Level returns COACH_LOG_LEVEL as a slog level.
+func (c Config) Level() (slog.Level, error) {
+	var l slog.Level
+	err := l.UnmarshalText([]byte(c.LogLevel))
+	return l, err
+}
+
+// Platforms lists the chat platforms whose credentials are configured.
+func (c Config) Platforms() []string {
+	var p []string
+	if c.SlackBotToken != "" {
+		p = append(p, "slack")
+	}
+	if c.DiscordToken != "" {
+		p = append(p, "discord")
+	}
+	return p
+}
+
+func checkHostPort(s string, emptyHost bool) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return errors.New("missing or malformed port")
+	}
+	if host == "" && !emptyHost {
+		return errors.New("missing host")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return errors.New("the port must be a number from 0 to 65535")
+	}
+	return nil
+}
+
+func checkBaseURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return errors.New("expects an http(s) URL")
+	}
+	return nil
+}
+
+func isSnowflake(s string) bool {
+	_, err := strconv.ParseUint(s, 10, 64)
+	return err == nil
+}

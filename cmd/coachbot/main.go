@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // reminders need IANA zones even where the system has no tzdata
+
+	"github.com/coachbot/coachbot/adapters/boltstore"
+	"github.com/coachbot/coachbot/adapters/console"
+	"github.com/coachbot/coachbot/bot"
+	"github.com/coachbot/coachbot/content"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	m := NewMain()
+	cfg, err := LoadConfig()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "coachbot:", err)
+		os.Exit(2)
+	}
+	m.Config = cfg
+	err = m.Run(ctx, os.Args[1:])
+	if cerr := m.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "coachbot:", err)
+		var u usageError
+		if errors.As(err, &u) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// usageError is a mistake on the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+const usage = `usage:
+  coachbot                       chat on the console (and run configured adapters)
+  coachbot ask "COMMAND LINE"    answer one command and exit
+  coachbot content check [DIR]   validate a content pack (default: the embedded one)`
+
+// Main is the program with its configuration, so end-to-end tests can run
+// it without flags or environment: set the fields, call Run, then Close.
+type Main struct {
+	Config   Config
+	Stdin    io.Reader
+	Stdout   io.Writer
+	Stderr   io.Writer
+	Terminal bool      // Stdin is a terminal: the console shows a prompt
+	Clock    bot.Clock // default: the system clock
+	User     string    // the console user's name; default: the OS user
+
+	Store bot.Store
+	Bot   *bot.Bot
+	log   *slog.Logger
+}
+
+// NewMain returns a Main on the process's standard streams.
+func NewMain() *Main {
+	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	if fi, err := os.Stdin.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		m.Terminal = true
+	}
+	return m
+}
+
+// Run runs the verb in args (none: the console).
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return m.runConsole(ctx)
+	}
+	switch args[0] {
+	case "ask":
+		if len(args) < 2 {
+			return usageError{`ask needs a command line, for example: coachbot ask "salary mid"`}
+		}
+		if err := m.Open(ctx); err != nil {
+			return err
+		}
+		return console.Ask(ctx, m.Bot, m.consoleUser(), strings.Join(args[1:], " "), m.Stdout)
+	case "content":
+		if len(args) < 2 || args[1] != "check" || len(args) > 3 {
+			return usageError{"usage: coachbot content check [DIR]"}
+		}
+		return m.contentCheck(args[2:])
+	case "help", "-h", "-help", "--help":
+		fmt.Fprintln(m.Stdout, usage)
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown command %q\n%s", args[0], usage)}
+}
+
+// Open loads the content, opens the store and builds the bot.
+func (m *Main) Open(ctx context.Context) error {
+	m.log = m.logger()
+	pack, err := m.loadContent()
+	if err != nil {
+		return err
+	}
+	if m.Config.RedisURL != "" || len(m.Config.RedisAddrs) > 0 {
+		return errors.New("COACH_REDIS_URL: the Redis store is not part of this build yet; unset it to use the embedded store")
+	}
+	if m.Store == nil {
+		path := filepath.Join(m.Config.DataDir, "coachbot.db")
+		s, err := boltstore.Open(path, boltstore.WithClock(m.clock()))
+		if err != nil {
+			return fmt.Errorf("opening the embedded store: %w", err)
+		}
+		m.Store = s
+	}
+	m.Bot, err = bot.New(bot.Config{Store: m.Store, Content: pack, Clock: m.clock(), Logger: m.log})
+	return err
+}
+
+// Close releases what Open acquired.
+func (m *Main) Close() error {
+	if m.Store == nil {
+		return nil
+	}
+	err := m.Store.Close()
+	m.Store = nil
+	return err
+}
+
+func (m *Main) runConsole(ctx context.Context) error {
+	if p := m.Config.Platforms(); len(p) > 0 {
+		return fmt.Errorf("%s is configured, but this build has only the console adapter", strings.Join(p, " and "))
+	}
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	c := console.New(m.Bot, console.Config{In: m.Stdin, Out: m.Stdout, User: m.consoleUser(), Prompt: m.Terminal, Zone: localZone()})
+	m.Bot.SetMessenger("console", c)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- m.Bot.RunReminders(ctx) }()
+	err := c.Run(ctx)
+	cancel()
+	<-done
+	return err
+}
+
+func (m *Main) contentCheck(args []string) error {
+	var (
+		pack *content.Pack
+		err  error
+		name = "the embedded content pack"
+	)
+	if len(args) == 1 {
+		name = args[0]
+		pack, err = content.LoadDir(args[0])
+	} else {
+		pack, err = content.Default()
+	}
+	if err != nil {
+		var probs *content.Problems
+		if errors.As(err, &probs) {
+			fmt.Fprintf(m.Stdout, "%s has %d problem(s):\n%s\n", name, len(*probs), err)
+			return errors.New("content check failed")
+		}
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "%s is valid: %d steps, %d skills, %d career levels, %d salary tables, %d tips.\n",
+		name, len(pack.Steps), len(pack.Skills), len(pack.Levels), len(pack.Salaries), len(pack.Tips))
+	return nil
+}
+
+func (m *Main) loadContent() (*content.Pack, error) {
+	if m.Config.ContentDir == "" {
+		return content.Default()
+	}
+	p, err := content.LoadDir(m.Config.ContentDir)
+	if err != nil {
+		return nil, fmt.Errorf("COACH_CONTENT_DIR: the content pack in %s is not valid:\n%w", m.Config.ContentDir, err)
+	}
+	return p, nil
+}
+
+func (m *Main) logger() *slog.Logger {
+	level, _ := m.Config.Level()
+	opts := &slog.HandlerOptions{Level: level}
+	out := m.Stderr
+	if out == nil {
+		out = io.Discard
+	}
+	if m.Config.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(out, opts))
+	}
+	// The console is for people: only warnings and worse, unless asked.
+	if len(m.Config.Platforms()) == 0 && m.Config.LogLevel == "info" {
+		opts.Level = slog.LevelWarn
+	}
+	return slog.New(slog.NewTextHandler(out, opts))
+}
+
+func (m *Main) clock() bot.Clock {
+	if m.Clock == nil {
+		return bot.SystemClock{}
+	}
+	return m.Clock
+}
+
+func (m *Main) consoleUser() string {
+	if m.User != "" {
+		return m.User
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "me"
+}
+
+// localZone returns the machine's IANA zone name, or "" when it cannot
+// tell (the console then falls back to the user's saved zone, or UTC).
+func localZone() string {
+	if tz := os.Getenv("TZ"); tz != "" {
+		if _, err := time.LoadLocation(strings.TrimPrefix(tz, ":")); err == nil {
+			return strings.TrimPrefix(tz, ":")
+		}
+		return ""
+	}
+	if target, err := os.Readlink("/etc/localtime"); err == nil {
+		if _, name, ok := strings.Cut(target, "zoneinfo/"); ok {
+			if _, err := time.LoadLocation(name); err == nil {
+				return name
+			}
+		}
+	}
+	return ""
+}
