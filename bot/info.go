@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/coachbot/coachbot/content"
 )
@@ -74,7 +75,7 @@ func (b *Bot) salary(ctx context.Context, req *Request) (Reply, error) {
 	}
 	r.Text = strings.TrimSpace(r.Text)
 	if level == "" {
-		r.Text = "Yearly pay by experience. Real offers vary with city, company and skills."
+		r.Text = "Yearly pay by years of experience. Real offers vary with city, company and skills."
 	}
 	return r, nil
 }
@@ -82,15 +83,17 @@ func (b *Bot) salary(ctx context.Context, req *Request) (Reply, error) {
 // sourceLine names a salary table's source, currency and units, which every
 // figure must carry.
 func sourceLine(t *content.SalaryTable) string {
-	src := t.Source.Title
+	src := fmt.Sprintf("%q", t.Source.Title)
+	if t.Source.URL != "" {
+		src = fmt.Sprintf("[%s](%s)", src, t.Source.URL)
+	}
 	if t.Source.Publisher != "" {
-		src += " (" + t.Source.Publisher + ")"
+		src += ", " + t.Source.Publisher
 	}
-	line := fmt.Sprintf("Source: %q", src)
-	if t.Source.Updated != "" {
-		line += ", updated " + t.Source.Updated
+	if d, err := time.Parse(time.DateOnly, t.Source.Updated); err == nil {
+		src += ", updated " + d.Format("2 January 2006")
 	}
-	line += fmt.Sprintf(". %s in %s", t.Region, t.Currency)
+	line := fmt.Sprintf("Source: %s. %s, amounts in %s", src, t.Region, t.Currency)
 	if t.UnitName != "" {
 		line += fmt.Sprintf("; %s = %s", t.Unit, t.UnitName)
 	}
