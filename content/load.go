@@ -26,11 +26,21 @@ const (
 
 // The shape of each file: one top-level key holding a list.
 type (
-	roadmapDoc  struct{ Steps []Step `yaml:"steps"` }
-	skillsDoc   struct{ Skills []Skill `yaml:"skills"` }
-	careerDoc   struct{ Levels []Level `yaml:"levels"` }
-	salariesDoc struct{ Tables []SalaryTable `yaml:"tables"` }
-	tipsDoc     struct{ Tips []Tip `yaml:"tips"` }
+	roadmapDoc struct {
+		Steps []Step `yaml:"steps"`
+	}
+	skillsDoc struct {
+		Skills []Skill `yaml:"skills"`
+	}
+	careerDoc struct {
+		Levels []Level `yaml:"levels"`
+	}
+	salariesDoc struct {
+		Tables []SalaryTable `yaml:"tables"`
+	}
+	tipsDoc struct {
+		Tips []Tip `yaml:"tips"`
+	}
 )
 
 // LoadDir loads and validates the pack in dir, which holds the same five
@@ -66,11 +76,11 @@ func Load(fsys fs.FS) (*Pack, error) {
 		salaries salariesDoc
 		tips     tipsDoc
 	)
-	roadmapOK := decodeFile(fsys, roadmapFile, &roadmap, &ps)
-	skillsOK := decodeFile(fsys, skillsFile, &skills, &ps)
-	careerOK := decodeFile(fsys, careerFile, &career, &ps)
-	salariesOK := decodeFile(fsys, salariesFile, &salaries, &ps)
-	tipsOK := decodeFile(fsys, tipsFile, &tips, &ps)
+	roadmapOK, roadmapRoot := decodeFile(fsys, roadmapFile, &roadmap, &ps)
+	skillsOK, _ := decodeFile(fsys, skillsFile, &skills, &ps)
+	careerOK, _ := decodeFile(fsys, careerFile, &career, &ps)
+	salariesOK, _ := decodeFile(fsys, salariesFile, &salaries, &ps)
+	tipsOK, _ := decodeFile(fsys, tipsFile, &tips, &ps)
 
 	p := &Pack{
 		Steps:    roadmap.Steps,
@@ -87,11 +97,21 @@ func Load(fsys fs.FS) (*Pack, error) {
 		validateRoadmap(p.Steps, &ps)
 	}
 	if skillsOK {
-		var steps []Step
+		// Skills refer to steps by id. Without a usable roadmap there is
+		// nothing to check them against; and a step that failed to decode
+		// (a duplicate key drops it) still counts as written, so that one
+		// mistake is not reported once per skill that mentions it.
+		var stepIDs map[string]bool
 		if roadmapOK {
-			steps = p.Steps
+			stepIDs = map[string]bool{}
+			for _, s := range p.Steps {
+				stepIDs[s.ID] = true
+			}
+			for _, id := range listIDs(roadmapRoot, "steps") {
+				stepIDs[id] = true
+			}
 		}
-		validateSkills(p.Skills, steps, roadmapOK, &ps)
+		validateSkills(p.Skills, stepIDs, &ps)
 	}
 	if careerOK {
 		validateLevels(p.Levels, &ps)
@@ -110,12 +130,14 @@ func Load(fsys fs.FS) (*Pack, error) {
 
 // decodeFile decodes one file into out, reporting problems into ps. It
 // returns false when the file's content is unusable (missing, unreadable or
-// not YAML); type errors and unknown fields leave the rest usable.
-func decodeFile(fsys fs.FS, name string, out any, ps *Problems) bool {
+// not YAML); type errors and unknown fields leave the rest usable. After such
+// errors it also returns the file's node tree, which still holds what the
+// decoder dropped.
+func decodeFile(fsys fs.FS, name string, out any, ps *Problems) (ok bool, root *yaml.Node) {
 	data, err := fs.ReadFile(fsys, name)
 	if errors.Is(err, fs.ErrNotExist) {
 		ps.add(name, "", "file is missing")
-		return false
+		return false, nil
 	}
 	if err != nil {
 		var pe *fs.PathError
@@ -123,7 +145,7 @@ func decodeFile(fsys fs.FS, name string, out any, ps *Problems) bool {
 			err = pe.Err
 		}
 		ps.add(name, "", "cannot read: %v", err)
-		return false
+		return false, nil
 	}
 
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -133,15 +155,15 @@ func decodeFile(fsys fs.FS, name string, out any, ps *Problems) bool {
 	switch {
 	case err == nil, errors.Is(err, io.EOF): // an empty file: validation says what is missing
 	case errors.As(err, &te):
-		var root yaml.Node
-		_ = yaml.Unmarshal(data, &root) // it parsed once already
+		root = new(yaml.Node)
+		_ = yaml.Unmarshal(data, root) // it parsed once already
 		for _, msg := range te.Errors {
 			line, msg := rewriteTypeError(msg)
-			ps.add(name, itemAt(&root, line), "%s", msg)
+			ps.add(name, itemAt(root, line), "%s", msg)
 		}
 	default:
 		ps.add(name, "", "%s", strings.TrimPrefix(err.Error(), "yaml: "))
-		return false
+		return false, nil
 	}
 	if err == nil {
 		var extra yaml.Node
@@ -153,7 +175,34 @@ func decodeFile(fsys fs.FS, name string, out any, ps *Problems) bool {
 			ps.add(name, "", "%s", strings.TrimPrefix(err.Error(), "yaml: "))
 		}
 	}
-	return true
+	return true, root
+}
+
+// listIDs returns the ids written in the top-level list of a file's node
+// tree; nil for a nil tree.
+func listIDs(root *yaml.Node, list string) []string {
+	if root == nil || root.Kind != yaml.DocumentNode || len(root.Content) == 0 {
+		return nil
+	}
+	var ids []string
+	for _, el := range valueAt(root.Content[0], list).Content {
+		if id := scalarAt(el, idKey(list)); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// valueAt returns the value of key in mapping n, or an empty node.
+func valueAt(n *yaml.Node, key string) *yaml.Node {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				return n.Content[i+1]
+			}
+		}
+	}
+	return &yaml.Node{}
 }
 
 var (
@@ -285,13 +334,8 @@ func itemAt(root *yaml.Node, line int) string {
 
 // scalarAt returns the scalar value of key in mapping n, or "".
 func scalarAt(n *yaml.Node, key string) string {
-	if n.Kind != yaml.MappingNode {
-		return ""
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key && n.Content[i+1].Kind == yaml.ScalarNode {
-			return strings.TrimSpace(n.Content[i+1].Value)
-		}
+	if v := valueAt(n, key); v.Kind == yaml.ScalarNode {
+		return strings.TrimSpace(v.Value)
 	}
 	return ""
 }

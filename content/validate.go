@@ -186,14 +186,12 @@ func validateRoadmap(steps []Step, ps *Problems) {
 	}
 }
 
-func validateSkills(skills []Skill, steps []Step, checkSteps bool, ps *Problems) {
+// validateSkills checks skills; stepIDs holds the roadmap's step ids, or is
+// nil when the roadmap could not be read and references cannot be checked.
+func validateSkills(skills []Skill, stepIDs map[string]bool, ps *Problems) {
 	c := checker{ps, skillsFile}
 	if len(skills) == 0 {
 		c.add("", "at least one skill is required")
-	}
-	stepIDs := map[string]bool{}
-	for _, s := range steps {
-		stepIDs[s.ID] = true
 	}
 	ids := map[string]string{}
 	words := newNames(c)
@@ -217,7 +215,7 @@ func validateSkills(skills []Skill, steps []Step, checkSteps bool, ps *Problems)
 		c.list(item, "practice", s.Practice)
 		c.list(item, "step", s.Steps)
 		for _, id := range s.Steps {
-			if checkSteps && id != "" && !stepIDs[id] {
+			if stepIDs != nil && id != "" && !stepIDs[id] {
 				c.add(item, "step %q does not exist in %s", id, roadmapFile)
 			}
 		}

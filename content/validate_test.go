@@ -1,0 +1,361 @@
+package content
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+// embeddedFiles returns a fresh, writable copy of the embedded pack.
+func embeddedFiles(t testing.TB) fstest.MapFS {
+	t.Helper()
+	m := fstest.MapFS{}
+	for _, name := range []string{roadmapFile, skillsFile, careerFile, salariesFile, tipsFile} {
+		data, err := fs.ReadFile(embedded, "pack/"+name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[name] = &fstest.MapFile{Data: data}
+	}
+	return m
+}
+
+// edit changes one pack file: it replaces the first occurrence of old with
+// new, or deletes the file when remove is set. An old that is not in the file
+// fails the test, so that a change to the content cannot silently turn a
+// test into one that checks nothing.
+type edit struct {
+	file, old, new string
+	remove         bool
+}
+
+func applyEdits(t *testing.T, m fstest.MapFS, edits []edit) {
+	t.Helper()
+	for _, e := range edits {
+		if e.remove {
+			delete(m, e.file)
+			continue
+		}
+		f, ok := m[e.file]
+		if !ok {
+			t.Fatalf("edit of %s: no such file", e.file)
+		}
+		text := string(f.Data)
+		if e.old == "" {
+			text = e.new
+		} else {
+			if !strings.Contains(text, e.old) {
+				t.Fatalf("edit of %s: %q not found", e.file, e.old)
+			}
+			text = strings.Replace(text, e.old, e.new, 1)
+		}
+		m[e.file] = &fstest.MapFile{Data: []byte(text)}
+	}
+}
+
+// lineOf returns the 1-based line of the first occurrence of s in a file.
+func lineOf(t *testing.T, m fstest.MapFS, file, s string) int {
+	t.Helper()
+	text := string(m[file].Data)
+	i := strings.Index(text, s)
+	if i < 0 {
+		t.Fatalf("lineOf: %q not in %s", s, file)
+	}
+	return strings.Count(text[:i], "\n") + 1
+}
+
+func TestLoadReportsProblems(t *testing.T) {
+	tests := []struct {
+		name  string
+		edits []edit
+		// want lists problems that must be reported; wantFn builds them when
+		// they depend on line numbers of the edited files.
+		want   Problems
+		wantFn func(t *testing.T, m fstest.MapFS) Problems
+		exact  bool // no other problem may be reported
+	}{
+		{
+			name:  "duplicate step id",
+			edits: []edit{{file: roadmapFile, old: "  - id: frameworks\n", new: "  - id: databases\n"}},
+			want:  Problems{{roadmapFile, `step "databases"`, `id "databases" is already used by step 2`}},
+		},
+		{
+			name:  "duplicate topic id in another step",
+			edits: []edit{{file: roadmapFile, old: "      - id: testing\n", new: "      - id: sql\n"}},
+			want:  Problems{{roadmapFile, `step "projects" / topic "sql"`, `id "sql" is already used by step 2, topic 2`}},
+			exact: true,
+		},
+		{
+			name:  "duplicate tip id",
+			edits: []edit{{file: tipsFile, old: "  - id: daily-habit\n", new: "  - id: one-language\n"}},
+			want:  Problems{{tipsFile, `tip "one-language"`, `id "one-language" is already used by tip 1`}},
+			exact: true,
+		},
+		{
+			name:  "duplicate salary band level",
+			edits: []edit{{file: salariesFile, old: "      - level: experienced\n", new: "      - level: mid\n"}},
+			want:  Problems{{salariesFile, `table "india-2025" / band "mid"`, `level "mid" is already used by band 2`}},
+		},
+		{
+			name:  "id not in lowercase words",
+			edits: []edit{{file: tipsFile, old: "  - id: one-language\n", new: "  - id: One Language\n"}},
+			want:  Problems{{tipsFile, `tip "One Language"`, `id "One Language" must be lowercase letters and digits, in words joined by single hyphens`}},
+			exact: true,
+		},
+		{
+			name:  "missing step title",
+			edits: []edit{{file: roadmapFile, old: "    title: Databases\n", new: ""}},
+			want:  Problems{{roadmapFile, `step "databases"`, "title is required"}},
+			exact: true,
+		},
+		{
+			name:  "missing skill name",
+			edits: []edit{{file: skillsFile, old: "    name: Version Control\n", new: ""}},
+			want:  Problems{{skillsFile, `skill "version-control"`, "name is required"}},
+			exact: true,
+		},
+		{
+			name: "http link",
+			edits: []edit{{file: roadmapFile,
+				old: "https://www.postgresql.org/docs/current/queries.html",
+				new: "http://www.postgresql.org/docs/current/queries.html"}},
+			want:  Problems{{roadmapFile, `step "databases" / topic "sql" / resource 1`, "url must start with https://"}},
+			exact: true,
+		},
+		{
+			name:  "link that does not parse",
+			edits: []edit{{file: roadmapFile, old: "https://go.dev/blog/maps", new: "https://go dev/blog/maps"}},
+			want:  Problems{{roadmapFile, `step "languages" / topic "data-structures" / resource 2`, `url is not valid: invalid character " " in host name`}},
+			exact: true,
+		},
+		{
+			name:  "years min greater than max",
+			edits: []edit{{file: careerFile, old: "years: {min: 5, max: 8}", new: "years: {min: 9, max: 8}"}},
+			want:  Problems{{careerFile, `level "senior" / years`, "min (9) is greater than max (8)"}},
+			exact: true,
+		},
+		{
+			name:  "salary min greater than max",
+			edits: []edit{{file: salariesFile, old: "        min: 10\n        max: 14\n", new: "        min: 16\n        max: 14\n"}},
+			want:  Problems{{salariesFile, `table "india-2025" / band "mid"`, "min (16) is greater than max (14)"}},
+			exact: true,
+		},
+		{
+			name:  "salary not positive",
+			edits: []edit{{file: salariesFile, old: "        min: 4.5\n", new: "        min: 0\n"}},
+			want:  Problems{{salariesFile, `table "india-2025" / band "beginner"`, "min must be greater than 0"}},
+			exact: true,
+		},
+		{
+			name:  "skill points to a missing step",
+			edits: []edit{{file: skillsFile, old: "steps: [version-control]", new: "steps: [git]"}},
+			want:  Problems{{skillsFile, `skill "version-control"`, `step "git" does not exist in roadmap.yaml`}},
+			exact: true,
+		},
+		{
+			name:  "alias taken by another skill",
+			edits: []edit{{file: skillsFile, old: "[appsec, application-security, web-security]", new: "[appsec, application-security, web-security, Git]"}},
+			want:  Problems{{skillsFile, `skill "security"`, `alias "Git" is already used by skill "version-control"`}},
+			exact: true,
+		},
+		{
+			name:  "alias equal to another skill's id after normalising",
+			edits: []edit{{file: skillsFile, old: "[appsec, application-security, web-security]", new: "[appsec, application-security, web-security, Version_Control]"}},
+			want:  Problems{{skillsFile, `skill "security"`, `alias "Version_Control" is already used by skill "version-control"`}},
+			exact: true,
+		},
+		{
+			name:  "band alias taken by another band",
+			edits: []edit{{file: salariesFile, old: "aliases: [senior]", new: "aliases: [senior, junior]"}},
+			want:  Problems{{salariesFile, `table "india-2025" / band "experienced"`, `alias "junior" is already used by band "beginner"`}},
+			exact: true,
+		},
+		{
+			name: "too many resources",
+			edits: []edit{{file: roadmapFile,
+				old: "          - title: JavaScript Guide (MDN)\n",
+				new: "          - title: One\n            url: https://example.com/1\n" +
+					"          - title: Two\n            url: https://example.com/2\n" +
+					"          - title: JavaScript Guide (MDN)\n"}},
+			want:  Problems{{roadmapFile, `step "languages" / topic "fundamentals"`, "a topic needs 1 to 3 resources, not 4"}},
+			exact: true,
+		},
+		{
+			name:  "next level on the last level",
+			edits: []edit{{file: careerFile, old: "      - Explain technical strategy to engineers and leadership alike.\n", new: "      - Explain technical strategy to engineers and leadership alike.\n    next_level: the moon\n"}},
+			want:  Problems{{careerFile, `level "architect"`, "next_level must be empty on the last level: there is no level above it"}},
+			exact: true,
+		},
+		{
+			name:  "unknown field (typo)",
+			edits: []edit{{file: roadmapFile, old: "    title: Databases\n", new: "    titel: Databases\n"}},
+			wantFn: func(t *testing.T, m fstest.MapFS) Problems {
+				line := lineOf(t, m, roadmapFile, "titel: Databases")
+				return Problems{
+					{roadmapFile, `step "databases"`, fmt.Sprintf(`line %d: unknown field "titel"`, line)},
+					{roadmapFile, `step "databases"`, "title is required"},
+				}
+			},
+			exact: true,
+		},
+		{
+			name:  "unknown field in a nested mapping",
+			edits: []edit{{file: salariesFile, old: "      publisher: GeeksforGeeks\n", new: "      publsher: GeeksforGeeks\n"}},
+			wantFn: func(t *testing.T, m fstest.MapFS) Problems {
+				line := lineOf(t, m, salariesFile, "publsher:")
+				return Problems{{salariesFile, `table "india-2025" / source`, fmt.Sprintf(`line %d: unknown field "publsher"`, line)}}
+			},
+			exact: true,
+		},
+		{
+			name:  "unknown top-level key",
+			edits: []edit{{file: tipsFile, old: "tips:\n", new: "tip:\n"}},
+			want: Problems{
+				{tipsFile, "", `line 3: unknown field "tip"`},
+				{tipsFile, "", "at least one tip is required"},
+			},
+			exact: true,
+		},
+		{
+			name:  "wrong type",
+			edits: []edit{{file: careerFile, old: "years: {min: 2, max: 5}", new: "years: {min: two, max: 5}"}},
+			wantFn: func(t *testing.T, m fstest.MapFS) Problems {
+				line := lineOf(t, m, careerFile, "min: two")
+				return Problems{{careerFile, `level "mid" / years`, fmt.Sprintf(`line %d: expected a whole number, found "two"`, line)}}
+			},
+			exact: true,
+		},
+		{
+			name:  "duplicate key drops the step without a cascade of problems",
+			edits: []edit{{file: roadmapFile, old: "    title: Databases\n", new: "    title: Databases\n    title: Data\n"}},
+			wantFn: func(t *testing.T, m fstest.MapFS) Problems {
+				line := lineOf(t, m, roadmapFile, "title: Data\n")
+				return Problems{{roadmapFile, `step "databases"`, fmt.Sprintf(`line %d: mapping key "title" already defined at line %d`, line, line-1)}}
+			},
+			exact: true,
+		},
+		{
+			name:  "YAML syntax error",
+			edits: []edit{{file: tipsFile, old: "  - id: http-tools\n", new: "  - id: http-tools: curl\n"}},
+			wantFn: func(t *testing.T, m fstest.MapFS) Problems {
+				line := lineOf(t, m, tipsFile, "http-tools: curl")
+				return Problems{{tipsFile, "", fmt.Sprintf("line %d: mapping values are not allowed in this context", line)}}
+			},
+			exact: true,
+		},
+		{
+			name:  "second YAML document",
+			edits: []edit{{file: tipsFile, old: "tips:\n", new: "tips:\n  - id: extra\n    text: More.\n---\ntips:\n"}},
+			wantFn: func(t *testing.T, m fstest.MapFS) Problems {
+				line := lineOf(t, m, tipsFile, "---\n")
+				return Problems{{tipsFile, "", fmt.Sprintf("line %d: a file holds one YAML document; this is a second one", line)}}
+			},
+			exact: true,
+		},
+		{
+			name:  "empty file",
+			edits: []edit{{file: careerFile, old: "", new: ""}},
+			want:  Problems{{careerFile, "", "at least one level is required"}},
+			exact: true,
+		},
+		{
+			name:  "missing file",
+			edits: []edit{{file: tipsFile, remove: true}},
+			want:  Problems{{tipsFile, "", "file is missing"}},
+			exact: true,
+		},
+		{
+			name:  "missing roadmap does not make every skill reference fail",
+			edits: []edit{{file: roadmapFile, remove: true}},
+			want:  Problems{{roadmapFile, "", "file is missing"}},
+			exact: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := embeddedFiles(t)
+			applyEdits(t, m, tt.edits)
+			want := tt.want
+			if tt.wantFn != nil {
+				want = tt.wantFn(t, m)
+			}
+			p, err := Load(m)
+			var got *Problems
+			if !errors.As(err, &got) {
+				t.Fatalf("Load = %v, %v; want *Problems", p, err)
+			}
+			if p != nil {
+				t.Errorf("Load returned a pack together with problems")
+			}
+			if tt.exact {
+				if diff := cmp.Diff(want, *got); diff != "" {
+					t.Errorf("problems (-want +got):\n%s", diff)
+				}
+				return
+			}
+			for _, w := range want {
+				if !contains(*got, w) {
+					t.Errorf("missing problem\n\t%s\ngot:\n%s", w, got.Error())
+				}
+			}
+		})
+	}
+}
+
+func TestLoadReportsAllProblemsAtOnce(t *testing.T) {
+	m := embeddedFiles(t)
+	applyEdits(t, m, []edit{
+		{file: roadmapFile, old: "https://www.postgresql.org/docs/current/queries.html", new: "http://www.postgresql.org/docs/current/queries.html"},
+		{file: roadmapFile, old: "    title: Databases\n", new: ""},
+		{file: skillsFile, old: "steps: [version-control]", new: "steps: [git]"},
+		{file: careerFile, old: "years: {min: 5, max: 8}", new: "years: {min: 9, max: 8}"},
+		{file: salariesFile, remove: true},
+		{file: tipsFile, old: "  - id: read-code\n", new: "  - id: read-code\n    txet: typo\n"},
+	})
+	tipLine := lineOf(t, m, tipsFile, "txet: typo")
+	want := Problems{
+		{roadmapFile, `step "databases"`, "title is required"},
+		{roadmapFile, `step "databases" / topic "sql" / resource 1`, "url must start with https://"},
+		{skillsFile, `skill "version-control"`, `step "git" does not exist in roadmap.yaml`},
+		{careerFile, `level "senior" / years`, "min (9) is greater than max (8)"},
+		{salariesFile, "", "file is missing"},
+		{tipsFile, `tip "read-code"`, fmt.Sprintf(`line %d: unknown field "txet"`, tipLine)},
+	}
+	_, err := Load(m)
+	var got *Problems
+	if !errors.As(err, &got) {
+		t.Fatalf("Load = %v; want *Problems", err)
+	}
+	less := func(a, b Problem) bool { return a.String() < b.String() }
+	if diff := cmp.Diff(want, *got, cmpopts.SortSlices(less)); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	if lines := strings.Count(err.Error(), "\n") + 1; lines != len(want) {
+		t.Errorf("Error() has %d lines, want %d:\n%s", lines, len(want), err)
+	}
+}
+
+func TestLoadAcceptsEmbeddedCopy(t *testing.T) {
+	p, err := Load(embeddedFiles(t))
+	if err != nil {
+		t.Fatalf("Load = %v", err)
+	}
+	if diff := cmp.Diff(MustDefault(), p); diff != "" {
+		t.Errorf("Load of a copy differs from Default (-want +got):\n%s", diff)
+	}
+}
+
+func contains(ps Problems, p Problem) bool {
+	for _, q := range ps {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
