@@ -9,11 +9,11 @@ import (
 // the bot reads it and never changes it, so one Pack can be shared by every
 // request.
 type Pack struct {
-	Steps    []Step        `yaml:"steps"`
-	Skills   []Skill       `yaml:"skills"`
-	Levels   []Level       `yaml:"levels"`
-	Salaries []SalaryTable `yaml:"salaries"`
-	Tips     []Tip         `yaml:"tips"`
+	Steps    []Step        // roadmap.yaml, key steps; in study order
+	Skills   []Skill       // skills.yaml, key skills
+	Levels   []Level       // career.yaml, key levels; from the first job upwards
+	Salaries []SalaryTable // salaries.yaml, key tables
+	Tips     []Tip         // tips.yaml, key tips
 }
 
 // Range is a span of whole numbers such as weeks of study or years of

@@ -32,7 +32,7 @@ func (p Problem) String() string {
 // to fix.
 type Problems []Problem
 
-// Error renders one problem per line.
+// Error renders one problem per line, ready to print as it is.
 func (ps *Problems) Error() string {
 	lines := make([]string, len(*ps))
 	for i, p := range *ps {
