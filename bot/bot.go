@@ -31,6 +31,8 @@ type Config struct {
 	// next", or "unknown"), its outcome ("" for success, else the error code)
 	// and how long it took. The HTTP server's metrics hang here.
 	OnCommand func(command string, outcome Code, took time.Duration)
+	// CommandTimeout bounds each command; default CommandTimeout.
+	CommandTimeout time.Duration
 	// Reminders tunes the scheduler; zero values take the defaults.
 	Reminders SchedulerConfig
 }
@@ -46,6 +48,7 @@ type Bot struct {
 	rand    func(int) int
 	observe func(string, Code, time.Duration)
 	sched   SchedulerConfig
+	timeout time.Duration
 
 	mu         sync.RWMutex
 	messengers map[string]Messenger
@@ -65,6 +68,7 @@ func New(cfg Config) (*Bot, error) {
 		rand:       cfg.Rand,
 		observe:    cfg.OnCommand,
 		sched:      cfg.Reminders.withDefaults(),
+		timeout:    cfg.CommandTimeout,
 		messengers: map[string]Messenger{},
 	}
 	if b.clock == nil {
@@ -72,6 +76,9 @@ func New(cfg Config) (*Bot, error) {
 	}
 	if b.log == nil {
 		b.log = slog.Default()
+	}
+	if b.timeout <= 0 {
+		b.timeout = CommandTimeout
 	}
 	if b.rand == nil {
 		b.rand = rand.IntN
@@ -114,10 +121,10 @@ func (r *Request) Arg(name string) string { return r.Args[name] }
 
 // Handle answers one command line from user. It never fails: errors become
 // friendly replies (the cause goes to the log), a panic becomes an internal
-// error reply, and the work is bounded by CommandTimeout.
+// error reply, and the work is bounded by Config.CommandTimeout.
 func (b *Bot) Handle(ctx context.Context, user UserID, line string) Reply {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, CommandTimeout)
+	ctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
 
 	name := "unknown"
@@ -129,6 +136,7 @@ func (b *Bot) Handle(ctx context.Context, user UserID, line string) Reply {
 		}()
 		parsed, err := b.spec.Parse(line)
 		if err != nil {
+			name = b.spec.nearest(line)
 			return Reply{}, err
 		}
 		name = parsed.Command.Path()

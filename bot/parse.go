@@ -77,10 +77,10 @@ func (s *Spec) Parse(line string) (*Parsed, error) {
 		}
 		var token string
 		switch {
+		case !a.Required && !s.accepts(a, words):
+			continue // an optional argument that is not here: the words are for the next one
 		case a.Rest:
 			token, words = strings.Join(words, " "), nil
-		case !a.Required && !s.accepts(a, words[0]):
-			continue // an optional argument that is not here: the word is for the next one
 		default:
 			token, words = words[0], words[1:]
 		}
@@ -96,16 +96,44 @@ func (s *Spec) Parse(line string) (*Parsed, error) {
 	return &Parsed{Command: cmd, Args: args}, nil
 }
 
-// accepts tells whether word has the shape of an optional argument, so that
-// "remind daily 07:00 weekdays" gives "weekdays" to DAYS, not to TZ.
-func (s *Spec) accepts(a Arg, word string) bool {
+// nearest returns the path of the deepest command that line names, for
+// metrics of lines that fail to parse, or "unknown". The set of names it can
+// return is the spec's, which keeps metric labels bounded.
+func (s *Spec) nearest(line string) string {
+	words := strings.Fields(strings.TrimPrefix(strings.TrimSpace(line), "/"))
+	if len(words) > 0 && strings.EqualFold(words[0], "coach") {
+		words = words[1:]
+	}
+	var c *Command
+	for i, w := range words {
+		var next *Command
+		if i == 0 {
+			next = findCommand(s.Commands, w)
+		} else if len(c.Subs) > 0 {
+			next = c.Sub(w)
+		}
+		if next == nil {
+			break
+		}
+		c = next
+	}
+	if c == nil {
+		return "unknown"
+	}
+	return c.Path()
+}
+
+// accepts tells whether the next words have the shape of an optional
+// argument, so that "remind daily 07:00 weekdays" (or "every day") gives the
+// days to DAYS, not to TZ.
+func (s *Spec) accepts(a Arg, words []string) bool {
 	switch a.Kind {
 	case ArgClock:
-		return LooksLikeClock(word)
+		return LooksLikeClock(words[0])
 	case ArgDays:
-		return LooksLikeWeekdays(word)
+		return LooksLikeWeekdays(words[0]) || LooksLikeWeekdays(strings.Join(words, " "))
 	case ArgZone:
-		return !LooksLikeWeekdays(word)
+		return !LooksLikeWeekdays(words[0]) && !LooksLikeWeekdays(strings.Join(words, " "))
 	}
 	return true
 }
@@ -220,6 +248,9 @@ func examples(c *Command) []string {
 // or "" when none is close enough to be a likely typo.
 func (s *Spec) suggest(word string, cands []*Command, prefix string) string {
 	word = strings.ToLower(word)
+	if len(word) < 2 {
+		return ""
+	}
 	best, bestDist := "", 3
 	for _, c := range cands {
 		for _, name := range append([]string{c.Name}, c.Aliases...) {

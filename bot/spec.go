@@ -214,7 +214,7 @@ func newSpec(p *content.Pack) *Spec {
 					Args: []Arg{
 						{Name: "time", Placeholder: "HH:MM", Summary: "Local time of day, 24-hour, like 19:00", Kind: ArgClock, Required: true},
 						{Name: "zone", Placeholder: "TZ", Summary: "Time zone, like Europe/London", Kind: ArgZone},
-						{Name: "days", Placeholder: "DAYS", Summary: "weekdays, weekends, daily or a list like mon,wed,fri", Kind: ArgDays},
+						{Name: "days", Placeholder: "DAYS", Summary: "weekdays, weekends, daily or a list like mon,wed,fri", Kind: ArgDays, Rest: true},
 					},
 					Examples: []string{"remind daily 19:00", "remind daily 07:30 Asia/Kolkata weekdays", "remind daily 18:00 Europe/Berlin mon,wed,fri"},
 					run:      (*Bot).remindDaily,
