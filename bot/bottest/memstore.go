@@ -190,7 +190,7 @@ func (s *MemStore) Ack(ctx context.Context, c bot.Claim, next *bot.Reminder) err
 	s.markers[marker(r.User, r.Kind, c.Due)] = s.clock.Now().Add(48 * time.Hour)
 	k := remKey{r.User, r.Kind}
 	m, ok := s.reminders[k]
-	if !ok || m.token == "" || m.token != c.Token {
+	if !s.holds(m, ok, c) {
 		return bot.ErrStaleClaim
 	}
 	if next == nil {
@@ -209,13 +209,19 @@ func (s *MemStore) Retry(ctx context.Context, c bot.Claim, at time.Time) error {
 		return err
 	}
 	m, ok := s.reminders[remKey{c.Reminder.User, c.Reminder.Kind}]
-	if !ok || m.token == "" || m.token != c.Token {
+	if !s.holds(m, ok, c) {
 		return bot.ErrStaleClaim
 	}
 	m.token = ""
 	m.at = at
 	m.r.Attempts++
 	return nil
+}
+
+// holds reports whether claim c still holds the lease on m: the same
+// token, and the lease not yet run out by the store's clock.
+func (s *MemStore) holds(m *memReminder, ok bool, c bot.Claim) bool {
+	return ok && m.token != "" && m.token == c.Token && s.clock.Now().Before(m.at)
 }
 
 // Forget implements bot.Store.
