@@ -66,3 +66,19 @@ func BenchmarkClaimAck(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkClaimDueIdle is the scheduler's poll when nothing is due, the
+// common case: it must not pay for a write commit.
+func BenchmarkClaimDueIdle(b *testing.B) {
+	s := openTemp(b)
+	ctx := b.Context()
+	r := bot.Reminder{User: bot.DiscordUser("1"), Kind: bot.Daily, Next: time.Now().Add(time.Hour)}
+	if err := s.PutReminder(ctx, r); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if cs, err := s.ClaimDue(ctx, 10, time.Minute); err != nil || len(cs) != 0 {
+			b.Fatalf("ClaimDue = %v, %v", cs, err)
+		}
+	}
+}
