@@ -12,7 +12,9 @@
 // atomic and serialised with every other: UpdateUser needs no retries, and a
 // claim, an ack and a user's change to the same reminder cannot interleave.
 // Reads (User, Reminders, Ping) are View transactions that see the last
-// commit. Only one process can open the file: a second one waits one second
+// commit. ClaimDue first looks in a View and opens its Update only when
+// something is due, because every bbolt commit costs an fsync and the
+// scheduler polls often. Only one process can open the file: a second one waits one second
 // for bbolt's file lock and then gets a bot.Unavailable error that says what
 // to do.
 //
