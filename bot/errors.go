@@ -41,8 +41,11 @@ func WrapError(code Code, cause error, message string) *Error {
 }
 
 func (e *Error) Error() string {
-	if e.Err != nil {
+	switch {
+	case e.Err != nil && e.Message != "":
 		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	case e.Err != nil:
+		return fmt.Sprintf("%s: %v", e.Code, e.Err)
 	}
 	return fmt.Sprintf("%s: %s", e.Code, e.Message)
 }

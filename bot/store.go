@@ -19,8 +19,9 @@ type Store interface {
 	// UpdateUser atomically reads the user's record (User{ID: id} when there
 	// is none), applies fn and writes the result back, setting Created and
 	// Updated. If fn returns an error nothing is written and that error is
-	// returned. fn may be called more than once (optimistic retries) and must
-	// not have side effects.
+	// returned. fn may be called more than once (optimistic retries); it
+	// must not have side effects and must not call the store (it may run
+	// inside the store's write transaction).
 	UpdateUser(ctx context.Context, id UserID, fn func(*User) error) (User, error)
 
 	// PutReminder creates or replaces the user's reminder of r.Kind and
@@ -35,21 +36,26 @@ type Store interface {
 	// Reminders returns the user's reminders ordered by Kind.
 	Reminders(ctx context.Context, id UserID) ([]Reminder, error)
 
-	// ClaimDue leases up to limit reminders that are due by the store's own
-	// clock (Next <= now), or whose earlier lease expired, for the lease
-	// duration. A reminder is held by at most one unexpired claim at a time.
+	// ClaimDue leases up to limit (>= 1) reminders that are due by the
+	// store's own clock (Next <= now), or whose earlier lease expired, for
+	// the lease duration (>= 1ms), earliest first. A reminder is held by at
+	// most one unexpired claim at a time.
 	ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]Claim, error)
 
 	// Ack finishes the occurrence c.Due: it records the occurrence marker
 	// (so a later claim of the same occurrence reports Delivered) and, if c
 	// still holds the lease, replaces the reminder with next (nil deletes
 	// it; a paused next is kept but not scheduled). If the lease was lost it
-	// returns ErrStaleClaim and changes nothing but the marker.
+	// returns ErrStaleClaim and changes nothing but the marker. No marker is
+	// written for a user the store keeps nothing about (forgotten while the
+	// claim was out), so Forget stays complete.
 	Ack(ctx context.Context, c Claim, next *Reminder) error
 
 	// Retry gives the claim back to be claimed again at the time at, with
-	// the reminder's Attempts increased by one. It returns ErrStaleClaim if c
-	// no longer holds the lease.
+	// the reminder's Attempts increased by one. Reminder.Next keeps naming
+	// the occurrence (so lag and grace are measured from it); only the time
+	// it may next be claimed moves. It returns ErrStaleClaim if c no longer
+	// holds the lease.
 	Retry(ctx context.Context, c Claim, at time.Time) error
 
 	// Forget deletes everything kept about the user: record, reminders,

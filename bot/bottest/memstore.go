@@ -187,9 +187,11 @@ func (s *MemStore) Ack(ctx context.Context, c bot.Claim, next *bot.Reminder) err
 		return err
 	}
 	r := c.Reminder
-	s.markers[marker(r.User, r.Kind, c.Due)] = s.clock.Now().Add(48 * time.Hour)
 	k := remKey{r.User, r.Kind}
 	m, ok := s.reminders[k]
+	if ok {
+		s.markers[marker(r.User, r.Kind, c.Due)] = s.clock.Now().Add(48 * time.Hour)
+	}
 	if !s.holds(m, ok, c) {
 		return bot.ErrStaleClaim
 	}
