@@ -11,6 +11,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	_ "time/tzdata" // reminders need IANA zones even where the system has no tzdata
@@ -52,7 +53,8 @@ type usageError struct{ msg string }
 func (e usageError) Error() string { return e.msg }
 
 const usage = `usage:
-  coachbot                       chat on the console (and run configured adapters)
+  coachbot                       chat on the console; with COACH_HTTP_ADDR or a
+                                 platform configured, run as a server instead
   coachbot ask "COMMAND LINE"    answer one command and exit
   coachbot content check [DIR]   validate a content pack (default: the embedded one)`
 
@@ -69,7 +71,10 @@ type Main struct {
 
 	Store bot.Store
 	Bot   *bot.Bot
-	log   *slog.Logger
+
+	log       *slog.Logger
+	metrics   *metrics
+	httpReady chan<- string // tests learn the bound address here
 }
 
 // NewMain returns a Main on the process's standard streams.
@@ -84,7 +89,7 @@ func NewMain() *Main {
 // Run runs the verb in args (none: the console).
 func (m *Main) Run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return m.runConsole(ctx)
+		return m.serve(ctx)
 	}
 	switch args[0] {
 	case "ask":
@@ -125,7 +130,15 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 		m.Store = s
 	}
-	m.Bot, err = bot.New(bot.Config{Store: m.Store, Content: pack, Clock: m.clock(), Logger: m.log})
+	m.metrics = newMetrics()
+	m.Bot, err = bot.New(bot.Config{
+		Store:     countingStore{Store: m.Store, m: m.metrics},
+		Content:   pack,
+		Clock:     m.clock(),
+		Logger:    m.log,
+		OnCommand: m.metrics.onCommand,
+		Reminders: bot.SchedulerConfig{OnDelivery: m.metrics.onDelivery},
+	})
 	return err
 }
 
@@ -139,23 +152,47 @@ func (m *Main) Close() error {
 	return err
 }
 
-func (m *Main) runConsole(ctx context.Context) error {
+// serve runs the long-lived process: the console when nothing else is
+// configured, otherwise the HTTP server and the platform adapters. Reminders
+// are delivered in both. It returns when the console input ends or ctx is
+// cancelled (SIGINT, SIGTERM), after a graceful stop.
+func (m *Main) serve(ctx context.Context) error {
 	if p := m.Config.Platforms(); len(p) > 0 {
-		return fmt.Errorf("%s is configured, but this build has only the console adapter", strings.Join(p, " and "))
+		return fmt.Errorf("%s is configured, but this build has no adapter for it yet", strings.Join(p, " and "))
 	}
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
-	c := console.New(m.Bot, console.Config{In: m.Stdin, Out: m.Stdout, User: m.consoleUser(), Prompt: m.Terminal, Zone: localZone()})
-	m.Bot.SetMessenger("console", c)
-
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- m.Bot.RunReminders(ctx) }()
-	err := c.Run(ctx)
-	cancel()
-	<-done
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	wg.Go(func() { errs <- m.Bot.RunReminders(ctx) })
+	if m.Config.HTTPAddr != "" {
+		wg.Go(func() {
+			h := newHTTPHandler(m.Store, m.metrics)
+			if err := serveHTTP(ctx, m.Config.HTTPAddr, h, 4*time.Second, m.httpReady); err != nil {
+				errs <- err
+				cancel()
+			}
+		})
+		m.log.Info("coachbot is running", "http", m.Config.HTTPAddr)
+	} else {
+		c := console.New(m.Bot, console.Config{In: m.Stdin, Out: m.Stdout, User: m.consoleUser(), Prompt: m.Terminal, Zone: localZone()})
+		m.Bot.SetMessenger("console", c)
+		wg.Go(func() {
+			errs <- c.Run(ctx)
+			cancel()
+		})
+	}
+	<-ctx.Done()
+	wg.Wait()
+	close(errs)
+	var err error
+	for e := range errs {
+		err = errors.Join(err, e)
+	}
 	return err
 }
 
