@@ -34,14 +34,17 @@ type Config struct {
 	SlackBotToken      string `split_words:"true"`
 	SlackSigningSecret string `split_words:"true"`
 	SlackAppToken      string `split_words:"true"`
-	SlackAPIURL        string `split_words:"true" default:"https://slack.com/api/"`
+	// "Api", not "API": envconfig's split_words reads "APIURL" as one word
+	// (COACH_SLACK_APIURL), and an envconfig tag would also read unprefixed
+	// names.
+	SlackApiURL string `split_words:"true" default:"https://slack.com/api/"`
 
 	DiscordToken     string `split_words:"true"`
 	DiscordAppID     string `split_words:"true"`
 	DiscordMode      string `split_words:"true" default:"gateway"`
 	DiscordPublicKey string `split_words:"true"`
 	DiscordGuildID   string `split_words:"true"`
-	DiscordAPIURL    string `split_words:"true" default:"https://discord.com/api/v10"`
+	DiscordApiURL    string `split_words:"true" default:"https://discord.com/api/v10"` // "Api": see SlackApiURL
 
 	LogLevel  string `split_words:"true" default:"info"`
 	LogFormat string `split_words:"true" default:"text"`
@@ -53,8 +56,25 @@ func LoadConfig() (Config, error) {
 	if err := envconfig.Process("coach", &c); err != nil {
 		return Config{}, err
 	}
-	if c.DataDir == "" {
-		c.DataDir = DefaultDataDir()
+	// A variable set to "" (common in compose files) means "unset": keep the
+	// default rather than fail on an empty value.
+	for _, d := range []struct {
+		v   *string
+		def string
+	}{
+		{&c.SlackApiURL, "https://slack.com/api/"},
+		{&c.DiscordApiURL, "https://discord.com/api/v10"},
+		{&c.DiscordMode, "gateway"},
+		{&c.LogLevel, "info"},
+		{&c.LogFormat, "text"},
+		{&c.DataDir, DefaultDataDir()},
+	} {
+		if *d.v == "" {
+			*d.v = d.def
+		}
+	}
+	for i, a := range c.RedisAddrs {
+		c.RedisAddrs[i] = strings.TrimSpace(a)
 	}
 	return c, c.Validate()
 }
@@ -87,9 +107,10 @@ func (c Config) Validate() error {
 			return bad("REDIS_ADDRS", "set either COACH_REDIS_URL or COACH_REDIS_ADDRS, not both")
 		}
 	}
-	for _, a := range c.RedisAddrs {
+	for i, a := range c.RedisAddrs {
 		if err := checkHostPort(a, false); err != nil {
-			return bad("REDIS_ADDRS", "expects comma-separated host:port addresses; %q: %v", a, err)
+			// The address is not quoted back: it may hold a password.
+			return bad("REDIS_ADDRS", "expects comma-separated host:port addresses; address %d: %v", i+1, err)
 		}
 	}
 	if c.RedisMaster != "" && len(c.RedisAddrs) == 0 {
@@ -118,7 +139,7 @@ func (c Config) Validate() error {
 			return bad("SLACK_BOT_TOKEN", "Socket Mode (COACH_SLACK_APP_TOKEN) also needs the bot token")
 		}
 	}
-	if err := checkBaseURL(c.SlackAPIURL); err != nil {
+	if err := checkBaseURL(c.SlackApiURL); err != nil {
 		return bad("SLACK_API_URL", "%v", err)
 	}
 
@@ -147,7 +168,7 @@ func (c Config) Validate() error {
 	if c.DiscordMode == "http" && c.DiscordToken != "" && c.DiscordPublicKey == "" {
 		return bad("DISCORD_PUBLIC_KEY", "is required when COACH_DISCORD_MODE is http")
 	}
-	if err := checkBaseURL(c.DiscordAPIURL); err != nil {
+	if err := checkBaseURL(c.DiscordApiURL); err != nil {
 		return bad("DISCORD_API_URL", "%v", err)
 	}
 

@@ -31,9 +31,9 @@ var secrets = []string{slackBotToken, slackSecret, slackAppToken, discordToken, 
 func validConfig() Config {
 	return Config{
 		DataDir:       "/var/lib/coachbot",
-		SlackAPIURL:   "https://slack.com/api/",
+		SlackApiURL:   "https://slack.com/api/",
 		DiscordMode:   "gateway",
-		DiscordAPIURL: "https://discord.com/api/v10",
+		DiscordApiURL: "https://discord.com/api/v10",
 		LogLevel:      "info",
 		LogFormat:     "text",
 	}
@@ -65,11 +65,11 @@ func TestValidate(t *testing.T) {
 		{"http addr loopback", func(c *Config) { c.HTTPAddr = "127.0.0.1:8080" }, ""},
 		{"http addr v6", func(c *Config) { c.HTTPAddr = "[::1]:0" }, ""},
 		{"slack socket mode", func(c *Config) { c.SlackAppToken, c.SlackBotToken = slackAppToken, slackBotToken }, ""},
-		{"slack fake API", func(c *Config) { c.SlackAPIURL = "http://127.0.0.1:4321/api/" }, ""},
+		{"slack fake API", func(c *Config) { c.SlackApiURL = "http://127.0.0.1:4321/api/" }, ""},
 		{"discord http mode", func(c *Config) {
 			c.DiscordToken, c.DiscordAppID, c.DiscordMode, c.DiscordPublicKey = discordToken, discordAppID, "http", discordPubKey
 		}, ""},
-		{"discord fake API", func(c *Config) { c.DiscordAPIURL = "http://127.0.0.1:4321/api/v10" }, ""},
+		{"discord fake API", func(c *Config) { c.DiscordApiURL = "http://127.0.0.1:4321/api/v10" }, ""},
 		{"log debug json", func(c *Config) { c.LogLevel, c.LogFormat = "debug", "json" }, ""},
 		{"log warn", func(c *Config) { c.LogLevel = "warn" }, ""},
 		{"log error", func(c *Config) { c.LogLevel = "error" }, ""},
@@ -103,9 +103,9 @@ func TestValidate(t *testing.T) {
 		{"slack bot token as app token", func(c *Config) { withEverything(c); c.SlackAppToken = slackBotToken }, "COACH_SLACK_APP_TOKEN"},
 		{"slack app token without bot token", func(c *Config) { c.SlackAppToken = slackAppToken }, "COACH_SLACK_BOT_TOKEN"},
 		{"slack app token and secret without bot token", func(c *Config) { c.SlackAppToken, c.SlackSigningSecret = slackAppToken, slackSecret }, "COACH_SLACK_BOT_TOKEN"},
-		{"slack API URL without scheme", func(c *Config) { withEverything(c); c.SlackAPIURL = "slack.com/api/" }, "COACH_SLACK_API_URL"},
-		{"slack API URL ftp", func(c *Config) { withEverything(c); c.SlackAPIURL = "ftp://slack.com/api/" }, "COACH_SLACK_API_URL"},
-		{"slack API URL empty", func(c *Config) { withEverything(c); c.SlackAPIURL = "" }, "COACH_SLACK_API_URL"},
+		{"slack API URL without scheme", func(c *Config) { withEverything(c); c.SlackApiURL = "slack.com/api/" }, "COACH_SLACK_API_URL"},
+		{"slack API URL ftp", func(c *Config) { withEverything(c); c.SlackApiURL = "ftp://slack.com/api/" }, "COACH_SLACK_API_URL"},
+		{"slack API URL empty", func(c *Config) { withEverything(c); c.SlackApiURL = "" }, "COACH_SLACK_API_URL"},
 		// COACH_DISCORD_*
 		{"discord token without app id", func(c *Config) { c.DiscordToken = discordToken }, "COACH_DISCORD_APP_ID"},
 		{"discord app id without token", func(c *Config) { c.DiscordAppID = discordAppID }, "COACH_DISCORD_TOKEN"},
@@ -125,8 +125,8 @@ func TestValidate(t *testing.T) {
 			withEverything(c)
 			c.DiscordMode, c.DiscordPublicKey = "http", ""
 		}, "COACH_DISCORD_PUBLIC_KEY"},
-		{"discord API URL without scheme", func(c *Config) { withEverything(c); c.DiscordAPIURL = "discord.com/api/v10" }, "COACH_DISCORD_API_URL"},
-		{"discord API URL without host", func(c *Config) { withEverything(c); c.DiscordAPIURL = "https:///api/v10" }, "COACH_DISCORD_API_URL"},
+		{"discord API URL without scheme", func(c *Config) { withEverything(c); c.DiscordApiURL = "discord.com/api/v10" }, "COACH_DISCORD_API_URL"},
+		{"discord API URL without host", func(c *Config) { withEverything(c); c.DiscordApiURL = "https:///api/v10" }, "COACH_DISCORD_API_URL"},
 		// COACH_LOG_*
 		{"log level unknown", func(c *Config) { withEverything(c); c.LogLevel = "verbose" }, "COACH_LOG_LEVEL"},
 		{"log level empty", func(c *Config) { withEverything(c); c.LogLevel = "" }, "COACH_LOG_LEVEL"},
@@ -201,7 +201,7 @@ func TestLoadConfig(t *testing.T) {
 				"COACH_SLACK_BOT_TOKEN":      slackBotToken,
 				"COACH_SLACK_SIGNING_SECRET": slackSecret,
 				"COACH_SLACK_APP_TOKEN":      slackAppToken,
-				// split_words turns SlackAPIURL into SLACK_APIURL (an
+				// split_words turns SlackApiURL into SLACK_APIURL (an
 				// all-capitals run is one word), so these two need care.
 				"COACH_SLACK_API_URL":      "http://127.0.0.1:9999/api/",
 				"COACH_DISCORD_TOKEN":      discordToken,
@@ -220,10 +220,10 @@ func TestLoadConfig(t *testing.T) {
 				c.ContentDir = "/srv/content"
 				c.HTTPAddr = "127.0.0.1:8081"
 				c.SlackBotToken, c.SlackSigningSecret, c.SlackAppToken = slackBotToken, slackSecret, slackAppToken
-				c.SlackAPIURL = "http://127.0.0.1:9999/api/"
+				c.SlackApiURL = "http://127.0.0.1:9999/api/"
 				c.DiscordToken, c.DiscordAppID, c.DiscordMode = discordToken, discordAppID, "http"
 				c.DiscordPublicKey, c.DiscordGuildID = discordPubKey, discordGuildID
-				c.DiscordAPIURL = "http://127.0.0.1:9998/api/v10"
+				c.DiscordApiURL = "http://127.0.0.1:9998/api/v10"
 				c.LogLevel, c.LogFormat = "debug", "json"
 			},
 		},

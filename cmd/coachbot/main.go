@@ -28,7 +28,7 @@ func main() {
 
 	m := NewMain()
 	cfg, err := LoadConfig()
-	if err != nil {
+	if err != nil && !needsNoConfig(os.Args[1:]) {
 		fmt.Fprintln(os.Stderr, "coachbot:", err)
 		os.Exit(2)
 	}
@@ -38,13 +38,26 @@ func main() {
 		err = cerr
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "coachbot:", err)
+		// A coded error's message is written for people; its cause is not.
+		var be *bot.Error
+		if errors.As(err, &be) && be.Message != "" {
+			fmt.Fprintln(os.Stderr, "coachbot:", be.Message)
+		} else {
+			fmt.Fprintln(os.Stderr, "coachbot:", err)
+		}
 		var u usageError
 		if errors.As(err, &u) {
 			os.Exit(2)
 		}
 		os.Exit(1)
 	}
+}
+
+// needsNoConfig reports whether the verb in args works without the
+// environment (checking content, printing help), so a bad COACH_ variable
+// does not stand in its way.
+func needsNoConfig(args []string) bool {
+	return len(args) > 0 && (args[0] == "content" || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help")
 }
 
 // usageError is a mistake on the command line: exit status 2.
@@ -243,7 +256,7 @@ func (m *Main) logger() *slog.Logger {
 		return slog.New(slog.NewJSONHandler(out, opts))
 	}
 	// The console is for people: only warnings and worse, unless asked.
-	if len(m.Config.Platforms()) == 0 && m.Config.LogLevel == "info" {
+	if len(m.Config.Platforms()) == 0 && m.Config.HTTPAddr == "" && level == slog.LevelInfo {
 		opts.Level = slog.LevelWarn
 	}
 	return slog.New(slog.NewTextHandler(out, opts))
