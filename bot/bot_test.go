@@ -129,7 +129,7 @@ func TestInfoCommands(t *testing.T) {
 		{"career senior", []string{"Senior", "What you do", "Towards"}},
 		{"career architect", []string{"Architect"}},
 		{"skills", []string{"Key skills", "Version Control"}},
-		{"skills git", []string{"How to practise", "Where the roadmap teaches it", "Step 7: Version Control"}},
+		{"skills git", []string{"How to practise", "Taught in: Step 7, Version Control"}},
 		{"tip", []string{"Tip"}},
 		{"help", []string{"What I can do", "roadmap", "remind", "forget [confirm]"}},
 		{"help remind", []string{"remind daily HH:MM [TZ] [DAYS]", "remind in DURATION", "Examples"}},

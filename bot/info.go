@@ -22,12 +22,12 @@ func (b *Bot) skills(ctx context.Context, req *Request) (Reply, error) {
 		var steps []string
 		for _, ref := range sk.Steps {
 			if i, s, ok := b.pack.Step(ref); ok {
-				steps = append(steps, fmt.Sprintf("Step %d: %s", i+1, s.Title))
+				steps = append(steps, fmt.Sprintf("Step %d, %s", i+1, s.Title))
 			}
 		}
 		r := Reply{Title: sk.Name, Text: t.String()}
 		if len(steps) > 0 {
-			r.Fields = []Field{{Name: "Where the roadmap teaches it", Value: strings.Join(steps, "\n")}}
+			r.Fields = []Field{{Name: "Taught in", Value: strings.Join(steps, "\n")}}
 			i, _, _ := b.pack.Step(sk.Steps[0])
 			r.Buttons = []Button{{Label: fmt.Sprintf("Open step %d", i+1), Command: fmt.Sprintf("roadmap step %d", i+1)}}
 		}

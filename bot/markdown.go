@@ -19,7 +19,8 @@ type TextFormat struct {
 }
 
 // PlainText writes the subset as plain text: no emphasis, links as
-// "text (url)", bullets as "•". The console uses it.
+// "text <url>" (titles may hold parentheses themselves), bullets as "•".
+// The console uses it.
 var PlainText = TextFormat{
 	Bold:   func(s string) string { return s },
 	Italic: func(s string) string { return s },
@@ -27,7 +28,7 @@ var PlainText = TextFormat{
 		if text == url {
 			return url
 		}
-		return text + " (" + url + ")"
+		return text + " <" + url + ">"
 	},
 	Bullet: "• ",
 	Code:   func(_, body string) string { return body },

@@ -19,8 +19,8 @@ func TestFormatText(t *testing.T) {
 	tests := []struct{ in, tagged, plain string }{
 		{"plain & simple", "plain &amp; simple", "plain & simple"},
 		{"**bold** and _it_", "<b>bold</b> and <i>it</i>", "bold and it"},
-		{"see [Go](https://go.dev/doc/).", "see <a https://go.dev/doc/>Go</a>.", "see Go (https://go.dev/doc/)."},
-		{"**[Go](https://go.dev)**", "<b><a https://go.dev>Go</a></b>", "Go (https://go.dev)"},
+		{"see [Go](https://go.dev/doc/).", "see <a https://go.dev/doc/>Go</a>.", "see Go <https://go.dev/doc/>."},
+		{"**[Go](https://go.dev)**", "<b><a https://go.dev>Go</a></b>", "Go <https://go.dev>"},
 		{"- one\n- **two**", "* one\n* <b>two</b>", "• one\n• two"},
 		{"America/New_York and snake_case_name", "America/New_York and snake_case_name", "America/New_York and snake_case_name"},
 		{"an **unclosed bold", "an **unclosed bold", "an **unclosed bold"},

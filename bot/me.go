@@ -20,7 +20,7 @@ func (b *Bot) progress(ctx context.Context, req *Request) (Reply, error) {
 		Progress: p,
 		Fields: []Field{
 			{Name: "Roadmap", Value: fmt.Sprintf("%d of %d steps done", p.Done, p.Total), Inline: true},
-			{Name: "Study streak", Value: fmt.Sprintf("%s (best %s)", days(streak), days(u.Streak.Best)), Inline: true},
+			{Name: "Study streak", Value: streakText(streak, u.Streak.Best), Inline: true},
 			{Name: "Days studied", Value: fmt.Sprint(u.Streak.Days), Inline: true},
 		},
 	}
@@ -112,6 +112,15 @@ func (b *Bot) zoneOf(u User) *time.Location {
 		}
 	}
 	return time.UTC
+}
+
+// streakText reads well for a newcomer too: "no check-ins yet" rather than
+// "0 days (best 0 days)".
+func streakText(current, best int) string {
+	if best == 0 {
+		return "no check-ins yet"
+	}
+	return fmt.Sprintf("%s (best %s)", days(current), days(best))
 }
 
 func days(n int) string {

@@ -131,7 +131,9 @@ func (s *Spec) accepts(a Arg, words []string) bool {
 	case ArgClock:
 		return LooksLikeClock(words[0])
 	case ArgDays:
-		return LooksLikeWeekdays(words[0]) || LooksLikeWeekdays(strings.Join(words, " "))
+		// DAYS is the last argument: whatever is left is meant as days, and
+		// if it is not, the days message says what would be.
+		return true
 	case ArgZone:
 		return !LooksLikeWeekdays(words[0]) && !LooksLikeWeekdays(strings.Join(words, " "))
 	}

@@ -73,7 +73,7 @@ func (b *Bot) stepReply(u User, i int, s *content.Step) Reply {
 		for j, r := range tp.Resources {
 			links[j] = fmt.Sprintf("[%s](%s)", r.Title, r.URL)
 		}
-		fmt.Fprintf(&t, "\n- **%s**: %s (%s)", tp.Title, tp.Summary, strings.Join(links, ", "))
+		fmt.Fprintf(&t, "\n- **%s**: %s Read: %s", tp.Title, withStop(tp.Summary), strings.Join(links, " · "))
 	}
 	done := slices.Contains(u.Done, s.ID)
 	title := fmt.Sprintf("Step %d of %d: %s", i+1, len(b.pack.Steps), s.Title)
@@ -84,7 +84,7 @@ func (b *Bot) stepReply(u User, i int, s *content.Step) Reply {
 		Title: title,
 		Text:  t.String(),
 		Fields: []Field{
-			{Name: "Project: " + s.Project.Title, Value: s.Project.Description},
+			{Name: "Project", Value: "**" + s.Project.Title + "**. " + s.Project.Description},
 			{Name: "Time", Value: "About " + s.Weeks.String() + " weeks", Inline: true},
 		},
 		Progress: b.progressOf(u),
@@ -97,6 +97,14 @@ func (b *Bot) stepReply(u User, i int, s *content.Step) Reply {
 	}
 	r.Buttons = append(r.Buttons, Button{Label: "All steps", Command: "roadmap"})
 	return r
+}
+
+// withStop ends a sentence with a full stop unless it has one.
+func withStop(s string) string {
+	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
+		return s
+	}
+	return s + "."
 }
 
 // roadmapDone marks a step finished.

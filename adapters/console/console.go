@@ -3,6 +3,7 @@ package console
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -48,17 +49,23 @@ func (c *Console) Run(ctx context.Context) error {
 	lines := make(chan string)
 	readErr := make(chan error, 1)
 	go func() {
-		sc := bufio.NewScanner(c.cfg.In)
-		sc.Buffer(make([]byte, 4096), 64*1024)
-		for sc.Scan() {
+		r := bufio.NewReader(c.cfg.In)
+		for {
+			line, err := readLine(r)
+			if err != nil {
+				if errors.Is(err, io.EOF) {
+					err = nil
+				}
+				readErr <- err
+				close(lines)
+				return
+			}
 			select {
-			case lines <- sc.Text():
+			case lines <- line:
 			case <-ctx.Done():
 				return
 			}
 		}
-		readErr <- sc.Err()
-		close(lines)
 	}()
 
 	if c.cfg.Prompt {
@@ -89,6 +96,32 @@ func (c *Console) Run(ctx context.Context) error {
 			}
 			reply := c.bot.Handle(ctx, c.user, line)
 			c.write(Render(reply) + "\n" + c.prompt())
+		}
+	}
+}
+
+// maxLine is how much of one input line the console keeps. The parser
+// refuses far shorter lines; the cap only bounds memory when someone pastes
+// a file, and the rest of such a line is skipped rather than ending the chat.
+const maxLine = 4096
+
+// readLine reads one line without its line ending, keeping at most maxLine
+// bytes of it. The last line may lack a newline.
+func readLine(r *bufio.Reader) (string, error) {
+	var buf []byte
+	for {
+		part, more, err := r.ReadLine()
+		if err != nil {
+			if errors.Is(err, io.EOF) && len(buf) > 0 {
+				return string(buf), nil
+			}
+			return "", err
+		}
+		if len(buf) < maxLine {
+			buf = append(buf, part[:min(len(part), maxLine-len(buf))]...)
+		}
+		if !more {
+			return string(buf), nil
 		}
 	}
 }
