@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/coachbot/coachbot/bot/bottest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -107,29 +107,11 @@ func checkLayout(t testing.TB, s *Store) {
 	}
 }
 
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func TestClaimsFollowTheStoresClock(t *testing.T) {
 	// Years in the past: by time.Now every reminder here is long due, so a
 	// store that read the system clock would claim too early.
 	start := time.Date(2001, 2, 3, 4, 5, 0, 0, time.UTC)
-	clock := &fakeClock{now: start}
+	clock := bottest.NewClock(start)
 	s := openTemp(t, WithClock(clock))
 	ctx := t.Context()
 	r := bot.Reminder{User: bot.DiscordUser("1"), Kind: bot.Daily, At: "05:05", Zone: "UTC", Days: bot.EveryDay, Next: start.Add(time.Hour)}
@@ -148,7 +130,7 @@ func TestClaimsFollowTheStoresClock(t *testing.T) {
 	if cs := claim(); len(cs) != 0 {
 		t.Fatalf("claimed %+v an hour before it is due by the store's clock", cs)
 	}
-	clock.Add(time.Hour)
+	clock.Advance(time.Hour)
 	cs := claim()
 	if len(cs) != 1 {
 		t.Fatalf("claimed %d when due, want 1", len(cs))
@@ -158,11 +140,11 @@ func TestClaimsFollowTheStoresClock(t *testing.T) {
 		t.Errorf("claim Now %v LeaseUntil %v, want the store's %v and a minute later", first.Now, first.LeaseUntil, r.Next)
 	}
 
-	clock.Add(time.Minute - time.Millisecond)
+	clock.Advance(time.Minute - time.Millisecond)
 	if cs := claim(); len(cs) != 0 {
 		t.Fatalf("claimed %+v while the lease held", cs)
 	}
-	clock.Add(time.Millisecond)
+	clock.Advance(time.Millisecond)
 	cs = claim()
 	if len(cs) != 1 || cs[0].Token == first.Token {
 		t.Fatalf("after the lease ran out claimed %+v, want the reminder under a new token", cs)
@@ -181,7 +163,7 @@ func TestClaimsFollowTheStoresClock(t *testing.T) {
 	} else if err := s.Retry(ctx, cs[0], clock.Now().Add(markerTTL)); err != nil {
 		t.Fatal(err)
 	}
-	clock.Add(markerTTL)
+	clock.Advance(markerTTL)
 	cs = claim()
 	if len(cs) != 1 || cs[0].Delivered {
 		t.Fatalf("claim after %s = %+v, want the marker expired", markerTTL, cs)

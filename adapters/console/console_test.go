@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,51 +16,6 @@ import (
 	"github.com/coachbot/coachbot/bot/bottest"
 )
 
-// waitLimit bounds every wait in these tests. It is not a timing
-// assertion: it only turns a hang into a failure, and is generous enough
-// for the slowest -race machine.
-const waitLimit = 30 * time.Second
-
-// syncBuffer is an io.Writer safe to read while the console writes, which
-// reports every write on Wrote so tests can wait for output without sleeping.
-type syncBuffer struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	Wrote chan struct{}
-}
-
-func newSyncBuffer() *syncBuffer { return &syncBuffer{Wrote: make(chan struct{}, 1)} }
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	n, err := b.buf.Write(p)
-	select {
-	case b.Wrote <- struct{}{}:
-	default:
-	}
-	return n, err
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitFor waits until the output contains want.
-func (b *syncBuffer) waitFor(t *testing.T, want string) {
-	t.Helper()
-	timeout := time.After(waitLimit)
-	for !strings.Contains(b.String(), want) {
-		select {
-		case <-b.Wrote:
-		case <-timeout:
-			t.Fatalf("output never showed %q; it is:\n%s", want, b.String())
-		}
-	}
-}
-
 // run runs c until it returns, failing the test if it does not return.
 func run(t *testing.T, ctx context.Context, c *console.Console) error {
 	t.Helper()
@@ -70,7 +24,7 @@ func run(t *testing.T, ctx context.Context, c *console.Console) error {
 	select {
 	case err := <-done:
 		return err
-	case <-time.After(waitLimit):
+	case <-time.After(bottest.WaitLimit):
 		t.Fatal("Console.Run did not return")
 		return nil
 	}
@@ -137,7 +91,7 @@ func TestRun(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := bottest.New(t)
-			out := newSyncBuffer()
+			out := bottest.NewBuffer()
 			c := console.New(h.Bot, console.Config{In: strings.NewReader(tt.input), Out: out, User: "ana"})
 			if err := run(t, context.Background(), c); err != nil {
 				t.Fatalf("Run returned %v, want nil at the end of input", err)
@@ -182,7 +136,7 @@ func TestRunSpeaksAsTheConsoleUser(t *testing.T) {
 
 func TestRunPrompt(t *testing.T) {
 	h := bottest.New(t)
-	out := newSyncBuffer()
+	out := bottest.NewBuffer()
 	c := console.New(h.Bot, console.Config{In: strings.NewReader("help\n\nsalary mid\n"), Out: out, User: "ana", Prompt: true})
 	if err := run(t, context.Background(), c); err != nil {
 		t.Fatal(err)
@@ -213,7 +167,7 @@ func TestRunPrompt(t *testing.T) {
 // no greeting and no prompts, so scripts can read the output.
 func TestRunNoPromptWithoutTerminal(t *testing.T) {
 	h := bottest.New(t)
-	out := newSyncBuffer()
+	out := bottest.NewBuffer()
 	c := console.New(h.Bot, console.Config{In: strings.NewReader("\nhelp\n"), Out: out})
 	if err := run(t, context.Background(), c); err != nil {
 		t.Fatal(err)
@@ -229,7 +183,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 	h := bottest.New(t)
 	pr, pw := io.Pipe()
 	t.Cleanup(func() { pw.Close() })
-	out := newSyncBuffer()
+	out := bottest.NewBuffer()
 	c := console.New(h.Bot, console.Config{In: pr, Out: out, User: "ana"})
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -241,7 +195,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 	if _, err := io.WriteString(pw, "salary mid\n"); err != nil {
 		t.Fatal(err)
 	}
-	out.waitFor(t, "₹10 L – ₹14 L")
+	out.WaitFor(t, "₹10 L – ₹14 L")
 
 	cancel()
 	select {
@@ -249,7 +203,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 		if err != nil {
 			t.Errorf("Run after cancel = %v, want nil", err)
 		}
-	case <-time.After(waitLimit):
+	case <-time.After(bottest.WaitLimit):
 		t.Fatal("Run did not return after its context was cancelled")
 	}
 }
@@ -326,7 +280,7 @@ func TestSendDM(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := bottest.New(t)
-			out := newSyncBuffer()
+			out := bottest.NewBuffer()
 			c := console.New(h.Bot, console.Config{In: strings.NewReader(""), Out: out, User: "ana", Prompt: tt.prompt})
 			if err := c.SendDM(context.Background(), tt.to, reply); err != nil {
 				t.Fatalf("SendDM = %v", err)
@@ -409,7 +363,7 @@ func TestReminderThroughScheduler(t *testing.T) {
 	h := bottest.New(t)
 	pr, pw := io.Pipe()
 	t.Cleanup(func() { pw.Close() })
-	out := newSyncBuffer()
+	out := bottest.NewBuffer()
 	c := console.New(h.Bot, console.Config{In: pr, Out: out, User: "ana"})
 	h.SetMessenger("console", c)
 
@@ -419,7 +373,7 @@ func TestReminderThroughScheduler(t *testing.T) {
 	if _, err := io.WriteString(pw, "remind in 1m\n"); err != nil {
 		t.Fatal(err)
 	}
-	out.waitFor(t, "I'll remind you in 1 minute")
+	out.WaitFor(t, "I'll remind you in 1 minute")
 
 	// Nothing is due before the minute is up.
 	if st := h.Deliver(t); st.Claimed != 0 {
@@ -463,14 +417,14 @@ func TestReminderThroughScheduler(t *testing.T) {
 	if _, err := io.WriteString(pw, "checkin\n"); err != nil {
 		t.Fatal(err)
 	}
-	out.waitFor(t, "Checked in 🔥")
+	out.WaitFor(t, "Checked in 🔥")
 	pw.Close()
 	select {
 	case err := <-done:
 		if err != nil {
 			t.Errorf("Run = %v", err)
 		}
-	case <-time.After(waitLimit):
+	case <-time.After(bottest.WaitLimit):
 		t.Fatal("Run did not return at the end of input")
 	}
 	u, err := h.Store.User(ctx, "console:ana")

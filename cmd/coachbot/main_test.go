@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,55 +16,12 @@ import (
 	"github.com/coachbot/coachbot/bot/bottest"
 )
 
-// waitLimit only turns a hang into a failure; it is no timing assertion.
-const waitLimit = 30 * time.Second
-
-// lockedBuffer is a Stdout that the console and the reminder loop may write
-// while the test reads it. Wrote is signalled after each write so that the
-// test can wait for output without sleeping.
-type lockedBuffer struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	Wrote chan struct{}
-}
-
-func newLockedBuffer() *lockedBuffer { return &lockedBuffer{Wrote: make(chan struct{}, 1)} }
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	n, err := b.buf.Write(p)
-	select {
-	case b.Wrote <- struct{}{}:
-	default:
-	}
-	return n, err
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *lockedBuffer) waitFor(t *testing.T, want string) {
-	t.Helper()
-	timeout := time.After(waitLimit)
-	for !strings.Contains(b.String(), want) {
-		select {
-		case <-b.Wrote:
-		case <-timeout:
-			t.Fatalf("output never showed %q; it is:\n%s", want, b.String())
-		}
-	}
-}
-
 // newMain returns a Main as main() would build it from an empty
 // environment, with its data in dir and its streams on buffers.
-func newMain(dir string) (*Main, *lockedBuffer, *lockedBuffer) {
+func newMain(dir string) (*Main, *bottest.Buffer, *bottest.Buffer) {
 	cfg := validConfig()
 	cfg.DataDir = dir
-	stdout, stderr := newLockedBuffer(), newLockedBuffer()
+	stdout, stderr := bottest.NewBuffer(), bottest.NewBuffer()
 	return &Main{Config: cfg, Stdin: strings.NewReader(""), Stdout: stdout, Stderr: stderr, User: "ana"}, stdout, stderr
 }
 
@@ -235,7 +190,7 @@ func TestConsole(t *testing.T) {
 				if err != nil {
 					t.Errorf("Run = %v, want nil at the end of input", err)
 				}
-			case <-time.After(waitLimit):
+			case <-time.After(bottest.WaitLimit):
 				t.Fatal("the console did not return at the end of its input")
 			}
 			if err := m.Close(); err != nil {
@@ -274,10 +229,10 @@ func TestConsoleReminder(t *testing.T) {
 	if _, err := io.WriteString(pw, "remind in 10m\n"); err != nil {
 		t.Fatal(err)
 	}
-	out.waitFor(t, "I'll remind you in 10 minutes")
+	out.WaitFor(t, "I'll remind you in 10 minutes")
 	clock.Advance(10 * time.Minute)
-	out.waitFor(t, "🔔 Reminder")
-	out.waitFor(t, "  → remind snooze 1h  (Snooze 1 hour)")
+	out.WaitFor(t, "🔔 Reminder")
+	out.WaitFor(t, "  → remind snooze 1h  (Snooze 1 hour)")
 
 	pw.Close()
 	select {
@@ -285,7 +240,7 @@ func TestConsoleReminder(t *testing.T) {
 		if err != nil {
 			t.Errorf("Run = %v", err)
 		}
-	case <-time.After(waitLimit):
+	case <-time.After(bottest.WaitLimit):
 		t.Fatal("the console did not return at the end of its input")
 	}
 	if err := m.Close(); err != nil {
