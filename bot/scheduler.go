@@ -19,8 +19,13 @@ type SchedulerConfig struct {
 	MaxAttempts int           // failed sends of one occurrence before it is dropped (6)
 	SendTimeout time.Duration // bound on one platform send (10s)
 	Workers     int           // sends in parallel (8)
+	// ShutdownGrace is how long sends already under way may run on after
+	// the scheduler is told to stop; claims not sent by then are released
+	// for another replica (3s, so a process stops within 5s of SIGTERM).
+	ShutdownGrace time.Duration
 	// OnDelivery, when set, is told the outcome of every claimed occurrence
-	// ("sent", "late", "duplicate", "retry", "paused", "dropped") and its lag
+	// ("sent", "late", "duplicate", "retry", "paused", "dropped", "released")
+	// and its lag
 	// behind the due time. The metrics hang here.
 	OnDelivery func(outcome string, lag time.Duration)
 }
@@ -47,12 +52,15 @@ func (c SchedulerConfig) withDefaults() SchedulerConfig {
 	if c.Workers <= 0 {
 		c.Workers = 8
 	}
+	if c.ShutdownGrace <= 0 {
+		c.ShutdownGrace = 3 * time.Second
+	}
 	return c
 }
 
 // DeliveryStats counts what one DeliverDue pass did.
 type DeliveryStats struct {
-	Claimed, Sent, Late, Duplicate, Retried, Paused, Dropped int
+	Claimed, Sent, Late, Duplicate, Retried, Paused, Dropped, Released int
 }
 
 // RunReminders delivers due reminders until ctx is cancelled. Every replica
@@ -84,8 +92,10 @@ func (b *Bot) RunReminders(ctx context.Context) error {
 	}
 }
 
-// DeliverDue claims one batch of due reminders and delivers them. Sends run
-// on a context detached from ctx so that a shutdown finishes them.
+// DeliverDue claims one batch of due reminders and delivers them. When ctx
+// ends, sends under way get ShutdownGrace to finish and claims not yet sent
+// are released at once, so a stopping replica neither cuts a message in
+// half nor sits on claims until their lease runs out.
 func (b *Bot) DeliverDue(ctx context.Context) (DeliveryStats, error) {
 	claims, err := b.store.ClaimDue(ctx, b.sched.Batch, b.sched.Lease)
 	if err != nil {
@@ -97,36 +107,74 @@ func (b *Bot) DeliverDue(ctx context.Context) (DeliveryStats, error) {
 		wg  sync.WaitGroup
 		sem = make(chan struct{}, b.sched.Workers)
 	)
-	work := context.WithoutCancel(ctx)
+	// Store calls outlive ctx (each is bounded by the store's own
+	// timeouts); sends are cut ShutdownGrace after ctx ends.
+	storeCtx := context.WithoutCancel(ctx)
+	sendCtx, cancelSends := context.WithCancel(storeCtx)
+	defer cancelSends()
+	go func() { // ends when DeliverDue returns and cancels sendCtx
+		select {
+		case <-ctx.Done():
+		case <-sendCtx.Done():
+			return
+		}
+		grace := time.NewTimer(b.sched.ShutdownGrace)
+		defer grace.Stop()
+		select {
+		case <-grace.C:
+			cancelSends()
+		case <-sendCtx.Done():
+		}
+	}()
+	count := func(outcome string) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch outcome {
+		case "sent":
+			st.Sent++
+		case "late":
+			st.Late++
+		case "duplicate":
+			st.Duplicate++
+		case "retry":
+			st.Retried++
+		case "paused":
+			st.Paused++
+		case "dropped":
+			st.Dropped++
+		case "released":
+			st.Released++
+		}
+	}
 	for _, c := range claims {
-		sem <- struct{}{}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			count(b.release(storeCtx, c))
+			continue
+		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			outcome := b.deliver(work, c)
-			mu.Lock()
-			defer mu.Unlock()
-			switch outcome {
-			case "sent":
-				st.Sent++
-			case "late":
-				st.Late++
-			case "duplicate":
-				st.Duplicate++
-			case "retry":
-				st.Retried++
-			case "paused":
-				st.Paused++
-			case "dropped":
-				st.Dropped++
-			}
+			count(b.deliver(storeCtx, sendCtx, c))
 		})
 	}
 	wg.Wait()
 	return st, nil
 }
 
-// deliver handles one claim and returns its outcome.
-func (b *Bot) deliver(ctx context.Context, c Claim) (outcome string) {
+// release gives an unsent claim back at once, for another replica.
+func (b *Bot) release(ctx context.Context, c Claim) string {
+	if err := b.store.Retry(ctx, c, c.Now); err != nil && !errors.Is(err, ErrStaleClaim) {
+		b.log.Error("release reminder claim", "user", HashUser(c.Reminder.User), "err", err)
+	}
+	return "released"
+}
+
+// deliver handles one claim and returns its outcome. Store calls use ctx;
+// the platform send uses sendCtx, which a shutdown cuts short.
+func (b *Bot) deliver(ctx, sendCtx context.Context, c Claim) (outcome string) {
 	r := c.Reminder
 	log := b.log.With("user", HashUser(r.User), "kind", string(r.Kind), "due", c.Due)
 	defer func() {
@@ -162,7 +210,7 @@ func (b *Bot) deliver(ctx context.Context, c Claim) (outcome string) {
 	if err != nil {
 		return b.retry(ctx, log, c, 0, err)
 	}
-	sctx, cancel := context.WithTimeout(ctx, b.sched.SendTimeout)
+	sctx, cancel := context.WithTimeout(sendCtx, b.sched.SendTimeout)
 	err = m.SendDM(sctx, r.User, b.reminderReply(u, r))
 	cancel()
 
@@ -170,6 +218,9 @@ func (b *Bot) deliver(ctx context.Context, c Claim) (outcome string) {
 	switch {
 	case err == nil:
 		return b.finish(ctx, log, c, "sent")
+	case sendCtx.Err() != nil:
+		// Shutting down: the send was cut short, so another replica sends it.
+		return b.release(ctx, c)
 	case errors.As(err, &de) && de.Permanent:
 		return b.pause(ctx, log, c, de)
 	case errors.As(err, &de) && de.RetryAfter > 0:

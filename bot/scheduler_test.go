@@ -401,3 +401,50 @@ func TestRunRemindersStops(t *testing.T) {
 		t.Fatal("RunReminders did not stop")
 	}
 }
+
+// blockingMessenger holds every send until its context ends, like a
+// platform that hangs while the replica is told to stop.
+type blockingMessenger struct{ started chan struct{} }
+
+func (m blockingMessenger) SendDM(ctx context.Context, _ bot.UserID, _ bot.Reply) error {
+	m.started <- struct{}{}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func TestShutdownReleasesClaims(t *testing.T) {
+	h := bottest.New(t, bottest.WithConfig(func(c *bot.Config) {
+		c.Reminders.Workers = 1
+		c.Reminders.ShutdownGrace = 10 * time.Millisecond
+	}))
+	m := blockingMessenger{started: make(chan struct{}, 1)}
+	h.SetMessenger("test", m)
+	for _, u := range []bot.UserID{"test:a", "test:b", "test:c"} {
+		h.SayAs(u, "remind in 1m")
+	}
+	h.Clock.Advance(time.Minute)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan bot.DeliveryStats)
+	go func() {
+		st, _ := h.DeliverDue(ctx)
+		done <- st
+	}()
+	<-m.started // one send is under way, two claims wait for the worker
+	cancel()
+	var st bot.DeliveryStats
+	select {
+	case st = <-done:
+	case <-time.After(bottest.WaitLimit):
+		t.Fatal("DeliverDue did not return after shutdown")
+	}
+	if st != (bot.DeliveryStats{Claimed: 3, Released: 3}) {
+		t.Errorf("stats = %+v, want all three released", st)
+	}
+	// Released claims are claimable at once by another replica, not after
+	// their lease.
+	claims, err := h.Store.ClaimDue(context.Background(), 10, time.Minute)
+	if err != nil || len(claims) != 3 {
+		t.Errorf("after shutdown ClaimDue = %d claims, %v; want 3", len(claims), err)
+	}
+}
