@@ -141,6 +141,7 @@ type exportData struct {
 	Streak     exportStreak     `json:"streak"`
 	Reminders  []exportReminder `json:"reminders"`
 	Notice     string           `json:"pending_notice,omitempty"`
+	DMChannel  string           `json:"dm_channel,omitempty"`
 }
 
 type exportStreak struct {
@@ -174,6 +175,7 @@ func (b *Bot) export(ctx context.Context, req *Request) (Reply, error) {
 		Streak:    exportStreak{LastDay: u.Streak.Last, Current: u.Streak.Current, Best: u.Streak.Best, Days: u.Streak.Days},
 		Reminders: []exportReminder{},
 		Notice:    u.Notice,
+		DMChannel: u.DMChannel,
 	}
 	if d.StepsDone == nil {
 		d.StepsDone = []string{}

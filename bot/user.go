@@ -28,18 +28,22 @@ func (u UserID) Platform() string {
 
 // User is everything the bot keeps about one user apart from reminders.
 type User struct {
-	ID      UserID
-	Done    []string  // ids of the roadmap steps the user finished, in roadmap order
-	Streak  Streak    // daily study check-ins
-	Zone    string    // the IANA zone the user chose for reminders; "" when none
-	Notice  string    // a message to show with the user's next reply, then clear
-	Created time.Time // when the record was first written
-	Updated time.Time // when it was last written
+	ID     UserID
+	Done   []string // ids of the roadmap steps the user finished, in roadmap order
+	Streak Streak   // daily study check-ins
+	Zone   string   // the IANA zone the user chose for reminders; "" when none
+	Notice string   // a message to show with the user's next reply, then clear
+	// DMChannel is the platform's id of the bot's direct-message channel
+	// with the user, cached by the adapter so that a reminder costs one
+	// platform call instead of two. Any replica may reuse it.
+	DMChannel string
+	Created   time.Time // when the record was first written
+	Updated   time.Time // when it was last written
 }
 
 // IsZero reports whether u holds no data: an unknown user.
 func (u User) IsZero() bool {
-	return len(u.Done) == 0 && u.Streak == (Streak{}) && u.Zone == "" && u.Notice == "" && u.Created.IsZero()
+	return len(u.Done) == 0 && u.Streak == (Streak{}) && u.Zone == "" && u.Notice == "" && u.DMChannel == "" && u.Created.IsZero()
 }
 
 // Streak counts the days on which the user checked in.

@@ -20,6 +20,7 @@ type userDoc struct {
 	Streak  streakDoc `json:"streak"`
 	Zone    string    `json:"zone,omitempty"`
 	Notice  string    `json:"notice,omitempty"`
+	DM      string    `json:"dm_channel,omitempty"`
 	Created time.Time `json:"created"`
 	Updated time.Time `json:"updated"`
 }
@@ -38,6 +39,7 @@ func encodeUser(u bot.User) ([]byte, error) {
 		Streak:  streakDoc(u.Streak),
 		Zone:    u.Zone,
 		Notice:  u.Notice,
+		DM:      u.DMChannel,
 		Created: u.Created.UTC(),
 		Updated: u.Updated.UTC(),
 	})
@@ -49,13 +51,14 @@ func decodeUser(v []byte) (bot.User, error) {
 		return bot.User{}, fmt.Errorf("decode user record: %w", err)
 	}
 	return bot.User{
-		ID:      bot.UserID(d.ID),
-		Done:    d.Done,
-		Streak:  bot.Streak(d.Streak),
-		Zone:    d.Zone,
-		Notice:  d.Notice,
-		Created: d.Created,
-		Updated: d.Updated,
+		ID:        bot.UserID(d.ID),
+		Done:      d.Done,
+		Streak:    bot.Streak(d.Streak),
+		Zone:      d.Zone,
+		Notice:    d.Notice,
+		DMChannel: d.DM,
+		Created:   d.Created,
+		Updated:   d.Updated,
 	}, nil
 }
 
