@@ -1,0 +1,59 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+)
+
+// MaxBodyBytes caps a platform request's body (DESIGN §6). Real command and
+// interaction payloads are a few KiB.
+const MaxBodyBytes = 64 << 10
+
+// ReadBody reads a platform request's raw body, which must be verified
+// before anything is parsed. A body over MaxBodyBytes is answered 413 here
+// and ok is false; so is one that cannot be read (400). Callers return at
+// once when ok is false.
+func ReadBody(w http.ResponseWriter, r *http.Request) (body []byte, ok bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+		return nil, false
+	case err != nil:
+		http.Error(w, "cannot read request body", http.StatusBadRequest)
+		return nil, false
+	}
+	return body, true
+}
+
+// DMChannel returns the platform's DM channel with the user, from the
+// user's record when an adapter cached it there, else from open (the
+// platform call), caching the answer for every replica. Adapters share it
+// so the caching rule lives in one place.
+func DMChannel(ctx context.Context, store Store, id UserID, open func(context.Context) (string, error)) (string, error) {
+	u, err := store.User(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if u.DMChannel != "" {
+		return u.DMChannel, nil
+	}
+	ch, err := open(ctx)
+	if err != nil {
+		return "", err
+	}
+	if _, err := store.UpdateUser(ctx, id, func(u *User) error { u.DMChannel = ch; return nil }); err != nil {
+		return "", err
+	}
+	return ch, nil
+}
+
+// ForgetDMChannel drops a cached DM channel the platform no longer knows
+// (deleted, or the user left), so the next send opens a fresh one.
+func ForgetDMChannel(ctx context.Context, store Store, id UserID) error {
+	_, err := store.UpdateUser(ctx, id, func(u *User) error { u.DMChannel = ""; return nil })
+	return err
+}
