@@ -44,7 +44,11 @@ type Config struct {
 	DiscordMode      string `split_words:"true" default:"gateway"`
 	DiscordPublicKey string `split_words:"true"`
 	DiscordGuildID   string `split_words:"true"`
-	DiscordApiURL    string `split_words:"true" default:"https://discord.com/api/v10"` // "Api": see SlackApiURL
+	// Sharding for big bots: this process's shard and the total. Unset (or
+	// a count of 1) means one gateway connection for everything.
+	DiscordShardID    int    `split_words:"true"`
+	DiscordShardCount int    `split_words:"true"`
+	DiscordApiURL     string `split_words:"true" default:"https://discord.com/api/v10"` // "Api": see SlackApiURL
 
 	LogLevel  string `split_words:"true" default:"info"`
 	LogFormat string `split_words:"true" default:"text"`
@@ -159,6 +163,9 @@ func (c Config) Validate() error {
 	case "gateway", "http":
 	default:
 		return bad("DISCORD_MODE", "must be gateway or http, got %q", c.DiscordMode)
+	}
+	if c.DiscordShardCount < 0 || c.DiscordShardID < 0 || (c.DiscordShardCount > 0 && c.DiscordShardID >= c.DiscordShardCount) {
+		return bad("DISCORD_SHARD_ID", "must be from 0 to COACH_DISCORD_SHARD_COUNT-1")
 	}
 	if c.DiscordPublicKey != "" {
 		if k, err := hex.DecodeString(c.DiscordPublicKey); err != nil || len(k) != 32 {

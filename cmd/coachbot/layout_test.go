@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -142,6 +143,9 @@ func checkImports(pkgs []listedPackage) []string {
 				if ours(imp) && strings.HasPrefix(rel(imp), "cmd/") {
 					report(p, s.kind, imp, "nothing imports a command")
 				}
+				if s.kind == "" && ours(imp) && isTestHelper(rel(imp)) && !isTestHelper(r) && r != "bot" { // bot has its stricter rule below
+					report(p, s.kind, imp, "test-helper packages are linked into tests only")
+				}
 			}
 		}
 
@@ -235,6 +239,7 @@ func TestCheckImportsCatches(t *testing.T) {
 		{"bot tests use bottest and go-cmp", listedPackage{ImportPath: m("bot"), XTestImports: []string{m("bot"), m("bot/bottest"), "github.com/google/go-cmp/cmp", "testing"}}, ""},
 		{"bot tests use an adapter", listedPackage{ImportPath: m("bot"), TestImports: []string{m("adapters/console")}}, "bot (in tests) imports " + m("adapters/console")},
 		{"bottest on bot and go-cmp", pkg("bot/bottest", m("bot"), m("content"), "github.com/google/go-cmp/cmp"), ""},
+		{"an adapter links a test helper", pkg("adapters/boltstore", m("bot"), m("bot/bottest")), "adapters/boltstore imports " + m("bot/bottest")},
 		{"storetest imports an adapter", pkg("bot/storetest", m("bot"), m("adapters/redisstore")), "bot/storetest imports " + m("adapters/redisstore")},
 		{"content on yaml", pkg("content", "fmt", yamlPkg), ""},
 		{"content imports bot", pkg("content", m("bot")), "content imports " + m("bot")},
@@ -310,6 +315,13 @@ func envReads(filename string, src []byte) ([]string, error) {
 	return found, nil
 }
 
+// isTestHelper reports whether a package of ours exists for tests only
+// (bot/bottest, bot/storetest, adapters/redisstore/redistest): its last
+// path element ends in "test".
+func isTestHelper(rel string) bool {
+	return strings.HasSuffix(path.Base(rel), "test")
+}
+
 // TestOnlyCmdReadsEnvironment scans every non-test Go file outside cmd/,
 // build tags or not, for reads of the environment.
 func TestOnlyCmdReadsEnvironment(t *testing.T) {
@@ -321,8 +333,11 @@ func TestOnlyCmdReadsEnvironment(t *testing.T) {
 		}
 		name := d.Name()
 		if d.IsDir() {
+			// Test-helper packages (bottest, storetest, redistest) are linked
+			// into tests only (TestTestHelpersStayInTests) and read the
+			// COACH_TEST_ variables of DESIGN §8.
 			if path != root && (name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") ||
-				path == filepath.Join(root, "cmd")) {
+				path == filepath.Join(root, "cmd") || strings.HasSuffix(name, "test")) {
 				return filepath.SkipDir
 			}
 			return nil
