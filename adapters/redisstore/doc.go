@@ -1,0 +1,91 @@
+// Package redisstore is coachbot's production bot.Store on Redis (go-redis
+// v9): one server, a Redis Cluster or a Sentinel-managed master, shared by
+// any number of bot replicas. Reminders are claimed with leases and fenced
+// tokens in Lua scripts, on Redis's clock, so that every occurrence is
+// delivered once while replicas come and go.
+//
+// It may import bot, go-redis and the standard library; never another
+// adapter. Its sub-package redistest starts real Redis servers for tests.
+//
+// # Using it
+//
+// Open connects (URL for one server; Addrs for a Cluster, or with
+// MasterName for Sentinel), checks that Redis answers and that the data was
+// written with the same shard count, and returns the Store. Whoever opens
+// it (cmd/coachbot) then calls Reconcile once, at start-up, to repair any
+// reminder that fell out of the indexes.
+//
+// Every call is bounded: short dial/read/write timeouts (500 ms), one
+// retry, deadlines carried through (ContextTimeoutEnabled) and a 2 s cap per
+// call, so that with Redis gone a call fails within about a second as
+// bot.Unavailable with no message of its own (the user reads the friendly
+// "try again" text) and nothing is half-written: every write is one script
+// or one compare-and-set. When Redis comes back, go-redis reconnects by
+// itself; nothing needs a restart.
+//
+// # Key layout
+//
+// Users are spread over Shards shards (16 by default), shard s = FNV-1a of
+// the user id mod Shards. Every key of a shard carries the hash tag {c<s>},
+// so a user's hash and the indexes of their shard are in one Cluster slot
+// and one script can change them together. A global index would be one key
+// on one node; shards spread the indexes (and the claim work) over the
+// Cluster. The shard count is fixed for a dataset: Open records it in
+// coachbot:layout and refuses a different one.
+//
+//	coachbot:layout      hash: version "1", shards "16".
+//	{c<s>}:u:<user id>   hash: everything kept about one user (below).
+//	{c<s>}:due           zset: the due buckets of the shard; member and score
+//	                     are the bucket's time in Unix ms.
+//	{c<s>}:b:<ms>        list: the reminders due at exactly ms, as members
+//	                     "<user id>\x00<kind code>". Waiting reminders live
+//	                     here, so the per-reminder cost is a few bytes of a
+//	                     compact list instead of a sorted-set entry (which
+//	                     costs over 100 bytes); daily reminders share the
+//	                     buckets of their minute.
+//	{c<s>}:lease         zset: claimed reminders (same members), scored by
+//	                     lease deadline in Unix ms. A lease that ran out is
+//	                     claimable again: ClaimDue is the reaper, on every
+//	                     replica.
+//
+// A kind code is "d" (daily), "o" (once), or "_" and the kind's name in hex.
+// The user's hash has short fields with compact values (times are base-36
+// Unix ms); a value longer than 64 bytes is split over name, name~1, ...,
+// because one longer value makes Redis store the whole hash as a hash table
+// instead of a listpack, at several times the memory:
+//
+//	u        created|updated|zone|streak last|current|best|days
+//	ud       the finished roadmap steps, comma-separated
+//	un       the notice to show next
+//	r<kind>  the reminder: next|at|zone|days|created
+//	s<kind>  its state: where it is indexed ("-" nowhere: paused, "b<ms>" a
+//	         bucket, "l<ms>" leased until), attempts, claim token; absent
+//	         in the common case (waiting in the bucket of next, no failed
+//	         attempts), which saves a field per user
+//	p<kind>  why it is paused; absent when it is not
+//	m<kind>  markers: the due times of the last (up to 4, at most 48 hours
+//	         old) occurrences acked, so that a claim of one reports
+//	         Delivered
+//
+// A hash left with nothing but markers (no record, no reminder) expires 48
+// hours after the last one is written. Forget deletes the hash and the
+// user's index entries: no key naming the user is left, markers included.
+//
+// # Scripts
+//
+// Claim, ack, retry, put, delete and forget are Lua scripts (scripts.go),
+// run with EVALSHA and an EVAL fallback. They take every time they judge
+// from Redis TIME. Each is routed by its shard's due key and lists the keys
+// it knows in advance in KEYS; the keys it finds through data (the hash of
+// a user named by a bucket member, the bucket named by a reminder's state)
+// carry the same hash tag, so they are in the same slot and Redis Cluster
+// runs the script on one node. A claim writes a fresh token and the lease
+// deadline into the reminder's state; ack and retry succeed only with that
+// token before that deadline (by TIME); put and delete drop the state, so a
+// claim on the reminder they replace is stale.
+//
+// UpdateUser runs the caller's fn in Go, between a read and a
+// compare-and-set script that writes only if the user's record fields are
+// still as read (a reminder changing meanwhile does not count), and retries
+// otherwise.
+package redisstore
