@@ -1,0 +1,308 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/coachbot/coachbot/bot"
+)
+
+// DefaultAPIURL is Slack's Web API base.
+const DefaultAPIURL = "https://slack.com/api/"
+
+// inlineBudget is how long a command may take before its answer goes
+// through response_url instead of the HTTP response (or the Socket Mode
+// ack). Slack drops an answer that comes after 3 s, network included; the
+// bot bounds Handle by bot.CommandTimeout (2.5 s), so in practice every
+// answer is inline and response_url only catches a command that overran.
+const inlineBudget = 2600 * time.Millisecond
+
+// followUpTimeout bounds a response_url post.
+const followUpTimeout = 10 * time.Second
+
+// Config holds what the Slack adapter needs. BotToken and Bot are required;
+// so are Store (the DM channel cache) and, over HTTP, SigningSecret.
+type Config struct {
+	// BotToken is the bot user's OAuth token (xoxb-…): Web API calls.
+	BotToken string
+	// SigningSecret verifies requests to the HTTP endpoints.
+	SigningSecret string
+	// AppToken (xapp-…) switches to Socket Mode: Run connects out to Slack
+	// and no public HTTP endpoint is needed.
+	AppToken string
+	// APIURL is the Web API base, default DefaultAPIURL. A "/" is added
+	// when missing, because slack-go appends method names to it directly.
+	APIURL string
+
+	Bot    *bot.Bot
+	Store  bot.Store    // where bot.DMChannel caches each user's DM channel
+	Logger *slog.Logger // default slog.Default()
+	// HTTPClient makes the Web API calls and response_url posts; default a
+	// client with a 15 s timeout (each call also carries a context).
+	HTTPClient *http.Client
+}
+
+// Adapter serves one Slack app: its slash commands and buttons (over HTTP
+// or Socket Mode) and its DMs. It is safe for concurrent use.
+type Adapter struct {
+	bot      *bot.Bot
+	store    bot.Store
+	log      *slog.Logger
+	http     *http.Client
+	api      *slack.Client
+	apiURL   string
+	botToken string
+	appToken string
+	secret   string
+	slash    map[string]bool // the spec's slash commands that Slack has: "roadmap", "salary", …
+
+	// Tuned by tests only.
+	budget      time.Duration // see inlineBudget
+	minRestart  time.Duration // first wait before restarting Socket Mode
+	maxRestart  time.Duration
+	socketDebug bool
+}
+
+// New checks cfg and returns an Adapter. It makes no network call.
+func New(cfg Config) (*Adapter, error) {
+	switch {
+	case cfg.Bot == nil:
+		return nil, errors.New("slack: Config.Bot is required")
+	case cfg.Store == nil:
+		return nil, errors.New("slack: Config.Store is required (it caches DM channels)")
+	case cfg.BotToken == "":
+		return nil, errors.New("slack: a bot token (xoxb-…) is required")
+	case cfg.AppToken == "" && cfg.SigningSecret == "":
+		return nil, errors.New("slack: a signing secret is required over HTTP (or an app token for Socket Mode)")
+	case cfg.AppToken != "" && !strings.HasPrefix(cfg.AppToken, "xapp-"):
+		// A bot token here would fail every connection with a cryptic error.
+		return nil, errors.New("slack: the app token must be an app-level token (xapp-…)")
+	}
+	a := &Adapter{
+		bot:        cfg.Bot,
+		store:      cfg.Store,
+		log:        cfg.Logger,
+		http:       cfg.HTTPClient,
+		apiURL:     cfg.APIURL,
+		botToken:   cfg.BotToken,
+		appToken:   cfg.AppToken,
+		secret:     cfg.SigningSecret,
+		slash:      map[string]bool{},
+		budget:     inlineBudget,
+		minRestart: time.Second,
+		maxRestart: time.Minute,
+	}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	if a.http == nil {
+		a.http = &http.Client{Timeout: 15 * time.Second}
+	}
+	if a.apiURL == "" {
+		a.apiURL = DefaultAPIURL
+	}
+	if !strings.HasSuffix(a.apiURL, "/") {
+		a.apiURL += "/"
+	}
+	a.api = slack.New(a.botToken, slack.OptionAPIURL(a.apiURL), slack.OptionHTTPClient(a.http))
+	for _, c := range slashCommands(cfg.Bot.Spec()) {
+		a.slash[c.Name] = true
+	}
+	return a, nil
+}
+
+// Register adds the HTTP endpoints to mux: POST /slack/commands for slash
+// commands and POST /slack/interactions for button presses.
+func (a *Adapter) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /slack/commands", a.serveCommand)
+	mux.HandleFunc("POST /slack/interactions", a.serveInteraction)
+}
+
+// verified reads the raw body and checks Slack's signature and timestamp
+// before anything else looks at the request. On failure it has answered
+// (413 for a body over bot.MaxBodyBytes, 401 otherwise) and returns false;
+// on success the body is put back for the form parsers.
+func (a *Adapter) verified(w http.ResponseWriter, r *http.Request) bool {
+	body, ok := bot.ReadBody(w, r)
+	if !ok {
+		return false
+	}
+	if err := verify(r.Header, body, a.secret); err != nil {
+		a.log.Info("slack request refused", "path", r.URL.Path, "reason", err)
+		http.Error(w, "invalid request signature", http.StatusUnauthorized)
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return true
+}
+
+// verify checks the v0 signature (HMAC-SHA256 of "v0:<timestamp>:<body>")
+// and that the timestamp is within 5 minutes of now.
+func verify(h http.Header, body []byte, secret string) error {
+	sv, err := slack.NewSecretsVerifier(h, secret)
+	if err != nil {
+		return err
+	}
+	if _, err := sv.Write(body); err != nil {
+		return err
+	}
+	return sv.Ensure()
+}
+
+// serveCommand answers a slash command in the HTTP response.
+func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
+	if !a.verified(w, r) {
+		return
+	}
+	cmd, err := slack.SlashCommandParse(r)
+	if err != nil || cmd.TeamID == "" || cmd.UserID == "" {
+		http.Error(w, "malformed slash command", http.StatusBadRequest)
+		return
+	}
+	msg, inline := a.answer(r.Context(), cmd)
+	if !inline {
+		// The answer follows through response_url; an empty 200 tells
+		// Slack the command arrived.
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	writeJSON(w, toWire(msg))
+}
+
+// serveInteraction acknowledges a button press at once and dispatches the
+// button's command line as the presser; the answer follows through the
+// payload's response_url.
+func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
+	if !a.verified(w, r) {
+		return
+	}
+	ic, err := slack.InteractionCallbackParse(r)
+	if err != nil {
+		http.Error(w, "malformed interaction payload", http.StatusBadRequest)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+	a.press(r.Context(), ic)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		// The client went away; nothing to tell anyone.
+		return
+	}
+}
+
+// commandLine turns a slash command into a line of the text grammar: the
+// umbrella /coach passes its text, a command of the spec (/salary mid)
+// becomes "salary mid". Any other name is taken as the umbrella under
+// another name, so a workspace that already has a /coach can install the
+// app with, say, /coachbot.
+func (a *Adapter) commandLine(cmd slack.SlashCommand) string {
+	name := strings.ToLower(strings.TrimPrefix(cmd.Command, "/"))
+	if a.slash[name] {
+		return name + " " + cmd.Text
+	}
+	return cmd.Text
+}
+
+// answer handles a slash command. When the reply is ready within the
+// inline budget it is returned (inline true) for the HTTP response or the
+// Socket Mode ack; otherwise inline is false and the reply is posted to the
+// command's response_url when it is ready.
+func (a *Adapter) answer(ctx context.Context, cmd slack.SlashCommand) (msg slack.Msg, inline bool) {
+	user := bot.SlackUser(cmd.TeamID, cmd.UserID)
+	line := a.commandLine(cmd)
+	// The command outlives the request when it overruns the budget.
+	ctx = context.WithoutCancel(ctx)
+
+	const (
+		pending int32 = iota
+		answered
+		deferred
+	)
+	var state atomic.Int32
+	done := make(chan slack.Msg, 1)
+	go func() {
+		m := Render(a.bot.Handle(ctx, user, line))
+		if state.CompareAndSwap(pending, answered) {
+			done <- m
+			return
+		}
+		a.followUp(ctx, user, cmd.ResponseURL, m)
+	}()
+	timer := time.NewTimer(a.budget)
+	defer timer.Stop()
+	select {
+	case m := <-done:
+		return m, true
+	case <-timer.C:
+		if state.CompareAndSwap(pending, deferred) {
+			a.log.Warn("slack command answer is slow: it follows through response_url", "user", bot.HashUser(user))
+			return slack.Msg{}, false
+		}
+		return <-done, true
+	}
+}
+
+// press dispatches the button of a block_actions payload as the user who
+// pressed it and posts the reply to the payload's response_url. Payloads of
+// other kinds, and actions that are not our buttons, are ignored.
+func (a *Adapter) press(ctx context.Context, ic slack.InteractionCallback) {
+	if ic.Type != slack.InteractionTypeBlockActions {
+		return
+	}
+	team := ic.Team.ID
+	if team == "" {
+		team = ic.User.TeamID
+	}
+	if team == "" || ic.User.ID == "" {
+		a.log.Info("slack button press without a team or user: ignored")
+		return
+	}
+	user := bot.SlackUser(team, ic.User.ID)
+	for _, act := range ic.ActionCallback.BlockActions {
+		if act == nil || !strings.HasPrefix(act.ActionID, ButtonActionPrefix) || strings.TrimSpace(act.Value) == "" {
+			continue
+		}
+		line := act.Value
+		ctx := context.WithoutCancel(ctx)
+		go func() {
+			a.followUp(ctx, user, ic.ResponseURL, Render(a.bot.Handle(ctx, user, line)))
+		}()
+		return // one press is one action
+	}
+}
+
+// followUp posts m to a response_url, next to the message it answers.
+func (a *Adapter) followUp(ctx context.Context, user bot.UserID, responseURL string, m slack.Msg) {
+	if responseURL == "" {
+		a.log.Warn("slack reply dropped: no response_url", "user", bot.HashUser(user))
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, followUpTimeout)
+	defer cancel()
+	if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, a.http, toWebhook(m)); err != nil {
+		a.log.Error("slack reply via response_url failed", "user", bot.HashUser(user), "err", redactURL(err, responseURL))
+	}
+}
+
+// redactURL keeps a response_url, which works as a credential for 30
+// minutes, out of an error bound for the log.
+func redactURL(err error, u string) error {
+	if u == "" || !strings.Contains(err.Error(), u) {
+		return err
+	}
+	return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), u, "<response_url>"))
+}

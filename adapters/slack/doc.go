@@ -1,0 +1,21 @@
+// Package slack connects coachbot to Slack with slack-go: slash commands and
+// button presses over HTTP (POST /slack/commands, POST /slack/interactions)
+// or over Socket Mode, Block Kit rendering of the core's Reply, reminder DMs
+// (bot.Messenger), the user's profile time zone (bot.ZoneFinder) and the
+// app manifest made from the command spec.
+//
+// Every command, typed or pressed, goes through bot.Bot.Handle as a command
+// line of the text grammar: the adapter only turns Slack's payloads into a
+// line and a bot.UserID ("slack:<team>:<user>") and renders the Reply. It
+// adds no command of its own, so the spec stays the single source of the
+// grammar.
+//
+// Requests are verified (HMAC-SHA256 over the raw body, 5-minute window)
+// before anything is parsed; a request that fails gets 401 and touches
+// nothing. Logs name users only as bot.HashUser and never hold a token, the
+// signing secret or message text.
+//
+// It may import bot, slack-go (github.com/slack-go/slack and its socketmode
+// package) and the standard library; never another adapter. What two
+// adapters share belongs in bot.
+package slack

@@ -1,0 +1,407 @@
+package slack
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/coachbot/coachbot/bot"
+)
+
+// Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks),
+// counted the way Slack counts: in UTF-16 code units.
+const (
+	maxBlocks        = 50   // blocks in one message
+	maxHeaderText    = 150  // a header block's plain_text
+	maxSectionText   = 3000 // a section's text
+	maxFields        = 10   // fields in one section
+	maxFieldText     = 2000 // one section field
+	maxContextText   = 3000 // one context element's text
+	maxButtons       = 25   // elements in one actions block
+	maxButtonLabel   = 75   // a button's plain_text
+	maxButtonValue   = 2000 // a button's value
+	maxAltText       = 2000 // an image's alt_text
+	maxFallbackText  = 3000 // the top-level text; Slack allows more, notifications show less
+	progressBarWidth = 20
+)
+
+// ButtonActionPrefix starts the action_id of every button Render makes
+// ("cmd:0", "cmd:1", …). Presses of other actions are not ours and are
+// ignored.
+const ButtonActionPrefix = "cmd:"
+
+// Mrkdwn writes the Reply markdown subset in Slack's mrkdwn: *bold*,
+// _italics_, <url|text> links, "• " bullets, ``` fences, and &, <, > escaped
+// everywhere so that user-visible text can never form a mention or a link.
+var Mrkdwn = bot.TextFormat{
+	Bold:   func(s string) string { return "*" + s + "*" },
+	Italic: func(s string) string { return "_" + s + "_" },
+	Link: func(text, url string) string {
+		u := escapeURL(url)
+		if text == escapeMrkdwn(url) {
+			return "<" + u + ">"
+		}
+		return "<" + u + "|" + text + ">"
+	},
+	Bullet: "• ",
+	Escape: escapeMrkdwn,
+	Code:   func(_, body string) string { return "```\n" + escapeMrkdwn(body) + "\n```" },
+}
+
+var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// escapeMrkdwn escapes the three characters Slack treats as control
+// sequences in message text.
+func escapeMrkdwn(s string) string {
+	if !strings.ContainsAny(s, "&<>") {
+		return s
+	}
+	return mrkdwnEscaper.Replace(s)
+}
+
+// urlEscaper keeps a link's address from ending the <url|text> sequence
+// early: the pipe and the angle brackets are percent-encoded, & is escaped
+// as Slack asks for all text.
+var urlEscaper = strings.NewReplacer("&", "&amp;", "<", "%3C", ">", "%3E", "|", "%7C")
+
+func escapeURL(u string) string {
+	if !strings.ContainsAny(u, "&<>|") {
+		return u
+	}
+	return urlEscaper.Replace(u)
+}
+
+// Render turns a Reply into a Slack message: Block Kit blocks and a text
+// fallback for notifications and clients that cannot show blocks. The
+// response type is "ephemeral" (only the asker sees it) unless the reply is
+// Public. The same message answers slash commands over HTTP and Socket
+// Mode, follows up button presses and is posted as a reminder DM.
+func Render(r bot.Reply) slack.Msg {
+	msg := slack.Msg{
+		ResponseType: slack.ResponseTypeEphemeral,
+		Text:         fallback(r),
+		Blocks:       slack.Blocks{BlockSet: Blocks(r)},
+	}
+	if r.Public {
+		msg.ResponseType = slack.ResponseTypeInChannel
+	}
+	return msg
+}
+
+// Blocks renders a Reply as Block Kit blocks, in reading order: a header
+// (the title), sections (the text, split at Slack's 3000-character limit on
+// line boundaries), fields (inline ones side by side, up to ten per
+// section), a progress bar, an image, the footer as a context line, and the
+// buttons in actions blocks. Each button's value is its command line, so a
+// press dispatches exactly what a user could type. Every Slack limit is
+// respected: over-long parts are cut with "…", never rejected by Slack.
+func Blocks(r bot.Reply) []slack.Block {
+	var head, tail []slack.Block
+	if t := strings.TrimSpace(r.Title); t != "" {
+		head = append(head, slack.NewHeaderBlock(plain(clip(t, maxHeaderText))))
+	}
+	if r.Progress != nil {
+		tail = append(tail, slack.NewContextBlock("progress", mrkdwn(clip(r.Progress.Bar(progressBarWidth), maxContextText))))
+	}
+	if r.Image != "" {
+		alt := strings.TrimSpace(r.Title)
+		if alt == "" {
+			alt = "Image"
+		}
+		tail = append(tail, slack.NewImageBlock(r.Image, clip(alt, maxAltText), "image", nil))
+	}
+	if f := strings.TrimSpace(r.Footer); f != "" {
+		tail = append(tail, slack.NewContextBlock("footer", mrkdwn(clip(bot.FormatText(f, Mrkdwn), maxContextText))))
+	}
+	tail = append(tail, buttonBlocks(r.Buttons)...)
+
+	// The text and the fields share what the 50-block limit leaves.
+	body := append(textSections(r.Text), fieldSections(r.Fields)...)
+	if room := maxBlocks - len(head) - len(tail); len(body) > room {
+		body = body[:max(room, 0)]
+		if room > 0 {
+			body[room-1] = slack.NewSectionBlock(mrkdwn("…"), nil, nil)
+		}
+	}
+	blocks := make([]slack.Block, 0, len(head)+len(body)+len(tail))
+	blocks = append(blocks, head...)
+	blocks = append(blocks, body...)
+	return append(blocks, tail...)
+}
+
+// textSections renders the reply's text as one section per 3000 characters.
+func textSections(text string) []slack.Block {
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	var blocks []slack.Block
+	for _, chunk := range splitText(bot.FormatText(text, Mrkdwn), maxSectionText) {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(chunk), nil, nil))
+	}
+	return blocks
+}
+
+// fieldSections renders fields: runs of inline fields become section
+// fields (two columns in Slack, ten per section), a wide field a section of
+// its own.
+func fieldSections(fields []bot.Field) []slack.Block {
+	var (
+		blocks []slack.Block
+		run    []*slack.TextBlockObject
+	)
+	flush := func() {
+		if len(run) > 0 {
+			blocks = append(blocks, slack.NewSectionBlock(nil, run, nil))
+			run = nil
+		}
+	}
+	for _, f := range fields {
+		text := fieldText(f)
+		if text == "" {
+			continue
+		}
+		if !f.Inline {
+			flush()
+			for _, chunk := range splitText(text, maxSectionText) {
+				blocks = append(blocks, slack.NewSectionBlock(mrkdwn(chunk), nil, nil))
+			}
+			continue
+		}
+		run = append(run, mrkdwn(clip(text, maxFieldText)))
+		if len(run) == maxFields {
+			flush()
+		}
+	}
+	flush()
+	return blocks
+}
+
+// fieldText writes a field as its bold name over its value.
+func fieldText(f bot.Field) string {
+	name := strings.TrimSpace(f.Name)
+	value := strings.TrimSpace(bot.FormatText(f.Value, Mrkdwn))
+	switch {
+	case name == "":
+		return value
+	case value == "":
+		return "*" + escapeMrkdwn(name) + "*"
+	}
+	return "*" + escapeMrkdwn(name) + "*\n" + value
+}
+
+// buttonBlocks puts the buttons in actions blocks of at most 25. A button
+// carries its command line as its value and a unique "cmd:<index>"
+// action_id.
+func buttonBlocks(buttons []bot.Button) []slack.Block {
+	var blocks []slack.Block
+	var elems []slack.BlockElement
+	flush := func() {
+		if len(elems) == 0 {
+			return
+		}
+		id := "buttons"
+		if n := len(blocks); n > 0 {
+			id += "-" + strconv.Itoa(n+1)
+		}
+		blocks = append(blocks, slack.NewActionBlock(id, elems...))
+		elems = nil
+	}
+	for i, b := range buttons {
+		if strings.TrimSpace(b.Command) == "" || len(b.Command) > maxButtonValue {
+			continue // nothing to dispatch, or more than Slack carries
+		}
+		label := strings.TrimSpace(b.Label)
+		if label == "" {
+			label = b.Command
+		}
+		btn := slack.NewButtonBlockElement(ButtonActionPrefix+strconv.Itoa(i), b.Command, plain(clip(label, maxButtonLabel)))
+		switch b.Style {
+		case bot.Primary:
+			btn = btn.WithStyle(slack.StylePrimary)
+		case bot.Danger:
+			btn = btn.WithStyle(slack.StyleDanger)
+		}
+		elems = append(elems, btn)
+		if len(elems) == maxButtons {
+			flush()
+		}
+	}
+	flush()
+	return blocks
+}
+
+// fallback is the message's top-level text: what notifications, screen
+// readers of old clients and search show. It is the title and the text.
+func fallback(r bot.Reply) string {
+	var parts []string
+	if t := strings.TrimSpace(r.Title); t != "" {
+		parts = append(parts, escapeMrkdwn(t))
+	}
+	if t := strings.TrimSpace(r.Text); t != "" {
+		parts = append(parts, bot.FormatText(t, Mrkdwn))
+	}
+	text := strings.Join(parts, "\n")
+	if text == "" && strings.TrimSpace(r.Footer) != "" {
+		text = bot.FormatText(strings.TrimSpace(r.Footer), Mrkdwn)
+	}
+	if chunks := splitText(text, maxFallbackText); len(chunks) > 1 {
+		return clip(chunks[0], maxFallbackText-1) + "…"
+	}
+	return text
+}
+
+func plain(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
+}
+
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+}
+
+// textLen counts s the way Slack's limits do: in UTF-16 code units.
+func textLen(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if r > 0xFFFF {
+			n++
+		}
+	}
+	return n
+}
+
+// clip shortens s to at most limit units, ending it with "…" when cut.
+func clip(s string, limit int) string {
+	if textLen(s) <= limit {
+		return s
+	}
+	n := 0
+	for i, r := range s {
+		w := 1
+		if r > 0xFFFF {
+			w = 2
+		}
+		if n+w > limit-1 {
+			return strings.TrimRightFunc(s[:i], func(r rune) bool { return r == ' ' || r == '\n' }) + "…"
+		}
+		n += w
+	}
+	return s
+}
+
+// splitText cuts formatted mrkdwn into chunks of at most limit units, at
+// line boundaries where it can (a longer line is cut where it must be). A
+// code block cut in two is closed at the end of one chunk and reopened at
+// the start of the next, so both halves still render as code. Blank chunks
+// are dropped.
+func splitText(s string, limit int) []string {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	if textLen(s) <= limit {
+		return []string{s}
+	}
+	const fence = "```"
+	var (
+		chunks  []string
+		cur     []string
+		curLen  int
+		inCode  bool // the lines in cur end inside a code block
+		content bool // cur holds more than fences and blank lines
+	)
+	flush := func() {
+		if content {
+			text := strings.Join(cur, "\n")
+			if inCode {
+				text += "\n" + fence
+			}
+			chunks = append(chunks, strings.Trim(text, "\n"))
+		}
+		cur, curLen, content = nil, 0, false
+		if inCode {
+			cur, curLen = []string{fence}, len(fence)
+		}
+	}
+	add := func(line string, isFence bool) {
+		need := func() int {
+			n := curLen + textLen(line)
+			if len(cur) > 0 {
+				n++
+			}
+			if inCode != isFence { // still (or newly) in a block: room to close it
+				n += len(fence) + 1
+			}
+			return n
+		}
+		if need() > limit && content {
+			flush()
+		}
+		if len(cur) > 0 {
+			curLen++
+		}
+		cur = append(cur, line)
+		curLen += textLen(line)
+		content = content || !isFence && strings.TrimSpace(line) != ""
+		if isFence {
+			inCode = !inCode
+		}
+	}
+	// room is the longest line that fits a chunk with a reopened and a
+	// closing fence around it.
+	room := limit - 2*(len(fence)+1)
+	for _, line := range strings.Split(s, "\n") {
+		for textLen(line) > room {
+			head := cutUnits(line, room)
+			if head == "" { // room is smaller than one rune: take one anyway
+				_, size := utf8.DecodeRuneInString(line)
+				head = line[:size]
+			}
+			add(head, false)
+			line = line[len(head):]
+		}
+		add(line, strings.HasPrefix(line, fence))
+	}
+	flush()
+	return chunks
+}
+
+// cutUnits returns the longest prefix of s of at most n UTF-16 units.
+func cutUnits(s string, n int) string {
+	units := 0
+	for i, r := range s {
+		w := 1
+		if r > 0xFFFF {
+			w = 2
+		}
+		if units+w > n {
+			return s[:i]
+		}
+		units += w
+	}
+	return s
+}
+
+// wireMessage is a message as Slack reads it in a command's HTTP answer and
+// a Socket Mode acknowledgement. slack.Msg would also send empty metadata
+// and message fields that do not belong there.
+type wireMessage struct {
+	ResponseType string        `json:"response_type,omitempty"`
+	Text         string        `json:"text"`
+	Blocks       []slack.Block `json:"blocks,omitempty"`
+}
+
+func toWire(m slack.Msg) wireMessage {
+	return wireMessage{ResponseType: m.ResponseType, Text: m.Text, Blocks: m.Blocks.BlockSet}
+}
+
+// toWebhook is m as a response_url post: a new message next to the
+// original, which stays as it was.
+func toWebhook(m slack.Msg) *slack.WebhookMessage {
+	w := &slack.WebhookMessage{ResponseType: m.ResponseType, Text: m.Text}
+	if len(m.Blocks.BlockSet) > 0 {
+		w.Blocks = &slack.Blocks{BlockSet: m.Blocks.BlockSet}
+	}
+	return w
+}
