@@ -18,6 +18,7 @@ import (
 
 	"github.com/coachbot/coachbot/adapters/boltstore"
 	"github.com/coachbot/coachbot/adapters/console"
+	"github.com/coachbot/coachbot/adapters/redisstore"
 	"github.com/coachbot/coachbot/bot"
 	"github.com/coachbot/coachbot/content"
 )
@@ -132,16 +133,10 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if m.Config.RedisURL != "" || len(m.Config.RedisAddrs) > 0 {
-		return errors.New("COACH_REDIS_URL: the Redis store is not part of this build yet; unset it to use the embedded store")
-	}
 	if m.Store == nil {
-		path := filepath.Join(m.Config.DataDir, "coachbot.db")
-		s, err := boltstore.Open(path, boltstore.WithClock(m.clock()))
-		if err != nil {
-			return fmt.Errorf("opening the embedded store: %w", err)
+		if err := m.openStore(ctx); err != nil {
+			return err
 		}
-		m.Store = s
 	}
 	m.metrics = newMetrics()
 	m.Bot, err = bot.New(bot.Config{
@@ -153,6 +148,38 @@ func (m *Main) Open(ctx context.Context) error {
 		Reminders: bot.SchedulerConfig{OnDelivery: m.metrics.onDelivery},
 	})
 	return err
+}
+
+// openStore opens Redis when it is configured, else the embedded store.
+func (m *Main) openStore(ctx context.Context) error {
+	if m.Config.RedisURL == "" && len(m.Config.RedisAddrs) == 0 {
+		path := filepath.Join(m.Config.DataDir, "coachbot.db")
+		s, err := boltstore.Open(path, boltstore.WithClock(m.clock()))
+		if err != nil {
+			return fmt.Errorf("opening the embedded store: %w", err)
+		}
+		m.Store = s
+		return nil
+	}
+	s, err := redisstore.Open(ctx, redisstore.Options{
+		URL:        m.Config.RedisURL,
+		Addrs:      m.Config.RedisAddrs,
+		MasterName: m.Config.RedisMaster,
+		Logger:     m.log,
+	})
+	if err != nil {
+		return fmt.Errorf("opening the Redis store: %w", err)
+	}
+	m.Store = s
+	// A crash between two writes of an older version, or a hand edit, can
+	// leave a reminder outside the indexes: repair that before serving.
+	fixed, err := s.Reconcile(ctx)
+	if err != nil {
+		m.log.Warn("reconcile reminders", "err", err)
+	} else if fixed > 0 {
+		m.log.Info("reconciled reminders", "fixed", fixed)
+	}
+	return nil
 }
 
 // Close releases what Open acquired.
