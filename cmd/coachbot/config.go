@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kelseyhightower/envconfig"
 )
@@ -49,6 +50,11 @@ type Config struct {
 	DiscordShardID    int    `split_words:"true"`
 	DiscordShardCount int    `split_words:"true"`
 	DiscordApiURL     string `split_words:"true" default:"https://discord.com/api/v10"` // "Api": see SlackApiURL
+
+	// ReminderLease is how long a replica holds a claimed reminder before
+	// another may take it over: the longest a crashed replica delays a
+	// reminder. It must comfortably exceed one platform send.
+	ReminderLease time.Duration `split_words:"true" default:"1m"`
 
 	LogLevel  string `split_words:"true" default:"info"`
 	LogFormat string `split_words:"true" default:"text"`
@@ -179,6 +185,9 @@ func (c Config) Validate() error {
 		return bad("DISCORD_API_URL", "%v", err)
 	}
 
+	if c.ReminderLease < time.Second || c.ReminderLease > time.Hour {
+		return bad("REMINDER_LEASE", "must be a duration from 1s to 1h, like 1m")
+	}
 	if _, err := c.Level(); err != nil {
 		return bad("LOG_LEVEL", "must be debug, info, warn or error, got %q", c.LogLevel)
 	}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -36,6 +37,7 @@ func validConfig() Config {
 		DiscordApiURL: "https://discord.com/api/v10",
 		LogLevel:      "info",
 		LogFormat:     "text",
+		ReminderLease: time.Minute,
 	}
 }
 
@@ -103,6 +105,8 @@ func TestValidate(t *testing.T) {
 		{"slack bot token as app token", func(c *Config) { withEverything(c); c.SlackAppToken = slackBotToken }, "COACH_SLACK_APP_TOKEN"},
 		{"slack app token without bot token", func(c *Config) { c.SlackAppToken = slackAppToken }, "COACH_SLACK_BOT_TOKEN"},
 		{"slack app token and secret without bot token", func(c *Config) { c.SlackAppToken, c.SlackSigningSecret = slackAppToken, slackSecret }, "COACH_SLACK_BOT_TOKEN"},
+		{"reminder lease too short", func(c *Config) { c.ReminderLease = 500 * time.Millisecond }, "COACH_REMINDER_LEASE"},
+		{"reminder lease too long", func(c *Config) { c.ReminderLease = 2 * time.Hour }, "COACH_REMINDER_LEASE"},
 		{"slack API URL without scheme", func(c *Config) { withEverything(c); c.SlackApiURL = "slack.com/api/" }, "COACH_SLACK_API_URL"},
 		{"slack API URL ftp", func(c *Config) { withEverything(c); c.SlackApiURL = "ftp://slack.com/api/" }, "COACH_SLACK_API_URL"},
 		{"slack API URL empty", func(c *Config) { withEverything(c); c.SlackApiURL = "" }, "COACH_SLACK_API_URL"},

@@ -145,7 +145,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Clock:     m.clock(),
 		Logger:    m.log,
 		OnCommand: m.metrics.onCommand,
-		Reminders: bot.SchedulerConfig{OnDelivery: m.metrics.onDelivery},
+		Reminders: bot.SchedulerConfig{OnDelivery: m.metrics.onDelivery, Lease: m.Config.ReminderLease},
 	})
 	return err
 }
