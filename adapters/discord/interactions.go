@@ -1,0 +1,257 @@
+package discord
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/coachbot/coachbot/bot"
+)
+
+// FreshnessWindow is how far an HTTP interaction's signed timestamp may be
+// from now. Discord signs each request as it sends it; an older one is a
+// replay.
+const FreshnessWindow = 5 * time.Minute
+
+// editTimeout bounds the REST call that edits a deferred answer in.
+const editTimeout = 10 * time.Second
+
+// respondTimeout bounds the REST call that answers a gateway interaction:
+// after 3 s Discord has given up on it anyway.
+const respondTimeout = 3 * time.Second
+
+// Register mounts the HTTP interactions endpoint, POST /discord/interactions,
+// on mux. In gateway mode it does nothing: interactions then arrive over
+// the gateway, and an endpoint that could not verify requests must not exist.
+func (a *Adapter) Register(mux *http.ServeMux) {
+	if a.mode != ModeHTTP {
+		return
+	}
+	mux.Handle("POST /discord/interactions", a)
+}
+
+// ServeHTTP answers one HTTP interaction. Nothing is parsed or touched
+// before the request is verified: a body over bot.MaxBodyBytes gets 413; a
+// missing or bad Ed25519 signature over timestamp + body, a timestamp
+// outside FreshnessWindow, or an interaction id seen before gets 401 (the
+// id is remembered only once the signature holds, so forged requests cannot
+// burn real ids). A PING gets a PONG; everything else is answered in the
+// response, as over the gateway.
+func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	body, ok := bot.ReadBody(w, r)
+	if !ok {
+		return
+	}
+	if !a.verify(r.Header, body) {
+		http.Error(w, "invalid request signature", http.StatusUnauthorized)
+		return
+	}
+	var i discordgo.Interaction
+	if err := json.Unmarshal(body, &i); err != nil || i.ID == "" || i.Type == 0 {
+		http.Error(w, "malformed interaction", http.StatusBadRequest)
+		return
+	}
+	if i.Type != discordgo.InteractionPing {
+		first, err := a.dedupe.FirstSeen(r.Context(), "discord:interaction:"+i.ID, dedupeTTL)
+		if err != nil {
+			// Replays cannot be ruled out: refuse rather than risk one.
+			a.log.Error("discord interaction dedupe", "err", err)
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		if !first {
+			http.Error(w, "repeated interaction", http.StatusUnauthorized)
+			return
+		}
+	}
+	resp, later := a.dispatch(r.Context(), &i)
+	out, err := json.Marshal(resp)
+	if err != nil {
+		a.log.Error("discord encode response", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(out)
+	if later != nil {
+		// The deferral must reach Discord before the edit can.
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		go later()
+	}
+}
+
+// verify checks the request's Ed25519 signature over timestamp + body with
+// the application's public key, and that the timestamp is fresh.
+func (a *Adapter) verify(h http.Header, body []byte) bool {
+	sigHex, ts := h.Get("X-Signature-Ed25519"), h.Get("X-Signature-Timestamp")
+	if a.publicKey == nil || len(sigHex) != 2*ed25519.SignatureSize || ts == "" {
+		return false
+	}
+	var sig [ed25519.SignatureSize]byte
+	if _, err := hex.Decode(sig[:], []byte(sigHex)); err != nil {
+		return false
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return false
+	}
+	if age := a.clock.Now().Sub(time.Unix(sec, 0)); age > FreshnessWindow || age < -FreshnessWindow {
+		return false
+	}
+	msg := make([]byte, 0, len(ts)+len(body))
+	msg = append(append(msg, ts...), body...)
+	return ed25519.Verify(a.publicKey, msg, sig[:])
+}
+
+// onInteraction answers an interaction that came over the gateway, with the
+// same dispatch as the HTTP endpoint and the answer sent by REST.
+func (a *Adapter) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+	if ic == nil || ic.Interaction == nil {
+		return
+	}
+	i := ic.Interaction
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.Error("discord interaction panicked", "type", int(i.Type), "panic", p)
+		}
+	}()
+	ctx := context.WithoutCancel(a.baseContext())
+	resp, later := a.dispatch(ctx, i)
+	rctx, cancel := context.WithTimeout(ctx, respondTimeout)
+	err := s.InteractionRespond(i, resp, discordgo.WithContext(rctx))
+	cancel()
+	if err != nil {
+		a.log.Warn("discord interaction response", "type", int(resp.Type), "err", redact(err, i.Token))
+		return
+	}
+	if later != nil {
+		later()
+	}
+}
+
+// dispatch works out the answer to an interaction. It returns the response
+// to send at once and, when the bot was too slow for that, a deferral and
+// a func to run after the deferral is sent, which edits the answer in.
+//
+// An application command becomes its command line (commandLine); a button
+// press runs the command line in its custom_id as the user who pressed it.
+// A press updates the message it is on when that message is the presser's
+// own (ephemeral, or in a DM); a press on a message everyone sees is
+// answered privately instead, so one user's answer never replaces what
+// others are reading.
+func (a *Adapter) dispatch(ctx context.Context, i *discordgo.Interaction) (*discordgo.InteractionResponse, func()) {
+	if i.Type == discordgo.InteractionPing {
+		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong}, nil
+	}
+	var (
+		line   string
+		update bool
+	)
+	switch data := i.Data.(type) {
+	case discordgo.ApplicationCommandInteractionData:
+		switch i.Type {
+		case discordgo.InteractionApplicationCommandAutocomplete:
+			return a.autocomplete(data), nil
+		case discordgo.InteractionApplicationCommand:
+			line = a.commandLine(data)
+		}
+	case discordgo.MessageComponentInteractionData:
+		line = data.CustomID
+		update = i.Message != nil && (i.GuildID == "" || i.Message.Flags&discordgo.MessageFlagsEphemeral != 0)
+	}
+	user := interactionUser(i)
+	if line == "" || user == "" {
+		a.log.Warn("discord interaction not understood", "type", int(i.Type))
+		return a.respond(bot.Reply{Text: "Sorry, I can only answer my commands and buttons. Type **/coach help** to see them."}, false), nil
+	}
+	uid := bot.DiscordUser(user)
+	a.log.Debug("discord interaction", "type", int(i.Type), "user", bot.HashUser(uid))
+
+	done := make(chan bot.Reply, 1)
+	go func() { done <- a.bot.Handle(ctx, uid, line) }()
+	t := time.NewTimer(a.deferAfter)
+	defer t.Stop()
+	select {
+	case r := <-done:
+		return a.respond(r, update), nil
+	case <-t.C:
+	}
+	// Too slow to answer at once: acknowledge now, edit the answer in later.
+	// A deferred new message is private, since whether the answer is public
+	// is not known yet.
+	deferred := &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
+	}
+	if update {
+		deferred = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}
+	}
+	later := func() { a.edit(ctx, i, <-done) }
+	return deferred, later
+}
+
+// respond is the immediate answer: a new message, or the updated message a
+// button was on.
+func (a *Adapter) respond(r bot.Reply, update bool) *discordgo.InteractionResponse {
+	data := Render(r)
+	if update {
+		data.Flags = 0 // an update keeps the message's own visibility
+		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseUpdateMessage, Data: data}
+	}
+	return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: data}
+}
+
+// edit replaces a deferred answer with the reply.
+func (a *Adapter) edit(ctx context.Context, i *discordgo.Interaction, r bot.Reply) {
+	data := Render(r)
+	ic := *i
+	if ic.AppID == "" {
+		ic.AppID = a.appID
+	}
+	ctx, cancel := context.WithTimeout(ctx, editTimeout)
+	defer cancel()
+	_, err := a.session.InteractionResponseEdit(&ic, &discordgo.WebhookEdit{
+		Content:    &data.Content,
+		Embeds:     &data.Embeds,
+		Components: &data.Components,
+	}, discordgo.WithContext(ctx))
+	if err != nil {
+		a.log.Warn("discord edit deferred answer", "err", redact(err, i.Token))
+	}
+}
+
+// interactionUser is the id of the user behind an interaction: the member's
+// user in a server, the user in a DM.
+func interactionUser(i *discordgo.Interaction) string {
+	switch {
+	case i.Member != nil && i.Member.User != nil:
+		return i.Member.User.ID
+	case i.User != nil:
+		return i.User.ID
+	}
+	return ""
+}
+
+// redact keeps an interaction token (a credential for 15 minutes, part of
+// callback URLs that errors quote) out of the log.
+func redact(err error, token string) string {
+	s := err.Error()
+	if token != "" {
+		s = strings.ReplaceAll(s, token, "[token]")
+	}
+	return s
+}
