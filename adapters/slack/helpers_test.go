@@ -304,3 +304,10 @@ func diffJSON(t testing.TB, what string, want, got map[string]any) {
 		t.Errorf("%s differs (-want +got):\n%s", what, d)
 	}
 }
+
+func newServer(t *testing.T, h http.Handler) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}

@@ -1,0 +1,411 @@
+package slack_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	coachslack "github.com/coachbot/coachbot/adapters/slack"
+	"github.com/coachbot/coachbot/bot"
+	"github.com/coachbot/coachbot/bot/bottest"
+)
+
+// errorTitles are the titles of the bot's error replies.
+var errorTitles = []string{"Hmm, not quite", "Something went wrong", "I can't reach my memory"}
+
+// TestSlashCommandsGrammar sends every line of the grammar (DESIGN §3) as a
+// signed slash command over real HTTP, the way Slack sends it: /coach with
+// the line, or the command's own slash command with the rest. Each answer
+// must be what the bot answers that line, rendered, and not an error; a
+// twin bot that is told the same lines directly is the reference.
+func TestSlashCommandsGrammar(t *testing.T) {
+	e := newEnv(t)
+	twin := bottest.New(t)
+	tests := []struct {
+		command, text string
+		line          string // what the twin is told
+		public        bool
+	}{
+		{"/roadmap", "", "roadmap", false},
+		{"/roadmap", "next", "roadmap next", false},
+		{"/roadmap", "step 3", "roadmap step 3", false},
+		{"/roadmap", "step databases", "roadmap step databases", false},
+		{"/roadmap", "done 1", "roadmap done 1", false},
+		{"/roadmap", "undo 1", "roadmap undo 1", false},
+		{"/roadmap", "done 2", "roadmap done 2", false},
+		{"/roadmap", "reset", "roadmap reset", false},
+		{"/roadmap", "reset confirm", "roadmap reset confirm", false},
+		{"/skills", "", "skills", false},
+		{"/skills", "security", "skills security", false},
+		{"/salary", "", "salary", false},
+		{"/salary", "mid", "salary mid", false},
+		{"/salary", "junior", "salary junior", false},
+		{"/salary", "senior", "salary senior", false},
+		{"/career", "", "career", false},
+		{"/career", "senior", "career senior", false},
+		{"/progress", "", "progress", false},
+		{"/coach", "checkin", "checkin", false},
+		{"/coach", "remind daily 19:00 Asia/Kolkata weekdays", "remind daily 19:00 Asia/Kolkata weekdays", false},
+		{"/coach", "remind daily 07:30 Europe/Berlin mon,wed,fri", "remind daily 07:30 Europe/Berlin mon,wed,fri", false},
+		{"/coach", "remind in 45m", "remind in 45m", false},
+		{"/coach", "remind status", "remind status", false},
+		{"/coach", "remind", "remind", false},
+		{"/coach", "remind off", "remind off", false},
+		{"/coach", "tip", "tip", false},
+		{"/coach", "export", "export", false},
+		{"/coach", "forget", "forget", false},
+		{"/coach", "forget confirm", "forget confirm", false},
+		{"/coach", "help", "help", false},
+		{"/coach", "help remind", "help remind", false},
+		{"/coach", "", "help", false},
+		{"/coach", "roadmap next", "roadmap next", false},
+		{"/coach", "salary mid", "salary mid", false},
+		// A workspace that has a /coach already installs the umbrella
+		// under another name.
+		{"/coachbot", "career lead", "career lead", false},
+	}
+	for _, tt := range tests {
+		t.Run(strings.TrimSpace(tt.command+" "+tt.text), func(t *testing.T) {
+			got := e.slash(tt.command, tt.text)
+			want := wire(t, twin.SayAs(formUserID, tt.line))
+			diffJSON(t, "the answer", want, got)
+			if h := header(got); h == "" || contains(errorTitles, h) {
+				t.Errorf("the answer's title is %q: the line did not work\n%s", h, allText(got))
+			}
+			if got["response_type"] != "ephemeral" {
+				t.Errorf("response_type %v, want ephemeral", got["response_type"])
+			}
+		})
+	}
+	// The commands ran as the Slack user: their record is under
+	// slack:T0001:U2147483697 (forget confirm emptied it; set something).
+	e.slash("/roadmap", "done 4")
+	u, err := e.h.Store.User(context.Background(), formUserID)
+	if err != nil || len(u.Done) != 1 {
+		t.Errorf("the store has %+v (%v) for %s, want step 4 done", u, err, formUserID)
+	}
+}
+
+func TestCommandAnswerIsJSON(t *testing.T) {
+	e := newEnv(t)
+	body := commandForm(t, "/salary", "mid", e.fake.HooksURL()+"/c")
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/slack/commands", bytes.NewReader(body))
+	req.Header = signedHeader(signingSecret, time.Now(), body)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	res, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type %q, want application/json", ct)
+	}
+}
+
+// TestRefusedRequests checks that a request that fails verification gets
+// its status and touches nothing: no command runs and the store keeps no
+// trace of the user, on both endpoints.
+func TestRefusedRequests(t *testing.T) {
+	now := time.Now()
+	big := append(commandForm(t, "/coach", "checkin", "https://hooks.slack.com/x"), []byte("&pad="+strings.Repeat("a", 100<<10))...)
+	tests := []struct {
+		name   string
+		header func(body []byte) http.Header
+		body   func(e *env, path string) []byte
+		want   int
+	}{
+		{
+			name:   "bad signature",
+			header: func(b []byte) http.Header { return signedHeader("not-the-secret", now, b) },
+			want:   http.StatusUnauthorized,
+		},
+		{
+			name: "signature of another body",
+			header: func(b []byte) http.Header {
+				return signedHeader(signingSecret, now, append(bytes.Clone(b), 'x'))
+			},
+			want: http.StatusUnauthorized,
+		},
+		{
+			name:   "stale timestamp",
+			header: func(b []byte) http.Header { return signedHeader(signingSecret, now.Add(-6*time.Minute), b) },
+			want:   http.StatusUnauthorized,
+		},
+		{
+			name:   "timestamp from the future",
+			header: func(b []byte) http.Header { return signedHeader(signingSecret, now.Add(6*time.Minute), b) },
+			want:   http.StatusUnauthorized,
+		},
+		{
+			name: "timestamp not the signed one",
+			header: func(b []byte) http.Header {
+				h := signedHeader(signingSecret, now, b)
+				h.Set("X-Slack-Request-Timestamp", h.Get("X-Slack-Request-Timestamp")+"1")
+				return h
+			},
+			want: http.StatusUnauthorized,
+		},
+		{
+			name:   "missing headers",
+			header: func([]byte) http.Header { return http.Header{} },
+			want:   http.StatusUnauthorized,
+		},
+		{
+			name: "missing signature",
+			header: func(b []byte) http.Header {
+				h := signedHeader(signingSecret, now, b)
+				h.Del("X-Slack-Signature")
+				return h
+			},
+			want: http.StatusUnauthorized,
+		},
+		{
+			name: "missing timestamp",
+			header: func(b []byte) http.Header {
+				h := signedHeader(signingSecret, now, b)
+				h.Del("X-Slack-Request-Timestamp")
+				return h
+			},
+			want: http.StatusUnauthorized,
+		},
+		{
+			name: "signature not hex",
+			header: func(b []byte) http.Header {
+				h := signedHeader(signingSecret, now, b)
+				h.Set("X-Slack-Signature", "v0=zz")
+				return h
+			},
+			want: http.StatusUnauthorized,
+		},
+		{
+			name:   "100 KiB body, signed",
+			header: func(b []byte) http.Header { return signedHeader(signingSecret, now, b) },
+			body:   func(*env, string) []byte { return big },
+			want:   http.StatusRequestEntityTooLarge,
+		},
+	}
+	for _, path := range []string{"/slack/commands", "/slack/interactions"} {
+		for _, tt := range tests {
+			t.Run(path+"/"+tt.name, func(t *testing.T) {
+				e := newEnv(t)
+				body := commandForm(t, "/coach", "checkin", e.fake.HooksURL()+"/c")
+				if path == "/slack/interactions" {
+					body = []byte("payload=" + url.QueryEscape(string(blockActions(t, e.fake.HooksURL(), "cmd:0", "checkin"))))
+				}
+				if tt.body != nil {
+					body = tt.body(e, path)
+				}
+				status, answer := e.post(path, body, tt.header(body))
+				if status != tt.want {
+					t.Errorf("status %d, want %d (%s)", status, tt.want, answer)
+				}
+				wantCommands := int64(0)
+				if path == "/slack/interactions" {
+					// Presses run in the background: send a valid one
+					// (tip writes nothing) and wait for its answer, so
+					// work the refused press started would show too.
+					e.postSigned(path, []byte("payload="+url.QueryEscape(string(blockActions(t, e.fake.HooksURL(), "cmd:1", "tip")))))
+					e.fake.WaitCall("hook")
+					wantCommands = 1
+				}
+				if n := e.commands.Load(); n != wantCommands {
+					t.Errorf("the bot handled %d commands, want %d", n, wantCommands)
+				}
+				for _, id := range []bot.UserID{formUserID, presserID} {
+					if u, err := e.h.Store.User(context.Background(), id); err != nil || !u.IsZero() {
+						t.Errorf("the store has %+v (%v) for %s", u, err, id)
+					}
+				}
+				if calls := e.fake.Calls(); len(calls) != int(wantCommands) {
+					t.Errorf("Slack was called: %v", e.fake.Methods())
+				}
+			})
+		}
+	}
+}
+
+func TestMethodsAndMalformedBodies(t *testing.T) {
+	e := newEnv(t)
+	res, err := e.srv.Client().Get(e.srv.URL + "/slack/commands")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("GET /slack/commands: %d, want 405", res.StatusCode)
+	}
+	// Signed, but not a slash command or not a payload: 400, no command.
+	for path, body := range map[string]string{
+		"/slack/commands":     "text=hello",
+		"/slack/interactions": "payload=%7Bnot+json",
+	} {
+		if status, _ := e.postSigned(path, []byte(body)); status != http.StatusBadRequest {
+			t.Errorf("%s %q: status %d, want 400", path, body, status)
+		}
+	}
+	if e.commands.Load() != 0 {
+		t.Errorf("the bot handled a malformed request")
+	}
+}
+
+// TestButtonPress presses buttons the way Slack reports it (block_actions)
+// and checks that each command line runs as the presser, and that the
+// answer comes through the payload's response_url as a new ephemeral
+// message next to the one with the button.
+func TestButtonPress(t *testing.T) {
+	e := newEnv(t)
+	twin := bottest.New(t)
+	for _, line := range []string{"roadmap done 1", "checkin", "remind snooze 1h", "remind off", "roadmap next"} {
+		t.Run(line, func(t *testing.T) {
+			payload := blockActions(t, e.fake.HooksURL(), "cmd:0", line)
+			status, body := e.postSigned("/slack/interactions", []byte("payload="+url.QueryEscape(string(payload))))
+			if status != http.StatusOK || len(body) != 0 {
+				t.Fatalf("status %d body %q, want an empty 200", status, body)
+			}
+			hook := e.fake.WaitCall("hook")
+			if want := "/hooks/actions/T9TK3CUKW/1234567890123/ZwBwC8hPBLqHYEQx6uYFvO3P"; hook.Path != want {
+				t.Errorf("posted to %s, want the payload's response_url %s", hook.Path, want)
+			}
+			got := decode(t, hook.JSON)
+			want := wire(t, twin.SayAs(presserID, line))
+			want["replace_original"], want["delete_original"] = false, false
+			diffJSON(t, "the follow-up", want, got)
+		})
+	}
+	u, err := e.h.Store.User(context.Background(), presserID)
+	if err != nil || len(u.Done) != 1 || u.Streak.Days != 1 {
+		t.Errorf("the presser's record is %+v (%v), want step 1 done and a check-in", u, err)
+	}
+}
+
+// TestButtonPressIgnored: presses that are not our command buttons, and
+// interactions of other kinds, are acknowledged and run nothing.
+func TestButtonPressIgnored(t *testing.T) {
+	e := newEnv(t)
+	for name, payload := range map[string][]byte{
+		"foreign action id": blockActions(t, e.fake.HooksURL(), "approve_request", "checkin"),
+		"empty value":       blockActions(t, e.fake.HooksURL(), "cmd:0", "  "),
+		"view submission":   bytes.Replace(blockActions(t, e.fake.HooksURL(), "cmd:0", "checkin"), []byte(`"type":"block_actions"`), []byte(`"type":"view_submission"`), 1),
+	} {
+		t.Run(name, func(t *testing.T) {
+			status, _ := e.postSigned("/slack/interactions", []byte("payload="+url.QueryEscape(string(payload))))
+			if status != http.StatusOK {
+				t.Errorf("status %d, want 200", status)
+			}
+		})
+	}
+	// A real press after them is the first thing the bot and Slack see.
+	e.postSigned("/slack/interactions", []byte("payload="+url.QueryEscape(string(blockActions(t, e.fake.HooksURL(), "cmd:1", "tip")))))
+	e.fake.WaitCall("hook")
+	if n := e.commands.Load(); n != 1 {
+		t.Errorf("the bot handled %d commands, want only the real press", n)
+	}
+	if got := e.fake.Methods(); len(got) != 1 {
+		t.Errorf("Slack got %v, want one response_url post", got)
+	}
+}
+
+// blockingStore is a Store whose User calls wait until released, to make
+// a command slower than Slack's 3 seconds without sleeping.
+type blockingStore struct {
+	bot.Store
+	once    sync.Once
+	release chan struct{}
+}
+
+func (s *blockingStore) User(ctx context.Context, id bot.UserID) (bot.User, error) {
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return bot.User{}, bot.WrapError(bot.Unavailable, ctx.Err(), "")
+	}
+	return s.Store.User(ctx, id)
+}
+
+// TestSlowCommandFollowsThroughResponseURL: a command that overruns the
+// inline budget gets an empty 200 at once, and its answer is posted to the
+// command's response_url when it is ready.
+func TestSlowCommandFollowsThroughResponseURL(t *testing.T) {
+	clock := bottest.NewClock(bottest.Start)
+	store := &blockingStore{Store: bottest.NewMemStore(clock), release: make(chan struct{})}
+	h := bottest.New(t, bottest.WithStore(store))
+	fake := newFakeSlack(t)
+	a, err := coachslack.New(coachslack.Config{BotToken: botToken, SigningSecret: signingSecret, APIURL: fake.APIURL(), Bot: h.Bot, Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	coachslack.SetInlineBudget(a, 10*time.Millisecond)
+	mux := http.NewServeMux()
+	a.Register(mux)
+	srv := newServer(t, mux)
+	e := &env{t: t, h: h, fake: fake, a: a, srv: srv}
+
+	status, body := e.postSigned("/slack/commands", commandForm(t, "/progress", "", fake.HooksURL()+"/commands/T0001/9/slow"))
+	if status != http.StatusOK || len(body) != 0 {
+		t.Fatalf("status %d body %q, want an empty 200 while the command runs", status, body)
+	}
+	close(store.release)
+	hook := fake.WaitCall("hook")
+	if hook.Path != "/hooks/commands/T0001/9/slow" {
+		t.Errorf("posted to %s, want the command's response_url", hook.Path)
+	}
+	if got := header(decode(t, hook.JSON)); got != "Your progress" {
+		t.Errorf("the follow-up's title is %q, want Your progress", got)
+	}
+}
+
+func TestNewChecksConfig(t *testing.T) {
+	h := bottest.New(t)
+	ok := coachslack.Config{BotToken: botToken, SigningSecret: signingSecret, Bot: h.Bot, Store: h.Store}
+	tests := []struct {
+		name string
+		mod  func(*coachslack.Config)
+		ok   bool
+	}{
+		{"complete", func(*coachslack.Config) {}, true},
+		{"socket mode without a signing secret", func(c *coachslack.Config) { c.SigningSecret, c.AppToken = "", appToken }, true},
+		{"no bot", func(c *coachslack.Config) { c.Bot = nil }, false},
+		{"no store", func(c *coachslack.Config) { c.Store = nil }, false},
+		{"no bot token", func(c *coachslack.Config) { c.BotToken = "" }, false},
+		{"no signing secret over HTTP", func(c *coachslack.Config) { c.SigningSecret = "" }, false},
+		{"a bot token as app token", func(c *coachslack.Config) { c.AppToken = botToken }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := ok
+			tt.mod(&cfg)
+			_, err := coachslack.New(cfg)
+			if (err == nil) != tt.ok {
+				t.Errorf("New: %v, want ok %v", err, tt.ok)
+			}
+			if err != nil && (strings.Contains(err.Error(), botToken) || strings.Contains(err.Error(), signingSecret)) {
+				t.Errorf("the error shows a secret: %v", err)
+			}
+		})
+	}
+}
+
+// TestRunWithoutAppToken: over HTTP, Run only waits for the context.
+func TestRunWithoutAppToken(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.a.Run(ctx) }()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	case <-time.After(bottest.WaitLimit):
+		t.Fatal("Run did not return after the context ended")
+	}
+	if calls := e.fake.Calls(); len(calls) != 0 {
+		t.Errorf("Run called Slack over HTTP mode: %v", e.fake.Methods())
+	}
+}
