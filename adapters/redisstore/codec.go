@@ -15,8 +15,9 @@ import (
 // This file is the value format of a user's hash (see doc.go). It is kept
 // apart from the bot types so that renaming a field in bot cannot silently
 // change what is already stored, and it is compact because the hash is most
-// of the memory a user costs: short field names, times as base-36 Unix
-// milliseconds, lists joined with separators.
+// of the memory a user costs: short field names, times as base-62 Unix
+// milliseconds, dates and times of day as base-36 numbers, common zone
+// names as codes (zones.go), lists joined with separators.
 
 const (
 	// chunkSize is the longest value written to one hash field. Redis keeps
@@ -29,8 +30,7 @@ const (
 	// Field names. User fields start with 'u' (UpdateUser's compare-and-set
 	// covers exactly those); a reminder's start with 'r', 's', 'p' or 'm'
 	// followed by the reminder's kind code.
-	fUser   = "u"  // created|updated|zone|streak last|current|best|days (chunked)
-	fDone   = "ud" // finished roadmap steps, comma-separated (chunked)
+	fUser   = "u"  // created|updated|zone|streak last|current|best|days|done steps (chunked)
 	fNotice = "un" // the notice to show next (chunked)
 
 	pSpec    = "r" // r<kind>: next|at|zone|days|created
@@ -72,28 +72,161 @@ func kindOfCode(code string) (bot.ReminderKind, error) {
 	return "", fmt.Errorf("unknown reminder kind code %q", code)
 }
 
-// member names a reminder in the index: the user id (which never holds a
-// NUL) and the kind code.
-func member(id bot.UserID, code string) string { return string(id) + "\x00" + code }
+// member names a reminder in the index: the user's short id (which never
+// holds a NUL) and the kind code.
+func member(short, code string) string { return short + "\x00" + code }
+
+// platformCodes shorten the platform part of a user id in keys and index
+// members: "discord:1234" is stored as "d:1234". A user's key and index
+// entry are the bulk of what a user costs besides the hash itself, and
+// these 6 or 7 bytes take the key into a smaller allocation (32 bytes
+// instead of 48 for a Discord or Slack id). An id of any other platform is
+// kept whole behind "=".
+var platformCodes = [][2]string{{"discord:", "d:"}, {"slack:", "s:"}, {"console:", "c:"}}
+
+// shortID returns the form of a user id used in keys and index members.
+func shortID(id bot.UserID) string {
+	for _, pc := range platformCodes {
+		if rest, ok := strings.CutPrefix(string(id), pc[0]); ok {
+			return pc[1] + rest
+		}
+	}
+	return "=" + string(id)
+}
+
+// longID undoes shortID.
+func longID(short string) (bot.UserID, error) {
+	if rest, ok := strings.CutPrefix(short, "="); ok {
+		return bot.UserID(rest), nil
+	}
+	for _, pc := range platformCodes {
+		if rest, ok := strings.CutPrefix(short, pc[1]); ok {
+			return bot.UserID(pc[0] + rest), nil
+		}
+	}
+	return "", fmt.Errorf("bad short user id %q", short)
+}
+
+// rawPrefix marks a value stored as is where a compact form was expected
+// (a date that is not YYYY-MM-DD, a time of day that is not HH:MM).
+const rawPrefix = "="
+
+// epoch is day 0 of the compact dates.
+var epoch = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// compactDate writes a date "YYYY-MM-DD" as base-36 days since 1970 ("fqf"
+// for 2026-11-23); anything else is kept raw.
+func compactDate(s string) string {
+	if s == "" {
+		return ""
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil || t.Format(time.DateOnly) != s {
+		return rawPrefix + s
+	}
+	return strconv.FormatInt(t.Unix()/(24*60*60), 36) // t is a midnight UTC: exact
+}
+
+func expandDate(s string) (string, error) {
+	if raw, ok := strings.CutPrefix(s, rawPrefix); ok || s == "" {
+		return raw, nil
+	}
+	days, err := strconv.ParseInt(s, 36, 64)
+	if err != nil {
+		return "", fmt.Errorf("bad date %q", s)
+	}
+	return epoch.AddDate(0, 0, int(days)).Format(time.DateOnly), nil
+}
+
+// compactClock writes a time of day "HH:MM" as base-36 minutes since
+// midnight ("fu" for 09:30); anything else is kept raw.
+func compactClock(s string) string {
+	if s == "" {
+		return ""
+	}
+	t, err := time.Parse("15:04", s)
+	if err != nil || t.Format("15:04") != s {
+		return rawPrefix + s
+	}
+	return strconv.FormatInt(int64(t.Hour()*60+t.Minute()), 36)
+}
+
+func expandClock(s string) (string, error) {
+	if raw, ok := strings.CutPrefix(s, rawPrefix); ok || s == "" {
+		return raw, nil
+	}
+	m, err := strconv.ParseInt(s, 36, 64)
+	if err != nil || m < 0 || m >= 24*60 {
+		return "", fmt.Errorf("bad time of day %q", s)
+	}
+	return fmt.Sprintf("%02d:%02d", m/60, m%60), nil
+}
 
 // millis clamps times before 1970 to 0, as the index keeps no negative
 // times.
 func millis(t time.Time) int64 { return max(t.UnixMilli(), 0) }
 
-// ms36 writes a time as base-36 Unix milliseconds (8 characters until the
-// year 2059), "" for the zero time.
-func ms36(t time.Time) string {
+// digits62 are the digits of base 62, in the order the scripts' d62 reads
+// them.
+const digits62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// b62 writes n in base 62: a time in Unix milliseconds takes 7 characters
+// until the year 3080, one fewer than base 36.
+func b62(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	neg := n < 0
+	u := uint64(n)
+	if neg {
+		u = uint64(-n)
+	}
+	var buf [12]byte
+	i := len(buf)
+	for u > 0 {
+		i--
+		buf[i] = digits62[u%62]
+		u /= 62
+	}
+	if neg {
+		i--
+		buf[i] = '-'
+	}
+	return string(buf[i:])
+}
+
+func unb62(s string) (int64, error) {
+	digits, neg := strings.CutPrefix(s, "-")
+	if digits == "" || len(digits) > 11 {
+		return 0, fmt.Errorf("bad base-62 number %q", s)
+	}
+	var n int64
+	for i := 0; i < len(digits); i++ {
+		d := strings.IndexByte(digits62, digits[i])
+		if d < 0 {
+			return 0, fmt.Errorf("bad base-62 number %q", s)
+		}
+		n = n*62 + int64(d)
+	}
+	if neg {
+		n = -n
+	}
+	return n, nil
+}
+
+// msText writes a time as base-62 Unix milliseconds, "" for the zero time.
+func msText(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return strconv.FormatInt(t.UnixMilli(), 36)
+	return b62(t.UnixMilli())
 }
 
-func parse36(s string) (time.Time, error) {
+func parseMS(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	ms, err := strconv.ParseInt(s, 36, 64)
+	ms, err := unb62(s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("bad time %q", s)
 	}
@@ -101,7 +234,7 @@ func parse36(s string) (time.Time, error) {
 }
 
 // markerID is how an occurrence is named in the marker field.
-func markerID(due time.Time) string { return strconv.FormatInt(millis(due), 36) }
+func markerID(due time.Time) string { return b62(millis(due)) }
 
 // join joins items with sep, escaping sep and '\' with a '\'.
 func join(sep byte, items ...string) string {
@@ -203,22 +336,20 @@ func atoi(s string) (int, error) {
 	return strconv.Atoi(s)
 }
 
-// userFields encodes the user record as hash fields. A user the store has
-// written always has the "u" field (Created is set), so its presence is
-// what tells a known user from an unknown one.
+// userFields encodes the user record as hash fields: one field (chunked
+// when long) for everything but the notice, because every field costs a
+// few bytes of its own. A user the store has written always has the "u"
+// field (Created is set), so its presence tells a known user from an
+// unknown one.
 func userFields(u bot.User) map[string]string {
 	f := map[string]string{}
 	rec := join('|', trimEmpty([]string{
-		ms36(u.Created), ms36(u.Updated), u.Zone,
-		u.Streak.Last, itoa(u.Streak.Current), itoa(u.Streak.Best), itoa(u.Streak.Days),
+		msText(u.Created), msText(u.Updated), compactZone(u.Zone),
+		compactDate(u.Streak.Last), itoa(u.Streak.Current), itoa(u.Streak.Best), itoa(u.Streak.Days),
+		join(',', u.Done...),
 	})...)
 	for _, c := range chunks(fUser, rec) {
 		f[c[0]] = c[1]
-	}
-	if len(u.Done) > 0 {
-		for _, c := range chunks(fDone, join(',', u.Done...)) {
-			f[c[0]] = c[1]
-		}
 	}
 	for _, c := range chunks(fNotice, u.Notice) {
 		f[c[0]] = c[1]
@@ -237,14 +368,20 @@ func decodeUser(id bot.UserID, fields map[string]string) (bot.User, error) {
 	}
 	items := split('|', unchunk(fields, fUser))
 	var err error
-	if u.Created, err = parse36(item(items, 0)); err != nil {
+	if u.Created, err = parseMS(item(items, 0)); err != nil {
 		return bot.User{}, fmt.Errorf("user %s: created: %w", id, err)
 	}
-	if u.Updated, err = parse36(item(items, 1)); err != nil {
+	if u.Updated, err = parseMS(item(items, 1)); err != nil {
 		return bot.User{}, fmt.Errorf("user %s: updated: %w", id, err)
 	}
-	u.Zone = item(items, 2)
-	u.Streak.Last = item(items, 3)
+	zone, ok := expandZone(item(items, 2))
+	if !ok {
+		return bot.User{}, fmt.Errorf("user %s: bad zone %q", id, item(items, 2))
+	}
+	u.Zone = zone
+	if u.Streak.Last, err = expandDate(item(items, 3)); err != nil {
+		return bot.User{}, fmt.Errorf("user %s: streak: %w", id, err)
+	}
 	var errs []error
 	for i, p := range []*int{&u.Streak.Current, &u.Streak.Best, &u.Streak.Days} {
 		n, err := atoi(item(items, 4+i))
@@ -254,8 +391,8 @@ func decodeUser(id bot.UserID, fields map[string]string) (bot.User, error) {
 	if err := errors.Join(errs...); err != nil {
 		return bot.User{}, fmt.Errorf("user %s: streak: %w", id, err)
 	}
-	if d := unchunk(fields, fDone); d != "" {
-		u.Done = split(',', d)
+	if len(items) > 7 {
+		u.Done = split(',', items[7])
 	}
 	u.Notice = unchunk(fields, fNotice)
 	return u, nil
@@ -278,7 +415,7 @@ func encodeReminder(r bot.Reminder) reminderWrite {
 	if r.Days != 0 {
 		days = strconv.FormatUint(uint64(r.Days), 36)
 	}
-	spec := join('|', trimEmpty([]string{ms36(r.Next), r.At, r.Zone, days, ms36(r.Created)})...)
+	spec := join('|', trimEmpty([]string{msText(r.Next), compactClock(r.At), compactZone(r.Zone), days, msText(r.Created)})...)
 	w := reminderWrite{fields: []string{pSpec + code, spec}}
 	switch {
 	case r.Paused != "":
@@ -304,8 +441,15 @@ func decodeSpec(id bot.UserID, code, spec string) (bot.Reminder, error) {
 		return bot.Reminder{}, err
 	}
 	items := split('|', spec)
-	r := bot.Reminder{User: id, Kind: kind, At: item(items, 1), Zone: item(items, 2)}
-	if r.Next, err = parse36(item(items, 0)); err != nil {
+	r := bot.Reminder{User: id, Kind: kind}
+	var ok bool
+	if r.Zone, ok = expandZone(item(items, 2)); !ok {
+		return bot.Reminder{}, fmt.Errorf("reminder %s %s: bad zone %q", id, kind, item(items, 2))
+	}
+	if r.At, err = expandClock(item(items, 1)); err != nil {
+		return bot.Reminder{}, fmt.Errorf("reminder %s %s: %w", id, kind, err)
+	}
+	if r.Next, err = parseMS(item(items, 0)); err != nil {
 		return bot.Reminder{}, fmt.Errorf("reminder %s %s: next: %w", id, kind, err)
 	}
 	if d := item(items, 3); d != "" {
@@ -315,7 +459,7 @@ func decodeSpec(id bot.UserID, code, spec string) (bot.Reminder, error) {
 		}
 		r.Days = bot.Weekdays(days)
 	}
-	if r.Created, err = parse36(item(items, 4)); err != nil {
+	if r.Created, err = parseMS(item(items, 4)); err != nil {
 		return bot.Reminder{}, fmt.Errorf("reminder %s %s: created: %w", id, kind, err)
 	}
 	return r, nil

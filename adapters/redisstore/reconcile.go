@@ -7,8 +7,6 @@ import (
 	"sync"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/coachbot/coachbot/bot"
 )
 
 // reconcileBatch is how many hashes or bucket lists Reconcile reads in one
@@ -173,14 +171,14 @@ func (s *Store) reconcileShard(ctx context.Context, shard int, users []string, s
 			return fixed, err
 		}
 		for j, key := range batch {
-			id := bot.UserID(key[len(prefix)+len("u:"):])
+			short := key[len(prefix)+len("u:"):]
 			fields := cmds[j].Val()
 			for _, f := range sortedKeys(fields) {
 				if !strings.HasPrefix(f, pSpec) {
 					continue
 				}
 				code := f[len(pSpec):]
-				m := member(id, code)
+				m := member(short, code)
 				want := expectedPos(fields, code)
 				got := where[m]
 				if want == "" || len(got) == 1 && got[0] == want {
@@ -225,7 +223,7 @@ func expectedPos(fields map[string]string, code string) string {
 	switch {
 	case st.pos == "":
 		next, _, _ := strings.Cut(fields[pSpec+code], "|")
-		ms, err := strconv.ParseInt(next, 36, 64)
+		ms, err := unb62(next)
 		if err != nil || ms < 0 {
 			return ""
 		}

@@ -2,6 +2,8 @@ package redisstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -191,7 +193,7 @@ func TestForgetLeavesNoKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, key := range tg.keys(t) {
-			if strings.HasSuffix(key, ":u:"+string(a)) {
+			if strings.HasSuffix(key, ":u:"+shortID(a)) {
 				t.Errorf("key %q of the forgotten user is left", key)
 			}
 			n := tg.nodeOf(t, key)
@@ -203,13 +205,13 @@ func TestForgetLeavesNoKeys(t *testing.T) {
 				members = n.ZRange(ctxb, key, 0, -1).Val()
 			case "hash":
 				for f, v := range n.HGetAll(ctxb, key).Val() {
-					if strings.Contains(v, string(a)+"\x00") || strings.Contains(f, string(a)+"\x00") {
+					if strings.Contains(v, shortID(a)+"\x00") || strings.Contains(f, shortID(a)+"\x00") {
 						t.Errorf("hash %q holds %q=%q, which names the forgotten user", key, f, v)
 					}
 				}
 			}
 			for _, m := range members {
-				if id, _, _ := strings.Cut(m, "\x00"); id == string(a) {
+				if id, _, _ := strings.Cut(m, "\x00"); id == shortID(a) {
 					t.Errorf("%s %q still holds %q", n.Type(ctxb, key).Val(), key, m)
 				}
 			}
@@ -257,7 +259,7 @@ func TestReconcile(t *testing.T) {
 		// Break things by hand:
 		p := shardOf(broken)
 		bucket := fmt.Sprint(due.UnixMilli())
-		m := member(broken, "d")
+		m := member(shortID(broken), "d")
 		n := tg.nodeOf(t, p+"b:"+bucket)
 		// the reminder falls out of its bucket (and the bucket out of the
 		// due index, if it was the only one there),
@@ -267,16 +269,16 @@ func TestReconcile(t *testing.T) {
 		}
 		// a member nobody vouches for turns up in a bucket, another in the
 		// lease index, and a bucket turns up that the due index lacks;
-		ghost := member("console:ghost", "d")
+		ghost := member(shortID("console:ghost"), "d")
 		n.RPush(ctxb, p+"b:"+bucket, ghost)
 		n.ZAdd(ctxb, p+"due", redis.Z{Score: float64(due.UnixMilli()), Member: bucket})
-		n.ZAdd(ctxb, p+"lease", redis.Z{Score: float64(due.UnixMilli()), Member: member("console:ghost", "o")})
-		n.RPush(ctxb, p+"b:1000", member("console:ghost", "x"))
+		n.ZAdd(ctxb, p+"lease", redis.Z{Score: float64(due.UnixMilli()), Member: member(shortID("console:ghost"), "o")})
+		n.RPush(ctxb, p+"b:1000", member(shortID("console:ghost"), "x"))
 		// the leased reminder loses its lease entry, and an empty bucket
 		// stays in the due index.
 		lp := shardOf(leased)
 		ln := tg.nodeOf(t, lp+"lease")
-		ln.ZRem(ctxb, lp+"lease", member(leased, "d"))
+		ln.ZRem(ctxb, lp+"lease", member(shortID(leased), "d"))
 		ln.ZAdd(ctxb, lp+"due", redis.Z{Score: 5000, Member: "5000"})
 
 		fixed, err := s.Reconcile(ctxb)
@@ -610,7 +612,7 @@ func TestMarkerOnlyHashExpires(t *testing.T) {
 		t.Fatalf("after the ack the hash holds %v, want only the marker", fields)
 	}
 	if ttl := rdb.PTTL(ctxb, key).Val(); ttl <= 0 || ttl > 48*time.Hour {
-		t.Errorf("a hash with only a marker has TTL %v, want up to 48h", ttl)
+		t.Errorf("a hash with only a marker has TTL %v, want up to 24h", ttl)
 	}
 	if _, err := s.UpdateUser(ctxb, id, func(u *bot.User) error { u.Zone = "UTC"; return nil }); err != nil {
 		t.Fatal(err)
@@ -664,20 +666,20 @@ func TestLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, key := s.userKey(id)
-	if !strings.HasPrefix(p, "{c") || key != p+"u:"+string(id) {
+	if !strings.HasPrefix(p, "{c") || key != p+"u:d:123456789012345678" {
 		t.Errorf("user key %q", key)
 	}
 	rdb := tg.srv.Client()
 	fields := rdb.HGetAll(ctxb, key).Val()
 	names := sortedKeys(fields)
-	if want := []string{"rd", "u", "ud"}; !cmp.Equal(want, names) {
+	if want := []string{"rd", "u"}; !cmp.Equal(want, names) {
 		t.Errorf("hash fields %v, want %v", names, want)
 	}
 	if enc := rdb.ObjectEncoding(ctxb, key).Val(); enc != "listpack" {
 		t.Errorf("the user hash is a %s, want a listpack", enc)
 	}
 	bucket := fmt.Sprint(next.UnixMilli())
-	if got := rdb.LRange(ctxb, p+"b:"+bucket, 0, -1).Val(); !cmp.Equal([]string{member(id, "d")}, got) {
+	if got := rdb.LRange(ctxb, p+"b:"+bucket, 0, -1).Val(); !cmp.Equal([]string{member(shortID(id), "d")}, got) {
 		t.Errorf("bucket holds %q", got)
 	}
 	if got := rdb.ZRange(ctxb, p+"due", 0, -1).Val(); !cmp.Equal([]string{bucket}, got) {
@@ -739,9 +741,62 @@ func TestCodec(t *testing.T) {
 			t.Errorf("reminder round trip (-want +got):\n%s", diff)
 		}
 	}
+	for _, id := range []bot.UserID{"discord:1", "slack:T1:U1", "console:ana", "telegram:7", "=x", "d:1", ""} {
+		if got, err := longID(shortID(id)); err != nil || got != id {
+			t.Errorf("longID(shortID(%q)) = %q, %v", id, got, err)
+		}
+	}
+	for _, z := range []string{"", "UTC", "Asia/Kolkata", "Etc/GMT", "Mars/Olympus", "#1", "=x", "#"} {
+		if got, ok := expandZone(compactZone(z)); !ok || got != z {
+			t.Errorf("expandZone(compactZone(%q)) = %q, %v", z, got, ok)
+		}
+	}
+	for _, n := range []int64{0, 1, 61, 62, -1, 1763880000000, -62135596800000, 1<<63 - 1} {
+		if got, err := unb62(b62(n)); err != nil || got != n {
+			t.Errorf("unb62(b62(%d)) = %d, %v", n, got, err)
+		}
+	}
+	for _, d := range []string{"2026-11-23", "1969-12-31", "0001-01-01", "2026-02-30", "yesterday", "=x", ""} {
+		if got, err := expandDate(compactDate(d)); err != nil || got != d {
+			t.Errorf("expandDate(compactDate(%q)) = %q, %v", d, got, err)
+		}
+	}
+	for _, c := range []string{"00:00", "09:30", "23:59", "24:00", "9:30", "=x", "noon", ""} {
+		if got, err := expandClock(compactClock(c)); err != nil || got != c {
+			t.Errorf("expandClock(compactClock(%q)) = %q, %v", c, got, err)
+		}
+	}
 	for _, items := range [][]string{{""}, {"a"}, {"", ""}, {"a\\", "|b"}, {"\\|", "\\"}} {
 		if got := split('|', join('|', items...)); !cmp.Equal(items, got) {
 			t.Errorf("split(join(%q)) = %q", items, got)
+		}
+	}
+}
+
+// pinnedZones entries of zoneCodes are pinned by their digest: they are
+// stored in Redis by position. Append new zones after them and leave this
+// test as it is.
+const (
+	pinnedZones      = 117
+	pinnedZoneDigest = "509965d9262400691679a8929810d1aae3f239426dae610aa356d5a16ee88b1d"
+)
+
+func TestZoneCodesAppendOnly(t *testing.T) {
+	if len(zoneCodes) < pinnedZones {
+		t.Fatalf("zoneCodes has %d entries, fewer than the %d pinned: entries were removed", len(zoneCodes), pinnedZones)
+	}
+	sum := sha256.Sum256([]byte(strings.Join(zoneCodes[:pinnedZones], "\n")))
+	if got := hex.EncodeToString(sum[:]); got != pinnedZoneDigest {
+		t.Errorf("the first %d zone codes changed (digest %s): stored zones would read back as other zones; only append", pinnedZones, got)
+	}
+	seen := map[string]bool{}
+	for _, z := range zoneCodes {
+		if seen[z] {
+			t.Errorf("zone %q is listed twice", z)
+		}
+		seen[z] = true
+		if _, err := time.LoadLocation(z); err != nil {
+			t.Errorf("zone %q: %v", z, err)
 		}
 	}
 }

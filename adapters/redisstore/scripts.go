@@ -21,7 +21,7 @@ const prelude = `
 local PRE = ARGV[1]
 local DUE = PRE .. 'due'
 local LEASE = PRE .. 'lease'
-local MARKER_TTL = 172800000 -- an acked occurrence is remembered 48 hours
+local MARKER_TTL = 86400000 -- an acked occurrence is remembered 24 hours
 local MARKERS_KEPT = 4       -- and at most the last four of each kind
 
 local function now_ms()
@@ -30,6 +30,19 @@ local function now_ms()
 end
 
 local function fmt(n) return string.format('%d', n) end
+
+-- d62 reads a base-62 number (Go's b62), or returns nil.
+local DIGITS62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+local function d62(s)
+  if not s or s == '' then return nil end
+  local n = 0
+  for i = 1, #s do
+    local d = string.find(DIGITS62, string.sub(s, i, i), 1, true)
+    if not d then return nil end
+    n = n * 62 + d - 1
+  end
+  return n
+end
 
 -- load returns the reminder of kind k in the hash ukey, or nil: its spec,
 -- attempts ('' for none), claim token, markers, and where it is indexed:
@@ -40,7 +53,7 @@ local function load(ukey, k)
   if not v[1] then return nil end
   local r = {spec = v[1], att = '', tok = '', mk = v[3] or ''}
   if not v[2] then
-    r.p, r.ms = 'b', tonumber(string.match(v[1], '^[^|]*'), 36)
+    r.p, r.ms = 'b', d62(string.match(v[1], '^[^|]*'))
   else
     local pos, att, tok = string.match(v[2], '^([^|]*)|([^|]*)|(.*)$')
     pos = pos or '-'
@@ -78,15 +91,15 @@ local function drop(ukey, k)
   end
 end
 
--- markers returns the marker field of kind k with the occurrence d36 added,
+-- markers returns the marker field of kind k with the occurrence d62 added,
 -- expired ones dropped and only the last few kept.
-local function markers(mk, d36, now)
+local function markers(mk, d62id, now)
   local keep = {}
   for m in string.gmatch(mk, '[^,]+') do
-    local ms = tonumber(m, 36)
-    if m ~= d36 and ms and ms > now - MARKER_TTL then keep[#keep + 1] = m end
+    local ms = d62(m)
+    if m ~= d62id and ms and ms > now - MARKER_TTL then keep[#keep + 1] = m end
   end
-  keep[#keep + 1] = d36
+  keep[#keep + 1] = d62id
   while #keep > MARKERS_KEPT do table.remove(keep, 1) end
   return table.concat(keep, ',')
 end
@@ -199,13 +212,13 @@ return out
 // (a late holder did deliver), but only in a hash that exists: a user
 // forgotten meanwhile gets nothing written. It returns 0 for a stale claim.
 var ackScript = redis.NewScript(prelude + `
-local ukey, k, m, tok, d36, at = KEYS[3], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local ukey, k, m, tok, due, at = KEYS[3], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local now = now_ms()
 local r = load(ukey, k)
 if not r or r.p ~= 'l' or r.tok ~= tok or r.ms <= now then
   if r or redis.call('EXISTS', ukey) == 1 then
     local mk = r and r.mk or redis.call('HGET', ukey, 'm' .. k) or ''
-    redis.call('HSET', ukey, 'm' .. k, markers(mk, d36, now))
+    redis.call('HSET', ukey, 'm' .. k, markers(mk, due, now))
     tidy(ukey)
   end
   return 0
@@ -214,11 +227,11 @@ redis.call('ZREM', LEASE, m)
 redis.call('HDEL', ukey, 's' .. k)
 if redis.call('HEXISTS', ukey, 'p' .. k) == 1 then drop(ukey, k) end
 if #ARGV > 6 then
-  redis.call('HSET', ukey, 'm' .. k, markers(r.mk, d36, now), unpack(ARGV, 7))
+  redis.call('HSET', ukey, 'm' .. k, markers(r.mk, due, now), unpack(ARGV, 7))
   if at ~= '' then index_at(tonumber(at), m) end
 else
   redis.call('HDEL', ukey, 'r' .. k)
-  redis.call('HSET', ukey, 'm' .. k, markers(r.mk, d36, now))
+  redis.call('HSET', ukey, 'm' .. k, markers(r.mk, due, now))
   tidy(ukey)
 end
 return 1
@@ -241,7 +254,7 @@ return 1
 
 // forgetScript deletes a user: every reminder leaves its index, then the
 // hash (record, reminders, claims, markers) goes. KEYS: due, lease, user
-// hash. ARGV: prefix, user id.
+// hash. ARGV: prefix, short user id.
 var forgetScript = redis.NewScript(prelude + `
 local ukey, uid = KEYS[3], ARGV[2]
 for _, f in ipairs(redis.call('HKEYS', ukey)) do
@@ -263,7 +276,8 @@ return 1
 // and 2 when the write key exists: this very write already happened and
 // go-redis sent the script again because the first reply was lost, so fn
 // must not be applied a second time. The write key is named by a random id
-// per attempt and lives a few seconds, long enough for any retry.
+// per attempt and lives 5 seconds: go-redis resends within the same call,
+// which callTimeout ends after 2.
 var casScript = redis.NewScript(`
 local ukey, wkey = KEYS[1], KEYS[2]
 if redis.call('EXISTS', wkey) == 1 then return 2 end
@@ -288,7 +302,7 @@ for f in pairs(cur) do
 end
 redis.call('HSET', ukey, unpack(ARGV, last + 1))
 redis.call('PERSIST', ukey)
-redis.call('SET', wkey, '1', 'PX', 10000)
+redis.call('SET', wkey, '1', 'PX', 5000)
 return 1
 `)
 

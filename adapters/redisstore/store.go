@@ -210,9 +210,10 @@ func (s *Store) shard(id bot.UserID) int {
 	return int(h.Sum32() % uint32(len(s.prefixes)))
 }
 
+// userKey returns the prefix of the user's shard and the key of their hash.
 func (s *Store) userKey(id bot.UserID) (prefix, key string) {
 	p := s.prefixes[s.shard(id)]
-	return p, p + "u:" + string(id)
+	return p, p + "u:" + shortID(id)
 }
 
 // Close closes the client.
@@ -357,7 +358,7 @@ func (s *Store) PutReminder(ctx context.Context, r bot.Reminder) error {
 	if w.indexAt != "" {
 		keys = append(keys, prefix+"b:"+w.indexAt)
 	}
-	args := append([]any{prefix, code, member(r.User, code), w.indexAt}, strs(w.fields)...)
+	args := append([]any{prefix, code, member(shortID(r.User), code), w.indexAt}, strs(w.fields)...)
 	if err := putScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
 		return s.fail("put reminder", err)
 	}
@@ -380,7 +381,7 @@ func (s *Store) DeleteReminder(ctx context.Context, id bot.UserID, kind bot.Remi
 	defer cancel()
 	prefix, key := s.userKey(id)
 	code := kindCode(kind)
-	err = deleteScript.Run(ctx, s.rdb, []string{prefix + "due", prefix + "lease", key}, prefix, code, member(id, code)).Err()
+	err = deleteScript.Run(ctx, s.rdb, []string{prefix + "due", prefix + "lease", key}, prefix, code, member(shortID(id), code)).Err()
 	if err != nil {
 		return s.fail("delete reminder", err)
 	}
@@ -463,11 +464,15 @@ func decodeClaims(res []string) ([]bot.Claim, error) {
 	var claims []bot.Claim
 	for i := 2; i < len(res); i += 5 {
 		m, spec, attempts, token, markers := res[i], res[i+1], res[i+2], res[i+3], res[i+4]
-		id, code, ok := strings.Cut(m, "\x00")
+		short, code, ok := strings.Cut(m, "\x00")
 		if !ok {
 			return nil, fmt.Errorf("claim script: bad member %q", m)
 		}
-		r, err := decodeSpec(bot.UserID(id), code, spec)
+		id, err := longID(short)
+		if err != nil {
+			return nil, fmt.Errorf("claim script: %w", err)
+		}
+		r, err := decodeSpec(id, code, spec)
 		if err != nil {
 			return nil, err
 		}
@@ -533,7 +538,7 @@ func (s *Store) Ack(ctx context.Context, c bot.Claim, next *bot.Reminder) error 
 	if w.indexAt != "" {
 		keys = append(keys, prefix+"b:"+w.indexAt)
 	}
-	args := append([]any{prefix, code, member(r.User, code), c.Token, markerID(c.Due), w.indexAt}, strs(w.fields)...)
+	args := append([]any{prefix, code, member(shortID(r.User), code), c.Token, markerID(c.Due), w.indexAt}, strs(w.fields)...)
 	held, err := ackScript.Run(ctx, s.rdb, keys, args...).Int()
 	if err != nil {
 		return s.fail("ack reminder", err)
@@ -563,7 +568,7 @@ func (s *Store) Retry(ctx context.Context, c bot.Claim, at time.Time) error {
 	code := kindCode(r.Kind)
 	atMS := strconv.FormatInt(millis(at), 10)
 	held, err := retryScript.Run(ctx, s.rdb, []string{prefix + "due", prefix + "lease", key, prefix + "b:" + atMS},
-		prefix, code, member(r.User, code), c.Token, atMS).Int()
+		prefix, code, member(shortID(r.User), code), c.Token, atMS).Int()
 	if err != nil {
 		return s.fail("retry reminder", err)
 	}
@@ -586,7 +591,7 @@ func (s *Store) Forget(ctx context.Context, id bot.UserID) error {
 	}
 	defer cancel()
 	prefix, key := s.userKey(id)
-	if err := forgetScript.Run(ctx, s.rdb, []string{prefix + "due", prefix + "lease", key}, prefix, string(id)).Err(); err != nil {
+	if err := forgetScript.Run(ctx, s.rdb, []string{prefix + "due", prefix + "lease", key}, prefix, shortID(id)).Err(); err != nil {
 		return s.fail("forget user", err)
 	}
 	return nil

@@ -1,0 +1,335 @@
+package redisstore
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/coachbot/coachbot/adapters/redisstore/redistest"
+	"github.com/coachbot/coachbot/bot"
+)
+
+// memory turns on TestMemoryPerUser, which writes 100,000 users: too slow
+// for the normal suite.
+var memory = flag.Bool("memory", false, "run TestMemoryPerUser (100,000 users in a fresh Redis; reports bytes per user)")
+
+// benchWorkers acks a batch's claims in parallel, as the scheduler's
+// default 8 delivery workers do.
+const benchWorkers = 8
+
+// BenchmarkClaimAck is the store's side of delivering reminders: claim a
+// batch, then ack every claim with its next occurrence, 8 acks at a time as
+// the scheduler's workers do. The next occurrence is kept due (and in the
+// same bucket, as a daily reminder's next day shares its minute's bucket),
+// so every claim finds work. Its baseline, in the same run and on the same
+// server, is redis-benchmark running the smallest possible EVAL: the
+// ceiling of what any script can do on this machine.
+func BenchmarkClaimAck(b *testing.B) {
+	srv := redistest.Start(b)
+	if path, err := exec.LookPath("redis-benchmark"); err == nil {
+		line, rps := redisBenchmark(b, path, srv.Port(), 100_000)
+		b.Logf("baseline: redis-benchmark -p %d -n 100000 -P 16 -q eval \"return 1\" 0: %s", srv.Port(), line)
+		b.Run("baseline=redis-benchmark-eval", func(b *testing.B) {
+			_, rps = redisBenchmark(b, path, srv.Port(), max(b.N, 1000))
+			b.ReportMetric(rps, "evals/s")
+		})
+	} else {
+		b.Log("redis-benchmark not found: no baseline (apt-get install redis-tools)")
+	}
+	tg := target{opts: Options{URL: srv.URL()}, nodes: []*redis.Client{srv.Client()}}
+	for _, batch := range []int{1, 10, 100} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			tg.flush(b)
+			s, err := Open(context.Background(), tg.opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			seedDue(b, s, 10_000)
+			ctx := context.Background()
+			var (
+				claimed atomic.Int64
+				sem     = make(chan struct{}, benchWorkers)
+				wg      sync.WaitGroup
+			)
+			b.ResetTimer()
+			for b.Loop() {
+				cs, err := s.ClaimDue(ctx, batch, time.Minute)
+				if err != nil || len(cs) != batch {
+					b.Fatalf("ClaimDue(%d) = %d claims, %v", batch, len(cs), err)
+				}
+				for _, c := range cs {
+					sem <- struct{}{}
+					wg.Go(func() {
+						defer func() { <-sem }()
+						next := c.Reminder
+						if err := s.Ack(ctx, c, &next); err != nil {
+							b.Error(err)
+						}
+					})
+				}
+				wg.Wait()
+				claimed.Add(int64(len(cs)))
+			}
+			b.ReportMetric(float64(claimed.Load())/b.Elapsed().Seconds(), "reminders/s")
+		})
+	}
+}
+
+var rpsLine = regexp.MustCompile(`([0-9.]+) requests per second`)
+
+// redisBenchmark runs redis-benchmark's EVAL of "return 1", 16 commands
+// per pipeline, and returns its summary line and requests per second.
+func redisBenchmark(b *testing.B, path string, port, n int) (string, float64) {
+	b.Helper()
+	out, err := exec.Command(path, "-p", strconv.Itoa(port), "-n", strconv.Itoa(n), "-P", "16", "-q",
+		"eval", "return 1", "0").CombinedOutput()
+	if err != nil {
+		b.Fatalf("redis-benchmark: %v\n%s", err, out)
+	}
+	// -q prints progress with carriage returns before the final line.
+	text := string(out)
+	if i := strings.LastIndexByte(strings.TrimSpace(text), '\r'); i >= 0 {
+		text = text[i+1:]
+	}
+	text = strings.TrimSpace(text)
+	m := rpsLine.FindStringSubmatch(text)
+	if m == nil {
+		b.Fatalf("redis-benchmark printed no rate:\n%s", out)
+	}
+	rps, _ := strconv.ParseFloat(m[1], 64)
+	return text, rps
+}
+
+// seedDue puts n daily reminders, due within one past minute, for n users.
+func seedDue(tb testing.TB, s *Store, n int) {
+	tb.Helper()
+	due := time.Now().UTC().Truncate(time.Minute).Add(-time.Minute)
+	ids := make(chan int)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for i := range ids {
+				r := daily(bot.DiscordUser(fmt.Sprintf("%018d", 100000000000000000+i)), due.Add(time.Duration(i%60)*time.Second))
+				if err := s.PutReminder(context.Background(), r); err != nil {
+					tb.Error(err)
+				}
+			}
+		})
+	}
+	for i := range n {
+		ids <- i
+	}
+	close(ids)
+	wg.Wait()
+}
+
+// TestMemoryPerUser measures the Redis memory one typical user costs: a
+// Discord id, three roadmap steps done, a streak, a zone, and a daily
+// reminder at one of a few popular times in one of a few zones. It measures
+// twice: fresh (the reminder waiting) and after one delivery (the reminder
+// acked and scheduled for its next day, with the occurrence marker that
+// leaves). Run it with:
+//
+//	go test -run MemoryPerUser ./adapters/redisstore -args -memory
+func TestMemoryPerUser(t *testing.T) {
+	if !*memory {
+		t.Skip("writes 100,000 users: run it with -run MemoryPerUser ./adapters/redisstore -args -memory")
+	}
+	const users = 100_000
+	srv := redistest.Start(t)
+	s, err := Open(context.Background(), Options{URL: srv.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rdb := srv.Client()
+	ctx := context.Background()
+	before := usedMemory(t, rdb)
+
+	zones := []string{"Asia/Kolkata", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC", "America/Sao_Paulo"}
+	times := [][2]int{{7, 0}, {8, 30}, {9, 0}, {12, 0}, {18, 0}, {19, 30}, {20, 0}, {21, 0}}
+	done := []string{"choose-a-language", "fundamentals", "data-structures"}
+	now := time.Now()
+	ids := make(chan int)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range 32 {
+		wg.Go(func() {
+			for i := range ids {
+				id := bot.DiscordUser(fmt.Sprintf("%018d", 300000000000000000+i*7919))
+				zone := zones[i%len(zones)]
+				loc, err := time.LoadLocation(zone)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				_, err = s.UpdateUser(ctx, id, func(u *bot.User) error {
+					u.Done = done
+					u.Streak = bot.Streak{Last: "2026-11-23", Current: 3, Best: 9, Days: 41}
+					u.Zone = zone
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				hm := times[i%len(times)]
+				days := bot.EveryDay
+				if i%3 == 0 {
+					days = bot.WorkDays
+				}
+				// The latest occurrence before now: due, so that the
+				// delivery below has it to claim.
+				next := bot.NextDaily(now.Add(-8*24*time.Hour), hm[0], hm[1], loc, days)
+				for n := next; n.Before(now); n = bot.NextDaily(n, hm[0], hm[1], loc, days) {
+					next = n
+				}
+				r := bot.Reminder{
+					User: id, Kind: bot.Daily, At: fmt.Sprintf("%02d:%02d", hm[0], hm[1]), Zone: zone, Days: days,
+					Next: next, Created: now,
+				}
+				if err := s.PutReminder(ctx, r); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	for i := range users {
+		ids <- i
+	}
+	close(ids)
+	wg.Wait()
+	t.Logf("%d users written in %v", users, time.Since(start).Round(time.Millisecond))
+	fresh := settledMemory(t, rdb)
+	report(t, s, rdb, "fresh (reminder waiting)", before, fresh, users)
+
+	// One delivery each, as the scheduler does it: claim, ack with the
+	// next occurrence.
+	start = time.Now()
+	var delivered atomic.Int64
+	for range 8 {
+		wg.Go(func() {
+			for {
+				cs, err := s.ClaimDue(ctx, 100, time.Minute)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(cs) == 0 {
+					return
+				}
+				for _, c := range cs {
+					r := c.Reminder
+					loc, _ := time.LoadLocation(r.Zone)
+					h, m, _ := bot.ParseClock(r.At)
+					r.Next = bot.NextDaily(c.Now, h, m, loc, r.Days)
+					if err := s.Ack(ctx, c, &r); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+				delivered.Add(int64(len(cs)))
+			}
+		})
+	}
+	wg.Wait()
+	t.Logf("%d reminders delivered in %v", delivered.Load(), time.Since(start).Round(time.Millisecond))
+	steady := settledMemory(t, rdb)
+	report(t, s, rdb, "after one delivery (marker kept)", before, steady, users)
+	for _, m := range []int64{fresh, steady} {
+		if per := float64(m-before) / users; per > 300 {
+			t.Errorf("%.1f bytes per user, over the 300-byte target", per)
+		}
+	}
+}
+
+// settledMemory waits for UpdateUser's write keys (casScript), which live 5
+// seconds, to expire, and returns used_memory: what stays is what users
+// cost.
+func settledMemory(t *testing.T, rdb *redis.Client) int64 {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		if len(rdb.Keys(context.Background(), "{c*}:w:*").Val()) == 0 {
+			break
+		}
+	}
+	return usedMemory(t, rdb)
+}
+
+func report(t *testing.T, s *Store, rdb *redis.Client, what string, before, after int64, users int) {
+	t.Helper()
+	ctx := context.Background()
+	t.Logf("%s: used_memory %d -> %d bytes: %.1f bytes per user", what, before, after, float64(after-before)/float64(users))
+	var sample string
+	if iter := rdb.Scan(ctx, 0, "{c*}:u:*", 1).Iterator(); iter.Next(ctx) {
+		sample = iter.Val()
+	}
+	t.Logf("  one user hash %q: MEMORY USAGE %d bytes, encoding %s, fields %q", sample,
+		rdb.MemoryUsage(ctx, sample).Val(), rdb.ObjectEncoding(ctx, sample).Val(), rdb.HGetAll(ctx, sample).Val())
+	// Where it goes, by kind of key (MEMORY USAGE, which counts the key
+	// and its value but not the keyspace's own tables).
+	sums := map[string]int64{}
+	counts := map[string]int{}
+	keys := rdb.Keys(ctx, "*").Val()
+	for i := 0; i < len(keys); i += 1000 {
+		batch := keys[i:min(i+1000, len(keys))]
+		pipe := rdb.Pipeline()
+		cmds := make([]*redis.IntCmd, len(batch))
+		for j, k := range batch {
+			cmds[j] = pipe.MemoryUsage(ctx, k, 0)
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for j, k := range batch {
+			class := "other"
+			if _, rest, ok := s.parseKey(k); ok {
+				class, _, _ = strings.Cut(rest, ":")
+			}
+			sums[class] += cmds[j].Val()
+			counts[class]++
+		}
+	}
+	for _, class := range sortedKeys(sums) {
+		t.Logf("  %-5s keys: %6d, MEMORY USAGE %9d bytes, %6.1f bytes per user", class, counts[class], sums[class], float64(sums[class])/float64(users))
+	}
+	info := rdb.Info(ctx, "memory").Val()
+	for line := range strings.SplitSeq(info, "\n") {
+		for _, f := range []string{"used_memory_overhead:", "used_memory_dataset:", "used_memory_scripts:"} {
+			if strings.HasPrefix(line, f) {
+				t.Logf("  %s", strings.TrimSpace(line))
+			}
+		}
+	}
+}
+
+func usedMemory(t *testing.T, rdb *redis.Client) int64 {
+	t.Helper()
+	info, err := rdb.Info(context.Background(), "memory").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.SplitSeq(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+	}
+	t.Fatal("INFO memory has no used_memory")
+	return 0
+}
