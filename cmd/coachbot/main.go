@@ -211,7 +211,7 @@ func (m *Main) serve(ctx context.Context) error {
 	wg.Go(func() { errs <- m.Bot.RunReminders(ctx) })
 	if m.Config.HTTPAddr != "" {
 		wg.Go(func() {
-			h := newHTTPHandler(m.Store, m.metrics)
+			h := newHTTPHandler(countingStore{Store: m.Store, m: m.metrics}, m.metrics)
 			if err := serveHTTP(ctx, m.Config.HTTPAddr, h, 4*time.Second, m.httpReady); err != nil {
 				errs <- err
 				cancel()

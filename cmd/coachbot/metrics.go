@@ -48,6 +48,11 @@ func newMetrics() *metrics {
 			Help: "Store calls that failed, by operation and error code (stale claims are not errors).",
 		}, []string{"op", "code"}),
 	}
+	// Every outcome is a series from the start, so a dashboard shows 0
+	// rather than nothing before the first reminder.
+	for _, o := range []string{"sent", "late", "duplicate", "retry", "paused", "dropped", "released"} {
+		m.reminders.WithLabelValues(o)
+	}
 	m.registry.MustRegister(m.commands, m.latency, m.reminders, m.lag, m.storeErrors,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

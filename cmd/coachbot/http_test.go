@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coachbot/coachbot/adapters/redisstore/redistest"
+	"github.com/coachbot/coachbot/bot"
+	"github.com/coachbot/coachbot/bot/bottest"
+)
+
+// serveMain runs m as a server on a free loopback port and returns its
+// base URL; the server stops when the test ends.
+func serveMain(t *testing.T, m *Main) string {
+	t.Helper()
+	m.Config.HTTPAddr = "127.0.0.1:0"
+	ready := make(chan string, 1)
+	m.httpReady = ready
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx, nil) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run = %v", err)
+			}
+		case <-time.After(bottest.WaitLimit):
+			t.Error("Run did not stop")
+		}
+		m.Close()
+	})
+	select {
+	case addr := <-ready:
+		return "http://" + addr
+	case err := <-done:
+		t.Fatalf("Run = %v", err)
+	case <-time.After(bottest.WaitLimit):
+		t.Fatal("the HTTP server did not start")
+	}
+	return ""
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func TestHTTPEndpoints(t *testing.T) {
+	m, _, _ := newMain(t.TempDir())
+	base := serveMain(t, m)
+
+	if code, body := get(t, base+"/healthz"); code != 200 || body != "ok\n" {
+		t.Errorf("/healthz = %d %q", code, body)
+	}
+	if code, body := get(t, base+"/readyz"); code != 200 || body != "ready\n" {
+		t.Errorf("/readyz = %d %q", code, body)
+	}
+	m.Bot.Handle(context.Background(), "console:ana", "roadmap next")
+	m.Bot.Handle(context.Background(), "console:ana", "salary wizard")
+	code, metrics := get(t, base+"/metrics")
+	for _, want := range []string{
+		`coachbot_commands_total{command="roadmap next",outcome="ok"} 1`,
+		`coachbot_commands_total{command="salary",outcome="invalid"} 1`,
+		`coachbot_command_duration_seconds_count{command="roadmap next"} 1`,
+		`coachbot_reminders_total{outcome="sent"} 0`,
+		`coachbot_reminders_total{outcome="dropped"} 0`,
+		"# TYPE coachbot_reminder_lag_seconds histogram",
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics (%d) lacks %q", code, want)
+		}
+	}
+	// A delivered reminder is counted, with its lag.
+	m.Bot.SetMessenger("console", newCountingMessenger())
+	m.Bot.Handle(context.Background(), "console:ana", "remind in 1m")
+	if err := m.Store.PutReminder(context.Background(), bot.Reminder{User: "console:ana", Kind: bot.Once, Zone: "UTC", Next: time.Now().Add(-time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := m.Bot.DeliverDue(context.Background()); err != nil || st.Sent != 1 {
+		t.Fatalf("DeliverDue = %+v, %v", st, err)
+	}
+	_, metrics = get(t, base+"/metrics")
+	for _, want := range []string{`coachbot_reminders_total{outcome="sent"} 1`, "coachbot_reminder_lag_seconds_count 1"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q after a delivery", want)
+		}
+	}
+	if strings.Contains(metrics, "ana") {
+		t.Error("/metrics names a user")
+	}
+	if code, _ := get(t, base+"/nope"); code != http.StatusNotFound {
+		t.Errorf("/nope = %d", code)
+	}
+	resp, err := http.Post(base+"/healthz", "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST /healthz = %d, want 405", resp.StatusCode)
+	}
+}
+
+// TestReadyzFollowsTheStore: /readyz says 503 while Redis is down and 200
+// again once it is back, without a restart; /healthz stays 200 throughout.
+func TestReadyzFollowsTheStore(t *testing.T) {
+	srv := redistest.Start(t)
+	m, _, _ := newMain(t.TempDir())
+	m.Config.RedisURL = srv.URL()
+	base := serveMain(t, m)
+
+	if code, _ := get(t, base+"/readyz"); code != 200 {
+		t.Fatalf("/readyz = %d with Redis up", code)
+	}
+	srv.Kill()
+	if code, body := get(t, base+"/readyz"); code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz = %d %q with Redis down, want 503", code, body)
+	}
+	if code, _ := get(t, base+"/healthz"); code != 200 {
+		t.Errorf("/healthz = %d with Redis down: the process itself is fine", code)
+	}
+	code, metrics := get(t, base+"/metrics")
+	if !strings.Contains(metrics, `coachbot_store_errors_total{code="unavailable",op="ping"}`) {
+		t.Errorf("/metrics (%d) does not count the failed pings", code)
+	}
+	srv.Restart()
+	deadline := time.Now().Add(bottest.WaitLimit)
+	for {
+		code, _ := get(t, base+"/readyz")
+		if code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz still %d after Redis came back", code)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestSIGTERM runs the real binary as a server and stops it with SIGTERM:
+// it exits 0, promptly.
+func TestSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the coachbot binary")
+	}
+	bin := filepath.Join(t.TempDir(), "coachbot")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "COACH_HTTP_ADDR="+addr, "COACH_DATA_DIR="+t.TempDir(), "COACH_REDIS_URL=")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	deadline := time.Now().Add(bottest.WaitLimit)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server never answered: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		t.Logf("exited %v after SIGTERM", time.Since(start).Round(time.Millisecond))
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v, want status 0", err)
+		}
+	case <-time.After(bottest.WaitLimit):
+		t.Fatal("coachbot did not exit after SIGTERM")
+	}
+}
