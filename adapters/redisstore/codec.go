@@ -402,7 +402,8 @@ func decodeUser(id bot.UserID, fields map[string]string) (bot.User, error) {
 // reminder: the fields to set, and where to index it.
 type reminderWrite struct {
 	fields  []string // field, value, field, value, ...
-	indexAt string   // Unix ms of the due bucket to enter it in; "" for none (paused)
+	indexAt string   // the due bucket to enter it in (base-62 Unix ms); "" for none (paused)
+	score   string   // the bucket's time, decimal Unix ms
 }
 
 // encodeReminder encodes r for its user's hash. The state field is written
@@ -419,15 +420,15 @@ func encodeReminder(r bot.Reminder) reminderWrite {
 	w := reminderWrite{fields: []string{pSpec + code, spec}}
 	switch {
 	case r.Paused != "":
-		w.fields = append(w.fields, pState+code, "-|"+itoa(r.Attempts)+"|")
+		w.fields = append(w.fields, pState+code, "-|"+itoa(r.Attempts))
 		for _, c := range chunks(pPaused+code, r.Paused) {
 			w.fields = append(w.fields, c[0], c[1])
 		}
 	default:
 		at := millis(r.Next)
-		w.indexAt = strconv.FormatInt(at, 10)
+		w.indexAt, w.score = b62(at), strconv.FormatInt(at, 10)
 		if r.Attempts != 0 || at != r.Next.UnixMilli() {
-			w.fields = append(w.fields, pState+code, "b"+w.indexAt+"|"+itoa(r.Attempts)+"|")
+			w.fields = append(w.fields, pState+code, "b"+w.indexAt+"|"+itoa(r.Attempts))
 		}
 	}
 	return w
@@ -467,24 +468,20 @@ func decodeSpec(id bot.UserID, code, spec string) (bot.Reminder, error) {
 
 // state is the decoded state field of a reminder.
 type state struct {
-	pos      string // "" (the bucket of Next), "-" (in no index), "b<ms>" (a bucket), "l<ms>" (leased until)
+	pos      string // "" (the bucket of Next), "-" (no bucket: paused), "b<base-62 ms>" (another bucket)
 	attempts int
-	token    string
 }
 
 func decodeState(s string) (state, error) {
 	if s == "" {
 		return state{}, nil
 	}
-	parts := strings.SplitN(s, "|", 3)
-	if len(parts) != 3 {
+	pos, att, _ := strings.Cut(s, "|")
+	n, err := atoi(att)
+	if err != nil || pos == "" {
 		return state{}, fmt.Errorf("bad reminder state %q", s)
 	}
-	n, err := atoi(parts[1])
-	if err != nil {
-		return state{}, fmt.Errorf("bad attempts in reminder state %q", s)
-	}
-	return state{pos: parts[0], attempts: n, token: parts[2]}, nil
+	return state{pos: pos, attempts: n}, nil
 }
 
 // decodeReminders reads every reminder out of a user's hash fields,

@@ -43,9 +43,10 @@
 //	                     sorted-set entry costs over 100; daily reminders
 //	                     share the buckets of their minute.
 //	{c<s>}:lease         zset: claimed reminders (same members), scored by
-//	                     lease deadline in Unix ms. A lease that ran out is
-//	                     claimable again: ClaimDue is the reaper, on every
-//	                     replica.
+//	                     lease deadline in Unix ms × 1024 + a nonce; the
+//	                     claim's token ends in that score, which fences ack
+//	                     and retry. A lease that ran out is claimable again:
+//	                     ClaimDue is the reaper, on every replica.
 //	{c<s>}:w:<random>    string, 5 s: UpdateUser's record that one write
 //	                     happened, so a resent write is not applied twice.
 //
@@ -65,10 +66,11 @@
 //	u        created|updated|zone|streak last|current|best|days|done steps
 //	un       the notice to show next
 //	r<kind>  the reminder: next|at|zone|days|created
-//	s<kind>  its state: where it is indexed ("-" nowhere: paused, "b<ms>" a
-//	         bucket, "l<ms>" leased until), attempts, claim token; absent
-//	         in the common case (waiting in the bucket of next, no failed
-//	         attempts), which saves a field per user
+//	s<kind>  its state: the bucket it waits in ("b<ms>"; "-" none: paused)
+//	         and its failed attempts; absent in the common case (the bucket
+//	         of next, no failed attempts), which saves a field per user.
+//	         Claiming does not touch the hash: a claimed reminder is the
+//	         one with an entry in the lease index
 //	p<kind>  why it is paused; absent when it is not
 //	m<kind>  markers: the due times of the last (up to 4, at most 24 hours
 //	         old) occurrences acked, so that a claim of one reports
@@ -90,12 +92,14 @@
 // run with EVALSHA and an EVAL fallback. They take every time they judge
 // from Redis TIME. Each is routed by its shard's due key and lists the keys
 // it knows in advance in KEYS; the keys it finds through data (the hash of
-// a user named by a bucket member, the bucket named by a reminder's state)
+// a user named by a bucket member, the bucket named by a reminder's spec)
 // carry the same hash tag, so they are in the same slot and Redis Cluster
-// runs the script on one node. A claim writes a fresh token and the lease
-// deadline into the reminder's state; ack and retry succeed only with that
-// token before that deadline (by TIME); put and delete drop the state, so a
-// claim on the reminder they replace is stale.
+// runs the script on one node. A claim moves the reminder from its bucket
+// to the lease index under a fresh score; ack and retry succeed only while
+// that score is still there and its deadline (by TIME) has not passed; put,
+// delete and forget remove the entry, so a claim on the reminder they
+// change is stale. Acks made at the same time are sent together: one
+// script call per shard, in one pipeline.
 //
 // UpdateUser runs the caller's fn in Go, between a read and a
 // compare-and-set script that writes only if the user's record fields are

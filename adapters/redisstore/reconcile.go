@@ -131,7 +131,7 @@ func (s *Store) reconcileShard(ctx context.Context, shard int, users []string, s
 		}
 	}
 
-	// Where every index member is, as "b<ms>" or "l<ms>".
+	// Where every index member is, as "b<bucket>" or "l<lease score>".
 	where := map[string][]string{}
 	bucketList := sortedKeys(all)
 	for i := 0; i < len(bucketList); i += reconcileBatch {
@@ -159,7 +159,8 @@ func (s *Store) reconcileShard(ctx context.Context, shard int, users []string, s
 		where[m] = append(where[m], "l"+strconv.FormatFloat(z.Score, 'f', -1, 64))
 	}
 
-	// Every reminder must be exactly where its state says.
+	// Every reminder must be in exactly one place: the lease index while
+	// it is claimed, else the bucket its state names (none when paused).
 	for i := 0; i < len(users); i += reconcileBatch {
 		batch := users[i:min(i+reconcileBatch, len(users))]
 		pipe := s.rdb.Pipeline()
@@ -179,13 +180,19 @@ func (s *Store) reconcileShard(ctx context.Context, shard int, users []string, s
 				}
 				code := f[len(pSpec):]
 				m := member(short, code)
-				want := expectedPos(fields, code)
 				got := where[m]
-				if want == "" || len(got) == 1 && got[0] == want {
-					if want != "" {
-						delete(where, m)
+				want := expectedPos(fields, code)
+				for _, p := range got {
+					if strings.HasPrefix(p, "l") && want != "" {
+						want = p // claimed: the lease entry is its place
 					}
-					continue // in the right place; or paused, and any entry is an orphan
+				}
+				if want == "" {
+					continue // paused: any entry is an orphan
+				}
+				if len(got) == 1 && got[0] == want {
+					delete(where, m)
+					continue
 				}
 				if err := run(reindexScript, []string{keys[0], keys[1], key}, code, m); err != nil {
 					return fixed, err
@@ -212,9 +219,9 @@ func (s *Store) reconcileShard(ctx context.Context, shard int, users []string, s
 	return fixed, nil
 }
 
-// expectedPos says where a reminder's state puts it in the indexes, as
-// "b<ms>" or "l<ms>", or "" for nowhere; the same rule as the scripts'
-// load.
+// expectedPos says which bucket a reminder waits in when it is not
+// claimed, as "b<bucket>", or "" for none (paused); the same rule as the
+// scripts' load.
 func expectedPos(fields map[string]string, code string) string {
 	st, err := decodeState(fields[pState+code])
 	if err != nil {
@@ -223,12 +230,11 @@ func expectedPos(fields map[string]string, code string) string {
 	switch {
 	case st.pos == "":
 		next, _, _ := strings.Cut(fields[pSpec+code], "|")
-		ms, err := unb62(next)
-		if err != nil || ms < 0 {
+		if next == "" {
 			return ""
 		}
-		return "b" + strconv.FormatInt(ms, 10)
-	case strings.HasPrefix(st.pos, "b"), strings.HasPrefix(st.pos, "l"):
+		return "b" + next
+	case strings.HasPrefix(st.pos, "b") && len(st.pos) > 1:
 		return st.pos
 	}
 	return ""

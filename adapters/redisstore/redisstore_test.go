@@ -258,7 +258,7 @@ func TestReconcile(t *testing.T) {
 
 		// Break things by hand:
 		p := shardOf(broken)
-		bucket := fmt.Sprint(due.UnixMilli())
+		bucket := b62(due.UnixMilli())
 		m := member(shortID(broken), "d")
 		n := tg.nodeOf(t, p+"b:"+bucket)
 		// the reminder falls out of its bucket (and the bucket out of the
@@ -273,21 +273,22 @@ func TestReconcile(t *testing.T) {
 		n.RPush(ctxb, p+"b:"+bucket, ghost)
 		n.ZAdd(ctxb, p+"due", redis.Z{Score: float64(due.UnixMilli()), Member: bucket})
 		n.ZAdd(ctxb, p+"lease", redis.Z{Score: float64(due.UnixMilli()), Member: member(shortID("console:ghost"), "o")})
-		n.RPush(ctxb, p+"b:1000", member(shortID("console:ghost"), "x"))
-		// the leased reminder loses its lease entry, and an empty bucket
+		n.RPush(ctxb, p+"b:G8", member(shortID("console:ghost"), "x"))
+		// the leased reminder loses its lease entry (the claim is lost: the
+		// reminder must come back rather than vanish), and an empty bucket
 		// stays in the due index.
 		lp := shardOf(leased)
 		ln := tg.nodeOf(t, lp+"lease")
 		ln.ZRem(ctxb, lp+"lease", member(shortID(leased), "d"))
-		ln.ZAdd(ctxb, lp+"due", redis.Z{Score: 5000, Member: "5000"})
+		ln.ZAdd(ctxb, lp+"due", redis.Z{Score: 5000, Member: b62(5000)})
 
 		fixed, err := s.Reconcile(ctxb)
 		if err != nil {
 			t.Fatal(err)
 		}
-		// re-index broken, drop the two ghosts in buckets and the one in
-		// lease, re-lease leased, index bucket 1000 (then drop its ghost),
-		// drop the due entry 5000
+		// re-index broken and leased, drop the two ghosts in buckets and
+		// the one in lease, index bucket G8 (then drop its ghost), drop the
+		// due entry of 5000
 		if fixed < 6 {
 			t.Errorf("Reconcile made %d repairs, want at least 6", fixed)
 		}
@@ -304,12 +305,12 @@ func TestReconcile(t *testing.T) {
 		for _, c := range cs {
 			got[c.Reminder.User]++
 		}
-		if want := map[bot.UserID]int{broken: 1, fine: 1}; !cmp.Equal(want, got) {
+		if want := map[bot.UserID]int{broken: 1, fine: 1, leased: 1}; !cmp.Equal(want, got) {
 			t.Errorf("after Reconcile claimed %v, want %v", got, want)
 		}
-		// The lease survived the repair: its holder can still ack.
-		if err := s.Ack(ctxb, held, nil); err != nil {
-			t.Errorf("Ack of the re-leased claim: %v", err)
+		// The lost claim is stale: its reminder was claimed anew.
+		if err := s.Ack(ctxb, held, nil); !errors.Is(err, bot.ErrStaleClaim) {
+			t.Errorf("Ack of the claim whose lease entry was lost = %v, want ErrStaleClaim", err)
 		}
 	})
 }
@@ -678,7 +679,7 @@ func TestLayout(t *testing.T) {
 	if enc := rdb.ObjectEncoding(ctxb, key).Val(); enc != "listpack" {
 		t.Errorf("the user hash is a %s, want a listpack", enc)
 	}
-	bucket := fmt.Sprint(next.UnixMilli())
+	bucket := b62(next.UnixMilli())
 	if got := rdb.LRange(ctxb, p+"b:"+bucket, 0, -1).Val(); !cmp.Equal([]string{member(shortID(id), "d")}, got) {
 		t.Errorf("bucket holds %q", got)
 	}

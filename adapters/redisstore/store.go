@@ -77,6 +77,7 @@ type Store struct {
 	log      *slog.Logger
 	where    string        // the address, for messages; never the password
 	rotate   atomic.Uint32 // where the next ClaimDue starts
+	acks     *ackBatcher
 }
 
 var _ bot.Store = (*Store)(nil)
@@ -179,7 +180,7 @@ func New(client redis.UniversalClient, o Options) *Store {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{rdb: client, log: log, where: "redis"}
+	s := &Store{rdb: client, log: log, where: "redis", acks: newAckBatcher(client)}
 	for i := range shards {
 		s.prefixes = append(s.prefixes, "{c"+strconv.Itoa(i)+"}:")
 	}
@@ -216,8 +217,9 @@ func (s *Store) userKey(id bot.UserID) (prefix, key string) {
 	return p, p + "u:" + shortID(id)
 }
 
-// Close closes the client.
+// Close waits for the acks in flight and closes the client.
 func (s *Store) Close() error {
+	s.acks.close()
 	if err := s.rdb.Close(); err != nil {
 		return s.fail("close", err)
 	}
@@ -358,7 +360,7 @@ func (s *Store) PutReminder(ctx context.Context, r bot.Reminder) error {
 	if w.indexAt != "" {
 		keys = append(keys, prefix+"b:"+w.indexAt)
 	}
-	args := append([]any{prefix, code, member(shortID(r.User), code), w.indexAt}, strs(w.fields)...)
+	args := append([]any{prefix, code, member(shortID(r.User), code), w.indexAt, w.score}, strs(w.fields)...)
 	if err := putScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
 		return s.fail("put reminder", err)
 	}
@@ -435,7 +437,7 @@ func (s *Store) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([
 	for i := 0; i < n && len(claims) < limit; i++ {
 		prefix := s.prefixes[(start+i)%n]
 		res, err := claimScript.Run(ctx, s.rdb, []string{prefix + "due", prefix + "lease"},
-			prefix, limit-len(claims), lease.Milliseconds(), newTokenPrefix()).StringSlice()
+			prefix, limit-len(claims), lease.Milliseconds(), newTokenPrefix(), mrand.IntN(1024)).StringSlice()
 		if err != nil {
 			// Claims already made stay leased and come back when their
 			// lease runs out: nothing is lost, only delayed.
@@ -491,8 +493,10 @@ func decodeClaims(res []string) ([]bot.Claim, error) {
 	return claims, nil
 }
 
-// newTokenPrefix returns 64 random bits in hex, to which the claim script
-// appends a counter: a token no earlier holder of a lease can match.
+// newTokenPrefix returns 64 random bits in hex. The claim script appends a
+// counter and the lease's score (which is what fences it, see scripts.go):
+// the prefix makes every token of one ClaimDue distinct, whichever shards
+// they come from.
 func newTokenPrefix() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails since Go 1.24
@@ -501,7 +505,8 @@ func newTokenPrefix() string {
 
 // Ack records the occurrence marker and, if the claim still holds the
 // lease, replaces the reminder with next: one script, so a late ack and a
-// new claim cannot interleave.
+// new claim cannot interleave. Acks made at the same time share a pipeline
+// (ackBatcher).
 func (s *Store) Ack(ctx context.Context, c bot.Claim, next *bot.Reminder) error {
 	r := c.Reminder
 	if err := validID(r.User); err != nil {
@@ -534,12 +539,13 @@ func (s *Store) Ack(ctx context.Context, c bot.Claim, next *bot.Reminder) error 
 	defer cancel()
 	prefix, key := s.userKey(r.User)
 	code := kindCode(r.Kind)
-	keys := []string{prefix + "due", prefix + "lease", key}
+	req := &ackReq{prefix: prefix, keys: []string{key, key}}
 	if w.indexAt != "" {
-		keys = append(keys, prefix+"b:"+w.indexAt)
+		req.keys[1] = prefix + "b:" + w.indexAt
 	}
-	args := append([]any{prefix, code, member(shortID(r.User), code), c.Token, markerID(c.Due), w.indexAt}, strs(w.fields)...)
-	held, err := ackScript.Run(ctx, s.rdb, keys, args...).Int()
+	req.args = append([]any{code, member(shortID(r.User), code), c.Token, markerID(c.Due), w.indexAt, w.score, len(w.fields) / 2},
+		strs(w.fields)...)
+	held, err := s.acks.ack(ctx, req)
 	if err != nil {
 		return s.fail("ack reminder", err)
 	}
@@ -566,9 +572,10 @@ func (s *Store) Retry(ctx context.Context, c bot.Claim, at time.Time) error {
 	defer cancel()
 	prefix, key := s.userKey(r.User)
 	code := kindCode(r.Kind)
-	atMS := strconv.FormatInt(millis(at), 10)
-	held, err := retryScript.Run(ctx, s.rdb, []string{prefix + "due", prefix + "lease", key, prefix + "b:" + atMS},
-		prefix, code, member(shortID(r.User), code), c.Token, atMS).Int()
+	ms := millis(at)
+	bucket := b62(ms)
+	held, err := retryScript.Run(ctx, s.rdb, []string{prefix + "due", prefix + "lease", key, prefix + "b:" + bucket},
+		prefix, code, member(shortID(r.User), code), c.Token, bucket, ms).Int()
 	if err != nil {
 		return s.fail("retry reminder", err)
 	}
