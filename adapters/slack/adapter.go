@@ -68,10 +68,9 @@ type Adapter struct {
 	slash    map[string]bool // the spec's slash commands that Slack has: "roadmap", "salary", …
 
 	// Tuned by tests only.
-	budget      time.Duration // see inlineBudget
-	minRestart  time.Duration // first wait before restarting Socket Mode
-	maxRestart  time.Duration
-	socketDebug bool
+	budget     time.Duration // see inlineBudget
+	minRestart time.Duration // first wait before restarting Socket Mode
+	maxRestart time.Duration
 }
 
 // New checks cfg and returns an Adapter. It makes no network call.

@@ -9,4 +9,6 @@ import "time"
 func SetInlineBudget(a *Adapter, d time.Duration) { a.budget = d }
 
 // SetRestartBackoff changes the waits before Socket Mode restarts.
-func SetRestartBackoff(a *Adapter, first, most time.Duration) { a.minRestart, a.maxRestart = first, most }
+func SetRestartBackoff(a *Adapter, first, most time.Duration) {
+	a.minRestart, a.maxRestart = first, most
+}

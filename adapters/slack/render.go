@@ -55,10 +55,15 @@ var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 // escapeMrkdwn escapes the three characters Slack treats as control
 // sequences in message text.
 func escapeMrkdwn(s string) string {
-	if !strings.ContainsAny(s, "&<>") {
-		return s
+	// A byte loop: this runs on every plain stretch of every text, and
+	// strings.ContainsAny builds a set per call.
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '&', '<', '>':
+			return mrkdwnEscaper.Replace(s)
+		}
 	}
-	return mrkdwnEscaper.Replace(s)
+	return s
 }
 
 // urlEscaper keeps a link's address from ending the <url|text> sequence
@@ -79,10 +84,11 @@ func escapeURL(u string) string {
 // Public. The same message answers slash commands over HTTP and Socket
 // Mode, follows up button presses and is posted as a reminder DM.
 func Render(r bot.Reply) slack.Msg {
+	text := formatText(r.Text) // once: the blocks and the fallback share it
 	msg := slack.Msg{
 		ResponseType: slack.ResponseTypeEphemeral,
-		Text:         fallback(r),
-		Blocks:       slack.Blocks{BlockSet: Blocks(r)},
+		Text:         fallback(r, text),
+		Blocks:       slack.Blocks{BlockSet: blocks(r, text)},
 	}
 	if r.Public {
 		msg.ResponseType = slack.ResponseTypeInChannel
@@ -97,7 +103,18 @@ func Render(r bot.Reply) slack.Msg {
 // buttons in actions blocks. Each button's value is its command line, so a
 // press dispatches exactly what a user could type. Every Slack limit is
 // respected: over-long parts are cut with "…", never rejected by Slack.
-func Blocks(r bot.Reply) []slack.Block {
+func Blocks(r bot.Reply) []slack.Block { return blocks(r, formatText(r.Text)) }
+
+// formatText is the reply's text in mrkdwn, "" when it is blank.
+func formatText(md string) string {
+	if strings.TrimSpace(md) == "" {
+		return ""
+	}
+	return bot.FormatText(md, Mrkdwn)
+}
+
+// blocks is Blocks with the reply's text already formatted.
+func blocks(r bot.Reply, text string) []slack.Block {
 	var head, tail []slack.Block
 	if t := strings.TrimSpace(r.Title); t != "" {
 		head = append(head, slack.NewHeaderBlock(plain(clip(t, maxHeaderText))))
@@ -118,7 +135,7 @@ func Blocks(r bot.Reply) []slack.Block {
 	tail = append(tail, buttonBlocks(r.Buttons)...)
 
 	// The text and the fields share what the 50-block limit leaves.
-	body := append(textSections(r.Text), fieldSections(r.Fields)...)
+	body := append(textSections(text), fieldSections(r.Fields)...)
 	if room := maxBlocks - len(head) - len(tail); len(body) > room {
 		body = body[:max(room, 0)]
 		if room > 0 {
@@ -131,13 +148,11 @@ func Blocks(r bot.Reply) []slack.Block {
 	return append(blocks, tail...)
 }
 
-// textSections renders the reply's text as one section per 3000 characters.
+// textSections renders the formatted text as one section per 3000
+// characters.
 func textSections(text string) []slack.Block {
-	if strings.TrimSpace(text) == "" {
-		return nil
-	}
 	var blocks []slack.Block
-	for _, chunk := range splitText(bot.FormatText(text, Mrkdwn), maxSectionText) {
+	for _, chunk := range splitText(text, maxSectionText) {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(chunk), nil, nil))
 	}
 	return blocks
@@ -233,17 +248,17 @@ func buttonBlocks(buttons []bot.Button) []slack.Block {
 }
 
 // fallback is the message's top-level text: what notifications, screen
-// readers of old clients and search show. It is the title and the text.
-func fallback(r bot.Reply) string {
-	var parts []string
-	if t := strings.TrimSpace(r.Title); t != "" {
-		parts = append(parts, escapeMrkdwn(t))
-	}
-	if t := strings.TrimSpace(r.Text); t != "" {
-		parts = append(parts, bot.FormatText(t, Mrkdwn))
-	}
-	text := strings.Join(parts, "\n")
-	if text == "" && strings.TrimSpace(r.Footer) != "" {
+// readers of old clients and search show. It is the title and the text;
+// text is the reply's text, formatted.
+func fallback(r bot.Reply, text string) string {
+	title := escapeMrkdwn(strings.TrimSpace(r.Title))
+	text = strings.TrimSpace(text)
+	switch {
+	case title != "" && text != "":
+		text = title + "\n" + text
+	case title != "":
+		text = title
+	case text == "" && strings.TrimSpace(r.Footer) != "":
 		text = bot.FormatText(strings.TrimSpace(r.Footer), Mrkdwn)
 	}
 	if chunks := splitText(text, maxFallbackText); len(chunks) > 1 {
@@ -263,6 +278,9 @@ func mrkdwn(s string) *slack.TextBlockObject {
 // textLen counts s the way Slack's limits do: in UTF-16 code units.
 func textLen(s string) int {
 	n := 0
+	if !hasMultiByte(s) {
+		return len(s)
+	}
 	for _, r := range s {
 		n++
 		if r > 0xFFFF {
@@ -272,9 +290,25 @@ func textLen(s string) int {
 	return n
 }
 
+// fits reports whether s is at most limit UTF-16 units. A string takes
+// at least as many bytes as units, so short ones need no counting.
+func fits(s string, limit int) bool {
+	return len(s) <= limit || textLen(s) <= limit
+}
+
+// hasMultiByte reports whether s holds anything but ASCII.
+func hasMultiByte(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
+}
+
 // clip shortens s to at most limit units, ending it with "…" when cut.
 func clip(s string, limit int) string {
-	if textLen(s) <= limit {
+	if fits(s, limit) {
 		return s
 	}
 	n := 0
@@ -300,7 +334,7 @@ func splitText(s string, limit int) []string {
 	if strings.TrimSpace(s) == "" {
 		return nil
 	}
-	if textLen(s) <= limit {
+	if fits(s, limit) {
 		return []string{s}
 	}
 	const fence = "```"

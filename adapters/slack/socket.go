@@ -36,7 +36,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 		slack.OptionHTTPClient(a.http),
 		slack.OptionAppLevelToken(a.appToken),
 	)
-	client := socketmode.New(api, socketmode.OptionDebug(a.socketDebug))
+	client := socketmode.New(api)
 
 	var work sync.WaitGroup // the event loop and the commands it started
 	defer work.Wait()
@@ -98,6 +98,10 @@ func (a *Adapter) socketEvents(ctx context.Context, client *socketmode.Client, w
 			if evt.Request != nil {
 				a.ack(ctx, client, *evt.Request, nil)
 			}
+		case socketmode.EventTypeConnecting:
+			if e, ok := evt.Data.(*slack.ConnectingEvent); ok && e.ConnectionCount > 0 && e.Attempt == 1 {
+				a.log.Info("slack socket mode connection lost: reconnecting")
+			}
 		case socketmode.EventTypeConnected:
 			a.log.Info("slack socket mode connected")
 		case socketmode.EventTypeConnectionError:
@@ -109,7 +113,7 @@ func (a *Adapter) socketEvents(ctx context.Context, client *socketmode.Client, w
 		case socketmode.EventTypeErrorBadMessage, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorWriteFailed:
 			a.log.Warn("slack socket mode message error", "type", string(evt.Type))
 		default:
-			// hello, connecting: nothing to do (hello needs no ack).
+			// hello: nothing to do (it needs no ack).
 		}
 	}
 }
