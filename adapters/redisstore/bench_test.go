@@ -65,6 +65,7 @@ func BenchmarkClaimAck(b *testing.B) {
 				sem     = make(chan struct{}, c.workers)
 				wg      sync.WaitGroup
 			)
+			cpu0 := redisCPU(b, srv.Client())
 			for b.Loop() {
 				cs, err := s.ClaimDue(ctx, c.batch, time.Minute)
 				if err != nil || len(cs) != c.batch {
@@ -84,8 +85,30 @@ func BenchmarkClaimAck(b *testing.B) {
 				claimed += len(cs)
 			}
 			b.ReportMetric(float64(claimed)/b.Elapsed().Seconds(), "reminders/s")
+			// Redis's own CPU time per reminder (INFO cpu, user + sys):
+			// what the scripts cost, whatever else the machine is doing.
+			b.ReportMetric((redisCPU(b, srv.Client())-cpu0).Seconds()*1e6/float64(claimed), "redis-cpu-µs/reminder")
 		})
 	}
+}
+
+// redisCPU returns the CPU time the server has used.
+func redisCPU(tb testing.TB, rdb *redis.Client) time.Duration {
+	tb.Helper()
+	var total float64
+	for line := range strings.SplitSeq(rdb.Info(context.Background(), "cpu").Val(), "\n") {
+		line = strings.TrimSpace(line)
+		for _, f := range []string{"used_cpu_user:", "used_cpu_sys:"} {
+			if v, ok := strings.CutPrefix(line, f); ok {
+				sec, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					tb.Fatal(err)
+				}
+				total += sec
+			}
+		}
+	}
+	return time.Duration(total * float64(time.Second))
 }
 
 var rpsLine = regexp.MustCompile(`([0-9.]+) requests per second`)
