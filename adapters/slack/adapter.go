@@ -36,7 +36,8 @@ const followUpTimeout = 10 * time.Second
 type Config struct {
 	// BotToken is the bot user's OAuth token (xoxb-…): Web API calls.
 	BotToken string
-	// SigningSecret verifies requests to the HTTP endpoints.
+	// SigningSecret verifies requests to the HTTP endpoints; Socket Mode
+	// does not need it.
 	SigningSecret string
 	// AppToken (xapp-…) switches to Socket Mode: Run connects out to Slack
 	// and no public HTTP endpoint is needed.
@@ -122,7 +123,9 @@ func New(cfg Config) (*Adapter, error) {
 }
 
 // Register adds the HTTP endpoints to mux: POST /slack/commands for slash
-// commands and POST /slack/interactions for button presses.
+// commands and POST /slack/interactions for button presses. Both verify
+// the request before anything else; in Socket Mode without a signing
+// secret they refuse every request, so registering them is harmless.
 func (a *Adapter) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /slack/commands", a.serveCommand)
 	mux.HandleFunc("POST /slack/interactions", a.serveInteraction)

@@ -409,3 +409,27 @@ func TestRunWithoutAppToken(t *testing.T) {
 		t.Errorf("Run called Slack over HTTP mode: %v", e.fake.Methods())
 	}
 }
+
+// TestFollowUpFailureIsLoggedWithoutTheURL: a response_url works as a
+// credential for half an hour, so a failed post is logged without it
+// (checkLogs fails the test if the log shows /hooks/).
+func TestFollowUpFailureIsLoggedWithoutTheURL(t *testing.T) {
+	e := newEnv(t)
+	dead := newServer(t, http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close() // connections to it are refused, and the error names the URL
+	payload := blockActions(t, deadURL+"/hooks", "cmd:0", "tip")
+	if status, _ := e.postSigned("/slack/interactions", []byte("payload="+url.QueryEscape(string(payload)))); status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	e.logs.WaitFor(t, "slack reply via response_url failed")
+	if !strings.Contains(e.logs.String(), "<response_url>") {
+		t.Errorf("the log does not show where the URL was redacted:\n%s", e.logs.String())
+	}
+
+	// A response_url that answers 500 is logged too, and nothing retries.
+	e.fake.FailNext("hook", failure{status: http.StatusInternalServerError})
+	e.postSigned("/slack/interactions", []byte("payload="+url.QueryEscape(string(blockActions(t, e.fake.HooksURL(), "cmd:0", "tip")))))
+	e.fake.WaitCall("hook")
+	e.logs.WaitFor(t, "500")
+}

@@ -25,7 +25,7 @@ const stableConnection = time.Minute
 // returns (a refused token, a failed reconnect) Run starts it again after a
 // backoff (1 s doubling to 1 min), until ctx ends. Without an app token
 // (HTTP mode) it only waits for ctx. It returns nil when ctx ends, after the
-// Socket Mode work it started has finished.
+// Socket Mode work it started has finished. Call it once per Adapter.
 func (a *Adapter) Run(ctx context.Context) error {
 	if a.appToken == "" {
 		<-ctx.Done()
