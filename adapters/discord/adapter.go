@@ -34,11 +34,16 @@ const DefaultDeferAfter = 2 * time.Second
 
 // The pacing of outgoing REST calls for DMs: Discord allows a bot 50
 // requests a second in all, across every replica, so the bucket lives in the
-// Limiter (shared through Redis when Redis is the store).
+// Limiter (shared through Redis when Redis is the store). The rate is the
+// full 50 a second, but bursts stop at 40: requests reach Discord a little
+// out of step with the tokens they took (network jitter, replicas at
+// different distances from Redis and from Discord), and a burst of the
+// whole 50 would turn the first request that arrives early into a 429. The
+// 10 left over absorb that, and the odd unpaced call (command sync).
 const (
 	globalBucket = "discord:global"
 	globalRate   = 50
-	globalBurst  = 50
+	globalBurst  = 40
 )
 
 // dedupeTTL is how long an interaction id is remembered: an interaction's

@@ -3,6 +3,7 @@ package discord_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -139,7 +140,9 @@ func TestDeferred(t *testing.T) {
 				body := payload(t, tt.file, id, tt.data)
 				var got response
 				if mode == discord.ModeHTTP {
-					got = e.postOK(t, body)
+					// Over a real connection: the deferral must arrive
+					// while the bot is still at work.
+					got = postLive(t, e, body)
 				} else {
 					got = e.viaGateway(t, body)
 				}
@@ -192,4 +195,28 @@ func TestAPIURLPaths(t *testing.T) {
 	if got := callNames(fake.Calls()); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("calls %v, want %v", got, want)
 	}
+}
+
+// postLive sends a signed interaction to the adapter served on a real
+// listener and returns the response as soon as it has arrived.
+func postLive(t *testing.T, e *env, body []byte) response {
+	t.Helper()
+	srv := httptest.NewServer(e.a)
+	t.Cleanup(srv.Close)
+	r := signed(body, e.h.Clock.Now())
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/discord/interactions", r.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = r.Header
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d, %v: %s", resp.StatusCode, err, out)
+	}
+	return decodeResponse(t, out)
 }

@@ -5,9 +5,11 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -58,8 +60,8 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
 		return
 	}
-	var i discordgo.Interaction
-	if err := json.Unmarshal(body, &i); err != nil || i.ID == "" || i.Type == 0 {
+	i, err := decodeInteraction(body)
+	if err != nil {
 		http.Error(w, "malformed interaction", http.StatusBadRequest)
 		return
 	}
@@ -76,22 +78,27 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	resp, later := a.dispatch(r.Context(), &i)
-	out, err := json.Marshal(resp)
-	if err != nil {
-		a.log.Error("discord encode response", "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(out)
-	if later != nil {
-		// The deferral must reach Discord before the edit can.
+	sent := false
+	a.dispatch(context.WithoutCancel(r.Context()), i, func(resp *discordgo.InteractionResponse) error {
+		if sent {
+			return errors.New("discord: interaction already answered")
+		}
+		sent = true
+		out, err := json.Marshal(resp)
+		if err != nil {
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return err
+		}
+		// A complete response, flushed: a deferral must reach Discord
+		// while the bot is still at work.
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(out)))
+		_, err = w.Write(out)
 		if f, ok := w.(http.Flusher); ok {
 			f.Flush()
 		}
-		go later()
-	}
+		return err
+	})
 }
 
 // verify checks the request's Ed25519 signature over timestamp + body with
@@ -112,10 +119,16 @@ func (a *Adapter) verify(h http.Header, body []byte) bool {
 	if age := a.clock.Now().Sub(time.Unix(sec, 0)); age > FreshnessWindow || age < -FreshnessWindow {
 		return false
 	}
-	msg := make([]byte, 0, len(ts)+len(body))
-	msg = append(append(msg, ts...), body...)
-	return ed25519.Verify(a.publicKey, msg, sig[:])
+	buf := signedPool.Get().(*[]byte)
+	msg := append(append((*buf)[:0], ts...), body...)
+	ok := ed25519.Verify(a.publicKey, msg, sig[:])
+	*buf = msg
+	signedPool.Put(buf)
+	return ok
 }
+
+// signedPool recycles the buffers that hold timestamp + body for verify.
+var signedPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
 // onInteraction answers an interaction that came over the gateway, with the
 // same dispatch as the HTTP endpoint and the answer sent by REST.
@@ -130,22 +143,17 @@ func (a *Adapter) onInteraction(s *discordgo.Session, ic *discordgo.InteractionC
 		}
 	}()
 	ctx := context.WithoutCancel(a.baseContext())
-	resp, later := a.dispatch(ctx, i)
-	rctx, cancel := context.WithTimeout(ctx, respondTimeout)
-	err := s.InteractionRespond(i, resp, discordgo.WithContext(rctx))
-	cancel()
-	if err != nil {
-		a.log.Warn("discord interaction response", "type", int(resp.Type), "err", redact(err, i.Token))
-		return
-	}
-	if later != nil {
-		later()
-	}
+	a.dispatch(ctx, i, func(resp *discordgo.InteractionResponse) error {
+		rctx, cancel := context.WithTimeout(ctx, respondTimeout)
+		defer cancel()
+		return s.InteractionRespond(i, resp, discordgo.WithContext(rctx))
+	})
 }
 
-// dispatch works out the answer to an interaction. It returns the response
-// to send at once and, when the bot was too slow for that, a deferral and
-// a func to run after the deferral is sent, which edits the answer in.
+// dispatch answers an interaction: it sends the response with send, at
+// once when the bot answers within DeferAfter; otherwise it sends a
+// deferral when that time is up, and edits the answer in when the bot is
+// done. The bot runs in the calling goroutine; only a timer waits beside it.
 //
 // An application command becomes its command line (commandLine); a button
 // press runs the command line in its custom_id as the user who pressed it.
@@ -153,9 +161,15 @@ func (a *Adapter) onInteraction(s *discordgo.Session, ic *discordgo.InteractionC
 // own (ephemeral, or in a DM); a press on a message everyone sees is
 // answered privately instead, so one user's answer never replaces what
 // others are reading.
-func (a *Adapter) dispatch(ctx context.Context, i *discordgo.Interaction) (*discordgo.InteractionResponse, func()) {
+func (a *Adapter) dispatch(ctx context.Context, i *discordgo.Interaction, send func(*discordgo.InteractionResponse) error) {
+	reply := func(resp *discordgo.InteractionResponse) {
+		if err := send(resp); err != nil {
+			a.log.Warn("discord interaction response", "type", int(resp.Type), "err", redact(err, i.Token))
+		}
+	}
 	if i.Type == discordgo.InteractionPing {
-		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong}, nil
+		reply(&discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
+		return
 	}
 	var (
 		line   string
@@ -165,7 +179,8 @@ func (a *Adapter) dispatch(ctx context.Context, i *discordgo.Interaction) (*disc
 	case discordgo.ApplicationCommandInteractionData:
 		switch i.Type {
 		case discordgo.InteractionApplicationCommandAutocomplete:
-			return a.autocomplete(data), nil
+			reply(a.autocomplete(data))
+			return
 		case discordgo.InteractionApplicationCommand:
 			line = a.commandLine(data)
 		}
@@ -176,32 +191,46 @@ func (a *Adapter) dispatch(ctx context.Context, i *discordgo.Interaction) (*disc
 	user := interactionUser(i)
 	if line == "" || user == "" {
 		a.log.Warn("discord interaction not understood", "type", int(i.Type))
-		return a.respond(bot.Reply{Text: "Sorry, I can only answer my commands and buttons. Type **/coach help** to see them."}, false), nil
+		reply(a.respond(bot.Reply{Text: "Sorry, I can only answer my commands and buttons. Type **/coach help** to see them."}, false))
+		return
 	}
 	uid := bot.DiscordUser(user)
 	a.log.Debug("discord interaction", "type", int(i.Type), "user", bot.HashUser(uid))
 
-	done := make(chan bot.Reply, 1)
-	go func() { done <- a.bot.Handle(ctx, uid, line) }()
-	t := time.NewTimer(a.deferAfter)
-	defer t.Stop()
-	select {
-	case r := <-done:
-		return a.respond(r, update), nil
-	case <-t.C:
+	// If the bot is still busy when the timer fires, acknowledge now and
+	// edit the answer in later. A deferred new message is private, since
+	// whether the answer is public is not known yet.
+	var (
+		mu                 sync.Mutex
+		finished, deferred bool
+	)
+	t := time.AfterFunc(a.deferAfter, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if finished {
+			return
+		}
+		deferred = true
+		resp := &discordgo.InteractionResponse{
+			Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+			Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
+		}
+		if update {
+			resp = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}
+		}
+		reply(resp)
+	})
+	r := a.bot.Handle(ctx, uid, line)
+	t.Stop()
+	mu.Lock() // waits for a deferral being sent
+	finished = true
+	late := deferred
+	mu.Unlock()
+	if late {
+		a.edit(ctx, i, r)
+		return
 	}
-	// Too slow to answer at once: acknowledge now, edit the answer in later.
-	// A deferred new message is private, since whether the answer is public
-	// is not known yet.
-	deferred := &discordgo.InteractionResponse{
-		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
-		Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
-	}
-	if update {
-		deferred = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}
-	}
-	later := func() { a.edit(ctx, i, <-done) }
-	return deferred, later
+	reply(a.respond(r, update))
 }
 
 // respond is the immediate answer: a new message, or the updated message a
