@@ -810,3 +810,34 @@ func TestZoneCodesAppendOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkers checks the scripts' marker bookkeeping directly: expired
+// markers go, the last four stay, an occurrence is listed once.
+func TestMarkers(t *testing.T) {
+	rdb := single(t).srv.Client()
+	script := redis.NewScript(prelude + `return markers(ARGV[2], ARGV[3], tonumber(ARGV[4]))`)
+	const day = 24 * time.Hour
+	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	id := func(d time.Duration) string { return markerID(now.Add(-d)) }
+	cases := []struct {
+		name, mk, due, want string
+	}{
+		{"first", "", id(0), id(0)},
+		{"same again", id(0), id(0), id(0)},
+		{"a recent one stays", id(time.Hour), id(0), id(time.Hour) + "," + id(0)},
+		{"yesterday's goes", id(day), id(0), id(0)},
+		{"older than a day goes", id(day + time.Minute), id(0), id(0)},
+		{"of several, the expired go", id(2*day) + "," + id(3*time.Hour) + "," + id(2*time.Hour), id(0),
+			id(3*time.Hour) + "," + id(2*time.Hour) + "," + id(0)},
+		{"at most four", strings.Join([]string{id(5 * time.Hour), id(4 * time.Hour), id(3 * time.Hour), id(2 * time.Hour)}, ","), id(0),
+			strings.Join([]string{id(4 * time.Hour), id(3 * time.Hour), id(2 * time.Hour), id(0)}, ",")},
+		{"listed once", id(time.Hour) + "," + id(0), id(0), id(time.Hour) + "," + id(0)},
+		{"a narrower one (1970s) is parsed", markerID(time.UnixMilli(5)), id(0), id(0)},
+	}
+	for _, c := range cases {
+		got, err := script.Run(ctxb, rdb, nil, "{c0}:", c.mk, c.due, now.UnixMilli()).Text()
+		if err != nil || got != c.want {
+			t.Errorf("%s: markers(%q, %q) = %q, %v; want %q", c.name, c.mk, c.due, got, err, c.want)
+		}
+	}
+}

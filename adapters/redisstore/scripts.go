@@ -80,9 +80,10 @@ local function load(ukey, k)
   return r
 end
 
--- fenced reports whether tok still holds the lease of member m at now.
-local function fenced(m, tok, now)
-  local want = tonumber(string.match(tok, ':(%d+)$'))
+-- fenced reports whether the lease of member m still has the score (from
+-- the claim's token) and has not run out at now.
+local function fenced(m, score, now)
+  local want = tonumber(score)
   local got = tonumber(redis.call('ZSCORE', LEASE, m))
   return want ~= nil and got == want and math.floor(want / FENCE) > now
 end
@@ -118,10 +119,30 @@ local function drop(ukey, k)
   end
 end
 
+-- e62 writes n >= 0 in base 62, as Go's b62 does.
+local DIGITS62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+local function e62(n)
+  local s = ''
+  repeat
+    local d = n % 62
+    s = string.sub(DIGITS62, d + 1, d + 1) .. s
+    n = (n - d) / 62
+  until n == 0
+  return s
+end
+
 -- markers returns the marker field mk with the occurrence due (base-62 ms)
 -- added, expired ones dropped and only the last few kept.
+local cutoff
 local function markers(mk, due, now)
-  if mk == '' then return due end
+  if mk == '' or mk == due then return due end
+  if #mk == #due and not string.find(mk, ',', 1, true) then
+    -- The common case, one marker of the same width: in base 62 of one
+    -- width the string order is the number order, so no parsing.
+    cutoff = cutoff or e62(now - MARKER_TTL)
+    if #cutoff == #mk and mk <= cutoff then return due end
+    if #cutoff == #mk then return mk .. ',' .. due end
+  end
   local keep = {}
   for m in string.gmatch(mk, '[^,]+') do
     local ms = d62(m)
@@ -181,27 +202,30 @@ return 1
 
 // claimScript leases up to ARGV[2] reminders of one shard that are due, or
 // whose lease ran out, earliest first. KEYS: due, lease. ARGV: prefix,
-// limit, lease ms, token prefix, nonce (0 to FENCE-1). It returns now, the
-// lease deadline, and for each claim: member, spec, attempts, token,
-// markers.
+// limit, lease ms, nonce (0 to FENCE-1). It returns now, the lease
+// deadline, and for each claim: member, spec, attempts, markers. The n-th
+// claim's lease score is deadline × FENCE + (nonce + n) mod FENCE, from
+// which ClaimDue makes its token.
 //
 // A bucket entry that its reminder does not vouch for (left by a bug or a
 // hand edit) is dropped rather than claimed, so it can neither deliver a
 // reminder twice nor block the shard.
 var claimScript = redis.NewScript(prelude + `
-local limit, leasems, tp, nonce = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
+local limit, leasems, nonce = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local now = now_ms()
 local deadline = now + leasems
+local base = deadline * FENCE
 local out = {string.format('%d', now), string.format('%d', deadline)}
 local leased = {}
 local n = 0
 
--- claim leases m, whose reminder is r: now (an expired lease taken over,
--- so that the loop below does not meet it again) or with the batch.
-local function claim(m, r, now_)
+-- claim leases m with the reminder fields v (spec, state, markers): at
+-- once (an expired lease taken over, so that the loop below does not meet
+-- it again) or with the batch.
+local function claim(m, v, at_once)
   n = n + 1
-  local score = string.format('%d', deadline * FENCE + (nonce + n) % FENCE)
-  if now_ then
+  local score = base + (nonce + n) % FENCE
+  if at_once then
     redis.call('ZADD', LEASE, score, m)
   else
     leased[#leased + 1] = score
@@ -211,11 +235,20 @@ local function claim(m, r, now_)
       leased = {}
     end
   end
+  local att = ''
+  if v[2] then att = string.match(v[2], '|(.*)$') or '' end
   out[#out + 1] = m
-  out[#out + 1] = r.spec
-  out[#out + 1] = r.att
-  out[#out + 1] = tp .. n .. ':' .. score
-  out[#out + 1] = r.mk
+  out[#out + 1] = v[1]
+  out[#out + 1] = att
+  out[#out + 1] = v[3] or ''
+end
+
+local function fields(m)
+  local ukey, k = member_key(m)
+  if not ukey then return nil end
+  local v = redis.call('HMGET', ukey, 'r' .. k, 's' .. k, 'm' .. k)
+  if not v[1] then return nil end
+  return v
 end
 
 while n < limit do
@@ -227,20 +260,26 @@ while n < limit do
   if ls and ls > now then ls = nil end
   if not bs and not ls then break end
   if bs and (not ls or bs <= ls) then
-    local bk = bucket(b[1])
+    local pos = b[1]
+    local bk = bucket(pos)
     local ms = redis.call('LPOP', bk, limit - n)
-    if redis.call('EXISTS', bk) == 0 then redis.call('ZREM', DUE, b[1]) end
+    if redis.call('EXISTS', bk) == 0 then redis.call('ZREM', DUE, pos) end
+    local state = 'b' .. pos .. '|'
+    local spec = pos .. '|'
     for _, m in ipairs(ms or {}) do
-      local ukey, k = member_key(m)
-      local r = ukey and load(ukey, k)
-      if r and r.p == 'b' and r.pos == b[1] then claim(m, r, false) end
+      -- Claim it if its reminder waits in this bucket: the state says so,
+      -- or there is no state and the spec's next is this bucket.
+      local v = fields(m)
+      if v and (v[2] and string.find(v[2], state, 1, true) == 1
+          or not v[2] and (v[1] == pos or string.find(v[1], spec, 1, true) == 1)) then
+        claim(m, v, false)
+      end
     end
   else
-    local ms = redis.call('ZRANGE', LEASE, '-inf', string.format('%d', now * FENCE + FENCE - 1), 'BYSCORE', 'LIMIT', 0, limit - n)
+    local ms = redis.call('ZRANGE', LEASE, '-inf', now * FENCE + FENCE - 1, 'BYSCORE', 'LIMIT', 0, limit - n)
     for _, m in ipairs(ms) do
-      local ukey, k = member_key(m)
-      local r = ukey and load(ukey, k)
-      if r and r.p ~= '-' then claim(m, r, true) else redis.call('ZREM', LEASE, m) end
+      local v = fields(m)
+      if v and not (v[2] and string.sub(v[2], 1, 1) == '-') then claim(m, v, true) else redis.call('ZREM', LEASE, m) end
     end
   end
 end
@@ -252,7 +291,8 @@ return out
 // that acks made together cost one script call (ackBatcher). KEYS: due,
 // lease, then per ack the user hash and the bucket of next (the hash again
 // when next is not indexed). ARGV: prefix, then per ack: kind code,
-// member, token, base-62 due time, bucket of next or "", its time in ms,
+// member, lease score (from the token), base-62 due time, bucket of next
+// or "", its time in ms,
 // the number of next's fields, and those field, value pairs (none: delete
 // the reminder). It returns per ack 1, or 0 for a stale claim.
 //
@@ -271,12 +311,12 @@ local j = 0
 while a <= #ARGV do
   j = j + 1
   local ukey = KEYS[1 + 2 * j]
-  local k, m, tok, due, at, score = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
+  local k, m, lease, due, at, score = ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5]
   local nf = tonumber(ARGV[a + 6])
   local first = a + 7
   a = first + 2 * nf
   local r = load(ukey, k)
-  if not r or not fenced(m, tok, now) then
+  if not r or not fenced(m, lease, now) then
     if r or redis.call('EXISTS', ukey) == 1 then
       local mk = r and r.mk or redis.call('HGET', ukey, 'm' .. k) or ''
       redis.call('HSET', ukey, 'm' .. k, markers(mk, due, now))
@@ -319,13 +359,13 @@ return out
 
 // retryScript gives a claim back to be claimed at a later time with one
 // more attempt. KEYS: due, lease, user hash, bucket. ARGV: prefix, kind
-// code, member, token, bucket, its time in ms. The spec (and so Next, the
+// code, member, lease score (from the token), bucket, its time in ms. The spec (and so Next, the
 // occurrence) is left as it is. It returns 0 for a stale claim.
 var retryScript = redis.NewScript(prelude + `
-local ukey, k, m, tok, at, score = KEYS[3], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local ukey, k, m, lease, at, score = KEYS[3], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local now = now_ms()
 local r = load(ukey, k)
-if not r or not fenced(m, tok, now) then return 0 end
+if not r or not fenced(m, lease, now) then return 0 end
 redis.call('ZREM', LEASE, m)
 redis.call('HSET', ukey, 's' .. k, 'b' .. at .. '|' .. ((tonumber(r.att) or 0) + 1))
 index_at(at, score, m)

@@ -436,14 +436,15 @@ func (s *Store) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([
 	var claims []bot.Claim
 	for i := 0; i < n && len(claims) < limit; i++ {
 		prefix := s.prefixes[(start+i)%n]
+		nonce := mrand.IntN(fence)
 		res, err := claimScript.Run(ctx, s.rdb, []string{prefix + "due", prefix + "lease"},
-			prefix, limit-len(claims), lease.Milliseconds(), newTokenPrefix(), mrand.IntN(1024)).StringSlice()
+			prefix, limit-len(claims), lease.Milliseconds(), nonce).StringSlice()
 		if err != nil {
 			// Claims already made stay leased and come back when their
 			// lease runs out: nothing is lost, only delayed.
 			return nil, s.fail("claim due reminders", err)
 		}
-		cs, err := decodeClaims(res)
+		cs, err := decodeClaims(res, newTokenPrefix(), nonce)
 		if err != nil {
 			return nil, s.fail("claim due reminders", err)
 		}
@@ -452,9 +453,15 @@ func (s *Store) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([
 	return claims, nil
 }
 
-// decodeClaims reads claimScript's answer.
-func decodeClaims(res []string) ([]bot.Claim, error) {
-	if len(res) < 2 || (len(res)-2)%5 != 0 {
+// fence is the FENCE of the scripts: a lease's score is its deadline in ms
+// times fence plus a nonce below fence.
+const fence = 1024
+
+// decodeClaims reads claimScript's answer. The n-th claim's token is the
+// random prefix, n, and its lease score, which is what Ack and Retry hand
+// back to be checked.
+func decodeClaims(res []string, prefix string, nonce int) ([]bot.Claim, error) {
+	if len(res) < 2 || (len(res)-2)%4 != 0 {
 		return nil, fmt.Errorf("claim script returned %d values", len(res))
 	}
 	nowMS, err1 := strconv.ParseInt(res[0], 10, 64)
@@ -464,8 +471,8 @@ func decodeClaims(res []string) ([]bot.Claim, error) {
 	}
 	now, until := time.UnixMilli(nowMS).UTC(), time.UnixMilli(untilMS).UTC()
 	var claims []bot.Claim
-	for i := 2; i < len(res); i += 5 {
-		m, spec, attempts, token, markers := res[i], res[i+1], res[i+2], res[i+3], res[i+4]
+	for i, n := 2, 1; i < len(res); i, n = i+4, n+1 {
+		m, spec, attempts, markers := res[i], res[i+1], res[i+2], res[i+3]
 		short, code, ok := strings.Cut(m, "\x00")
 		if !ok {
 			return nil, fmt.Errorf("claim script: bad member %q", m)
@@ -481,10 +488,11 @@ func decodeClaims(res []string) ([]bot.Claim, error) {
 		if r.Attempts, err = atoi(attempts); err != nil {
 			return nil, fmt.Errorf("reminder %s %s: bad attempts %q", id, r.Kind, attempts)
 		}
+		score := untilMS*fence + int64((nonce+n)%fence)
 		claims = append(claims, bot.Claim{
 			Reminder:   r,
 			Due:        r.Next,
-			Token:      token,
+			Token:      prefix + strconv.Itoa(n) + ":" + strconv.FormatInt(score, 10),
 			Now:        now,
 			LeaseUntil: until,
 			Delivered:  hasMarker(markers, r.Next),
@@ -493,10 +501,15 @@ func decodeClaims(res []string) ([]bot.Claim, error) {
 	return claims, nil
 }
 
-// newTokenPrefix returns 64 random bits in hex. The claim script appends a
-// counter and the lease's score (which is what fences it, see scripts.go):
-// the prefix makes every token of one ClaimDue distinct, whichever shards
-// they come from.
+// leaseScore returns the lease score a token ends in ("" for a token this
+// store did not make, which then holds nothing).
+func leaseScore(token string) string {
+	_, score, _ := strings.Cut(token, ":")
+	return score
+}
+
+// newTokenPrefix returns 64 random bits in hex, which make every token of
+// one ClaimDue distinct, whichever shards its claims come from.
 func newTokenPrefix() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails since Go 1.24
@@ -543,7 +556,7 @@ func (s *Store) Ack(ctx context.Context, c bot.Claim, next *bot.Reminder) error 
 	if w.indexAt != "" {
 		req.keys[1] = prefix + "b:" + w.indexAt
 	}
-	req.args = append([]any{code, member(shortID(r.User), code), c.Token, markerID(c.Due), w.indexAt, w.score, len(w.fields) / 2},
+	req.args = append([]any{code, member(shortID(r.User), code), leaseScore(c.Token), markerID(c.Due), w.indexAt, w.score, len(w.fields) / 2},
 		strs(w.fields)...)
 	held, err := s.acks.ack(ctx, req)
 	if err != nil {
@@ -575,7 +588,7 @@ func (s *Store) Retry(ctx context.Context, c bot.Claim, at time.Time) error {
 	ms := millis(at)
 	bucket := b62(ms)
 	held, err := retryScript.Run(ctx, s.rdb, []string{prefix + "due", prefix + "lease", key, prefix + "b:" + bucket},
-		prefix, code, member(shortID(r.User), code), c.Token, bucket, ms).Int()
+		prefix, code, member(shortID(r.User), code), leaseScore(c.Token), bucket, ms).Int()
 	if err != nil {
 		return s.fail("retry reminder", err)
 	}
