@@ -44,8 +44,10 @@ func (a *Adapter) Register(mux *http.ServeMux) {
 // missing or bad Ed25519 signature over timestamp + body, a timestamp
 // outside FreshnessWindow, or an interaction id seen before gets 401 (the
 // id is remembered only once the signature holds, so forged requests cannot
-// burn real ids). A PING gets a PONG; everything else is answered in the
-// response, as over the gateway.
+// burn real ids). A PING gets a PONG (it touches nothing, so it is not
+// checked for repeats); everything else is answered in the response, as
+// over the gateway. A dedupe store that does not answer gets 503: a replay
+// could not be ruled out.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
