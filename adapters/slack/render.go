@@ -306,23 +306,20 @@ func hasMultiByte(s string) bool {
 	return false
 }
 
-// clip shortens s to at most limit units, ending it with "…" when cut.
+// clip shortens s to at most limit units, ending it with "…" when cut. It
+// cuts at the last space when that keeps most of the text, so words stay
+// whole.
 func clip(s string, limit int) string {
 	if fits(s, limit) {
 		return s
 	}
-	n := 0
-	for i, r := range s {
-		w := 1
-		if r > 0xFFFF {
-			w = 2
+	head := cutUnits(s, limit-1)
+	if rest := s[len(head):]; rest != "" && rest[0] != ' ' && rest[0] != '\n' {
+		if sp := strings.LastIndexAny(head, " \n"); sp > len(head)/2 {
+			head = head[:sp]
 		}
-		if n+w > limit-1 {
-			return strings.TrimRightFunc(s[:i], func(r rune) bool { return r == ' ' || r == '\n' }) + "…"
-		}
-		n += w
 	}
-	return s
+	return strings.TrimRight(head, " \n") + "…"
 }
 
 // splitText cuts formatted mrkdwn into chunks of at most limit units, at
@@ -384,9 +381,9 @@ func splitText(s string, limit int) []string {
 	}
 	// room is the longest line that fits a chunk with a reopened and a
 	// closing fence around it.
-	room := limit - 2*(len(fence)+1)
+	room := max(limit-2*(len(fence)+1), 1)
 	for _, line := range strings.Split(s, "\n") {
-		for textLen(line) > room {
+		for line != "" && textLen(line) > room {
 			head := cutUnits(line, room)
 			if head == "" { // room is smaller than one rune: take one anyway
 				_, size := utf8.DecodeRuneInString(line)
