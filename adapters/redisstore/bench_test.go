@@ -27,7 +27,8 @@ var memory = flag.Bool("memory", false, "run TestMemoryPerUser (100,000 users in
 // BenchmarkClaimAck is the store's side of delivering reminders: claim a
 // batch, then ack every claim with its next occurrence, all at once
 // (workers=8 acks 8 at a time, as the scheduler's default 8 delivery
-// workers do). The next occurrence is kept due (and in the same bucket, as
+// workers do; schedulers=2 runs two such loops at once, as two replicas
+// would). The next occurrence is kept due (and in the same bucket, as
 // a daily reminder's next day shares its minute's bucket), so every claim
 // finds work. Its baseline, in the same run and on the same server, is
 // redis-benchmark running the smallest possible EVAL, 16 to a pipeline:
@@ -46,11 +47,14 @@ func BenchmarkClaimAck(b *testing.B) {
 	}
 	tg := target{opts: Options{URL: srv.URL()}, nodes: []*redis.Client{srv.Client()}}
 	for _, c := range []struct {
-		batch, workers int
-	}{{1, 1}, {10, 10}, {100, 100}, {100, 8}} {
+		batch, workers, schedulers int
+	}{{1, 1, 1}, {10, 10, 1}, {100, 100, 1}, {100, 8, 1}, {100, 100, 2}} {
 		name := fmt.Sprintf("batch=%d", c.batch)
 		if c.workers != c.batch {
 			name += fmt.Sprintf("/workers=%d", c.workers)
+		}
+		if c.schedulers != 1 {
+			name += fmt.Sprintf("/schedulers=%d", c.schedulers)
 		}
 		b.Run(name, func(b *testing.B) {
 			tg.flush(b)
@@ -61,17 +65,16 @@ func BenchmarkClaimAck(b *testing.B) {
 			defer s.Close()
 			seedDue(b, s, 10_000)
 			ctx := context.Background()
-			var (
-				claimed int
-				sem     = make(chan struct{}, c.workers)
-				wg      sync.WaitGroup
-			)
-			cpu0, self0 := redisCPU(b, srv.Client()), selfCPU(b)
-			for b.Loop() {
+			var claimed atomic.Int64
+			// deliver is one scheduler's pass: claim a batch, ack it.
+			deliver := func() {
 				cs, err := s.ClaimDue(ctx, c.batch, time.Minute)
 				if err != nil || len(cs) != c.batch {
-					b.Fatalf("ClaimDue(%d) = %d claims, %v", c.batch, len(cs), err)
+					b.Errorf("ClaimDue(%d) = %d claims, %v", c.batch, len(cs), err)
+					return
 				}
+				var wg sync.WaitGroup
+				sem := make(chan struct{}, c.workers)
 				for _, cl := range cs {
 					sem <- struct{}{}
 					wg.Go(func() {
@@ -83,13 +86,24 @@ func BenchmarkClaimAck(b *testing.B) {
 					})
 				}
 				wg.Wait()
-				claimed += len(cs)
+				claimed.Add(int64(len(cs)))
 			}
-			b.ReportMetric(float64(claimed)/b.Elapsed().Seconds(), "reminders/s")
+			cpu0, self0 := redisCPU(b, srv.Client()), selfCPU(b)
+			for b.Loop() {
+				// Several schedulers (replicas, or one replica's loop
+				// overlapping) claim at the same time.
+				var wg sync.WaitGroup
+				for range c.schedulers {
+					wg.Go(deliver)
+				}
+				wg.Wait()
+			}
+			n := claimed.Load()
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "reminders/s")
 			// Redis's own CPU time per reminder (INFO cpu, user + sys):
 			// what the scripts cost, whatever else the machine is doing.
-			b.ReportMetric((redisCPU(b, srv.Client())-cpu0).Seconds()*1e6/float64(claimed), "redis-cpu-µs/reminder")
-			b.ReportMetric((selfCPU(b)-self0).Seconds()*1e6/float64(claimed), "client-cpu-µs/reminder")
+			b.ReportMetric((redisCPU(b, srv.Client())-cpu0).Seconds()*1e6/float64(n), "redis-cpu-µs/reminder")
+			b.ReportMetric((selfCPU(b)-self0).Seconds()*1e6/float64(n), "client-cpu-µs/reminder")
 		})
 	}
 }

@@ -120,11 +120,35 @@ func compactDate(s string) string {
 	if s == "" {
 		return ""
 	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil || t.Format(time.DateOnly) != s {
+	y, ok1 := digits(s, 0, 4)
+	m, ok2 := digits(s, 5, 7)
+	d, ok3 := digits(s, 8, 10)
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' || !ok1 || !ok2 || !ok3 {
 		return rawPrefix + s
 	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Year() != y || t.Month() != time.Month(m) || t.Day() != d {
+		return rawPrefix + s // 2026-02-30 and the like are kept as written
+	}
 	return strconv.FormatInt(t.Unix()/(24*60*60), 36) // t is a midnight UTC: exact
+}
+
+// digits reads s[from:to] as a decimal number of exactly those digits. It
+// is what the hot path uses instead of time.Parse, which costs more than
+// the rest of encoding a reminder.
+func digits(s string, from, to int) (int, bool) {
+	if to > len(s) {
+		return 0, false
+	}
+	n := 0
+	for i := from; i < to; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 func expandDate(s string) (string, error) {
@@ -144,11 +168,12 @@ func compactClock(s string) string {
 	if s == "" {
 		return ""
 	}
-	t, err := time.Parse("15:04", s)
-	if err != nil || t.Format("15:04") != s {
+	h, ok1 := digits(s, 0, 2)
+	m, ok2 := digits(s, 3, 5)
+	if len(s) != 5 || s[2] != ':' || !ok1 || !ok2 || h > 23 || m > 59 {
 		return rawPrefix + s
 	}
-	return strconv.FormatInt(int64(t.Hour()*60+t.Minute()), 36)
+	return strconv.FormatInt(int64(h*60+m), 36)
 }
 
 func expandClock(s string) (string, error) {

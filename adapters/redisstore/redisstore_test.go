@@ -766,12 +766,12 @@ func TestCodec(t *testing.T) {
 			t.Errorf("unb62(b62(%d)) = %d, %v", n, got, err)
 		}
 	}
-	for _, d := range []string{"2026-11-23", "1969-12-31", "0001-01-01", "2026-02-30", "yesterday", "=x", ""} {
+	for _, d := range []string{"2026-11-23", "1969-12-31", "0001-01-01", "2026-02-30", "2026-13-01", "2026-1-01", "+026-01-01", "2026-11-230", "yesterday", "=x", ""} {
 		if got, err := expandDate(compactDate(d)); err != nil || got != d {
 			t.Errorf("expandDate(compactDate(%q)) = %q, %v", d, got, err)
 		}
 	}
-	for _, c := range []string{"00:00", "09:30", "23:59", "24:00", "9:30", "=x", "noon", ""} {
+	for _, c := range []string{"00:00", "09:30", "23:59", "24:00", "09:60", "9:30", "09:300", "-9:30", "=x", "noon", ""} {
 		if got, err := expandClock(compactClock(c)); err != nil || got != c {
 			t.Errorf("expandClock(compactClock(%q)) = %q, %v", c, got, err)
 		}
