@@ -407,6 +407,60 @@ func TestRedisDown(t *testing.T) {
 	}
 }
 
+// TestRedisHung stops Redis with SIGSTOP, so that connections stay open
+// and nothing answers (a hung server, a network partition): every call
+// still returns within a chat command's 2.5 s, as Unavailable, and works
+// again once Redis continues.
+func TestRedisHung(t *testing.T) {
+	tg := single(t)
+	s := tg.open(t)
+	id := bot.ConsoleUser("ana")
+	r := daily(id, nowSec().Add(-minute))
+	if err := s.PutReminder(ctxb, r); err != nil {
+		t.Fatal(err)
+	}
+	tg.srv.Pause()
+	resumed := false
+	defer func() {
+		if !resumed {
+			tg.srv.Resume()
+		}
+	}()
+	calls := []struct {
+		name string
+		call func(context.Context) error
+	}{
+		{"User", func(ctx context.Context) error { _, err := s.User(ctx, id); return err }},
+		{"UpdateUser", func(ctx context.Context) error {
+			_, err := s.UpdateUser(ctx, id, func(u *bot.User) error { u.Zone = "UTC"; return nil })
+			return err
+		}},
+		{"PutReminder", func(ctx context.Context) error { return s.PutReminder(ctx, r) }},
+		{"ClaimDue", func(ctx context.Context) error { _, err := s.ClaimDue(ctx, 10, minute); return err }},
+		{"Ack", func(ctx context.Context) error {
+			return s.Ack(ctx, bot.Claim{Reminder: r, Due: r.Next, Token: "x"}, nil)
+		}},
+	}
+	for _, c := range calls {
+		// No deadline of the caller's: the store's own bounds must hold.
+		start := time.Now()
+		err := c.call(ctxb)
+		took := time.Since(start)
+		if code := bot.ErrorCode(err); code != bot.Unavailable {
+			t.Errorf("%s with Redis hung: %v (code %q), want Unavailable", c.name, err, code)
+		}
+		t.Logf("%s with Redis hung: answered in %v: %v", c.name, took.Round(time.Millisecond), err)
+	}
+	tg.srv.Resume()
+	resumed = true
+	if err := s.Ping(ctxb); err != nil {
+		t.Fatalf("Ping after Redis continued: %v", err)
+	}
+	if rs, err := s.Reminders(ctxb, id); err != nil || len(rs) != 1 {
+		t.Errorf("Reminders after Redis continued = %v, %v", rs, err)
+	}
+}
+
 // TestReplicasClaimOnce has three stores, each with its own client, as
 // three replicas would, claim 10,000 reminders due in the same minute
 // concurrently: each must be claimed exactly once.

@@ -168,9 +168,29 @@ func (s *Server) kill() {
 	if s.cmd == nil {
 		return
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGKILL)
+	_ = s.cmd.Process.Signal(syscall.SIGKILL) // also ends a paused server
 	<-s.exited
 	s.cmd = nil
+}
+
+// Pause stops the server with SIGSTOP: it keeps its connections and its
+// port, and answers nothing, as a hung or partitioned Redis does. Resume
+// undoes it.
+func (s *Server) Pause() { s.signal(syscall.SIGSTOP, "pauses") }
+
+// Resume continues a paused server with SIGCONT.
+func (s *Server) Resume() { s.signal(syscall.SIGCONT, "resumes") }
+
+func (s *Server) signal(sig syscall.Signal, what string) {
+	s.t.Helper()
+	if s.external != "" {
+		s.t.Skip("redistest: the test " + what + " its Redis, which it cannot do to " + envURL)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		_ = s.cmd.Process.Signal(sig)
+	}
 }
 
 // Restart starts the server again on the same port and folder, killing it
