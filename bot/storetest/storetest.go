@@ -771,6 +771,9 @@ func testChangedWhileClaimed(t *testing.T, newStore func(*testing.T) bot.Store) 
 	r := daily(id, past())
 	replacement := r
 	replacement.At, replacement.Days, replacement.Created = "07:15", bot.EveryDay, now()
+	// Each time is taken once: past() and future() move with the clock, and
+	// an expectation computed a second later would differ from the write.
+	later, earlier := future(), past().Add(-time.Hour)
 
 	cases := []struct {
 		name   string
@@ -780,14 +783,14 @@ func testChangedWhileClaimed(t *testing.T, newStore func(*testing.T) bot.Store) 
 	}{
 		{"PutFuture", func(ctx context.Context, s bot.Store) error {
 			r := replacement
-			r.Next = future()
+			r.Next = later
 			return s.PutReminder(ctx, r)
-		}, []bot.Reminder{func() bot.Reminder { r := replacement; r.Next = future(); return r }()}, false},
+		}, []bot.Reminder{func() bot.Reminder { r := replacement; r.Next = later; return r }()}, false},
 		{"PutDue", func(ctx context.Context, s bot.Store) error {
 			r := replacement
-			r.Next = past().Add(-time.Hour)
+			r.Next = earlier
 			return s.PutReminder(ctx, r)
-		}, []bot.Reminder{func() bot.Reminder { r := replacement; r.Next = past().Add(-time.Hour); return r }()}, true},
+		}, []bot.Reminder{func() bot.Reminder { r := replacement; r.Next = earlier; return r }()}, true},
 		{"Delete", func(ctx context.Context, s bot.Store) error {
 			return s.DeleteReminder(ctx, id, bot.Daily)
 		}, nil, false},
