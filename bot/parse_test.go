@@ -11,7 +11,7 @@ import (
 
 func testSpec(t *testing.T) *Spec {
 	t.Helper()
-	return newSpec(content.MustDefault())
+	return NewSpec(content.MustDefault())
 }
 
 func TestParse(t *testing.T) {

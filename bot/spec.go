@@ -156,8 +156,10 @@ func (s *Spec) Find(path string) *Command {
 	return c
 }
 
-// newSpec builds the grammar of DESIGN §3 for pack p.
-func newSpec(p *content.Pack) *Spec {
+// NewSpec builds the grammar of DESIGN §3 for pack p. Bot.Spec returns the
+// one a bot uses; tools that need only the grammar (the Slack manifest) call
+// this directly.
+func NewSpec(p *content.Pack) *Spec {
 	stepArg := Arg{Name: "step", Placeholder: "N", Summary: "The step's number (1-" + strconv.Itoa(len(p.Steps)) + ") or id", Kind: ArgStep, Required: true}
 	confirm := Arg{Name: "confirm", Placeholder: "confirm", Summary: "Type confirm to go ahead", Kind: ArgConfirm}
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"os/user"
@@ -18,7 +19,9 @@ import (
 
 	"github.com/coachbot/coachbot/adapters/boltstore"
 	"github.com/coachbot/coachbot/adapters/console"
+	"github.com/coachbot/coachbot/adapters/discord"
 	"github.com/coachbot/coachbot/adapters/redisstore"
+	"github.com/coachbot/coachbot/adapters/slack"
 	"github.com/coachbot/coachbot/bot"
 	"github.com/coachbot/coachbot/content"
 )
@@ -58,7 +61,7 @@ func main() {
 // environment (checking content, printing help), so a bad COACH_ variable
 // does not stand in its way.
 func needsNoConfig(args []string) bool {
-	return len(args) > 0 && (args[0] == "content" || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help")
+	return len(args) > 0 && (args[0] == "content" || args[0] == "slack-manifest" || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help")
 }
 
 // usageError is a mistake on the command line: exit status 2.
@@ -70,7 +73,8 @@ const usage = `usage:
   coachbot                       chat on the console; with COACH_HTTP_ADDR or a
                                  platform configured, run as a server instead
   coachbot ask "COMMAND LINE"    answer one command and exit
-  coachbot content check [DIR]   validate a content pack (default: the embedded one)`
+  coachbot content check [DIR]   validate a content pack (default: the embedded one)
+  coachbot slack-manifest [URL]  print the Slack app manifest for a server at URL`
 
 // Main is the program with its configuration, so end-to-end tests can run
 // it without flags or environment: set the fields, call Run, then Close.
@@ -89,6 +93,7 @@ type Main struct {
 	log       *slog.Logger
 	metrics   *metrics
 	httpReady chan<- string // tests learn the bound address here
+	limits    *bot.LocalLimits
 }
 
 // NewMain returns a Main on the process's standard streams.
@@ -119,6 +124,24 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			return usageError{"usage: coachbot content check [DIR]"}
 		}
 		return m.contentCheck(args[2:])
+	case "slack-manifest":
+		if len(args) > 2 {
+			return usageError{"usage: coachbot slack-manifest [BASE_URL]"}
+		}
+		base := "https://coachbot.example.com"
+		if len(args) == 2 {
+			base = args[1]
+		}
+		pack, err := m.loadContent()
+		if err != nil {
+			return err
+		}
+		manifest, err := slack.Manifest(bot.NewSpec(pack), base)
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(m.Stdout, manifest)
+		return err
 	case "help", "-h", "-help", "--help":
 		fmt.Fprintln(m.Stdout, usage)
 		return nil
@@ -197,9 +220,6 @@ func (m *Main) Close() error {
 // are delivered in both. It returns when the console input ends or ctx is
 // cancelled (SIGINT, SIGTERM), after a graceful stop.
 func (m *Main) serve(ctx context.Context) error {
-	if p := m.Config.Platforms(); len(p) > 0 {
-		return fmt.Errorf("%s is configured, but this build has no adapter for it yet", strings.Join(p, " and "))
-	}
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
@@ -207,24 +227,42 @@ func (m *Main) serve(ctx context.Context) error {
 	defer cancel()
 
 	var wg sync.WaitGroup
-	errs := make(chan error, 3)
-	wg.Go(func() { errs <- m.Bot.RunReminders(ctx) })
-	if m.Config.HTTPAddr != "" {
+	errs := make(chan error, 5)
+	run := func(name string, f func(context.Context) error) {
 		wg.Go(func() {
-			h := newHTTPHandler(countingStore{Store: m.Store, m: m.metrics}, m.metrics)
-			if err := serveHTTP(ctx, m.Config.HTTPAddr, h, 4*time.Second, m.httpReady); err != nil {
-				errs <- err
-				cancel()
+			if err := f(ctx); err != nil {
+				errs <- fmt.Errorf("%s: %w", name, err)
+				cancel() // one part failing stops the process, so an orchestrator restarts it whole
 			}
 		})
-		m.log.Info("coachbot is running", "http", m.Config.HTTPAddr)
-	} else {
+	}
+	run("reminders", m.Bot.RunReminders)
+
+	platforms := m.Config.Platforms()
+	if len(platforms) == 0 && m.Config.HTTPAddr == "" {
 		c := console.New(m.Bot, console.Config{In: m.Stdin, Out: m.Stdout, User: m.consoleUser(), Prompt: m.Terminal, Zone: localZone()})
 		m.Bot.SetMessenger("console", c)
 		wg.Go(func() {
-			errs <- c.Run(ctx)
+			if err := c.Run(ctx); err != nil {
+				errs <- err
+			}
 			cancel()
 		})
+	} else {
+		mux := newHTTPHandler(countingStore{Store: m.Store, m: m.metrics}, m.metrics)
+		if err := m.startPlatforms(ctx, mux, run); err != nil {
+			cancel()
+			wg.Wait()
+			return err
+		}
+		addr := m.Config.HTTPAddr
+		if addr == "" {
+			addr = defaultHTTPAddr
+		}
+		run("http", func(ctx context.Context) error {
+			return serveHTTP(ctx, addr, mux, 4*time.Second, m.httpReady)
+		})
+		m.log.Info("coachbot is running", "http", addr, "platforms", strings.Join(platforms, ","))
 	}
 	<-ctx.Done()
 	wg.Wait()
@@ -234,6 +272,68 @@ func (m *Main) serve(ctx context.Context) error {
 		err = errors.Join(err, e)
 	}
 	return err
+}
+
+// defaultHTTPAddr serves health, metrics and platform endpoints when a
+// platform runs and COACH_HTTP_ADDR is unset.
+const defaultHTTPAddr = ":8080"
+
+// startPlatforms builds the adapters whose credentials are configured,
+// registers their endpoints on mux and their messengers on the bot, and
+// starts their long-running parts with run.
+func (m *Main) startPlatforms(ctx context.Context, mux *http.ServeMux, run func(string, func(context.Context) error)) error {
+	c := m.Config
+	// Replicas sharing Redis share replay memory and rate buckets through
+	// it; otherwise this process keeps them.
+	var (
+		dedupe  bot.Deduper = m.localLimits()
+		limiter bot.Limiter = m.localLimits()
+	)
+	if d, ok := m.Store.(bot.Deduper); ok {
+		dedupe = d
+	}
+	if l, ok := m.Store.(bot.Limiter); ok {
+		limiter = l
+	}
+	if c.SlackBotToken != "" {
+		a, err := slack.New(slack.Config{
+			BotToken: c.SlackBotToken, SigningSecret: c.SlackSigningSecret, AppToken: c.SlackAppToken,
+			APIURL: c.SlackApiURL, Bot: m.Bot, Store: m.Store, Logger: m.log,
+		})
+		if err != nil {
+			return fmt.Errorf("slack: %w", err)
+		}
+		a.Register(mux)
+		m.Bot.SetMessenger("slack", a)
+		run("slack", a.Run)
+	}
+	if c.DiscordToken != "" {
+		a, err := discord.New(discord.Config{
+			Token: c.DiscordToken, AppID: c.DiscordAppID, GuildID: c.DiscordGuildID, PublicKey: c.DiscordPublicKey,
+			Mode: c.DiscordMode, APIURL: c.DiscordApiURL, ShardID: c.DiscordShardID, ShardCount: c.DiscordShardCount,
+			Bot: m.Bot, Store: m.Store, Dedupe: dedupe, Limiter: limiter, Logger: m.log,
+		})
+		if err != nil {
+			return fmt.Errorf("discord: %w", err)
+		}
+		// The old command set keeps working if this fails; say so and go on.
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := a.SyncCommands(sctx); err != nil {
+			m.log.Warn("discord command sync failed; the registered commands stay as they were", "err", err)
+		}
+		cancel()
+		a.Register(mux)
+		m.Bot.SetMessenger("discord", a)
+		run("discord", a.Run)
+	}
+	return nil
+}
+
+func (m *Main) localLimits() *bot.LocalLimits {
+	if m.limits == nil {
+		m.limits = bot.NewLocalLimits(m.clock())
+	}
+	return m.limits
 }
 
 func (m *Main) contentCheck(args []string) error {
