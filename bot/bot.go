@@ -62,7 +62,7 @@ func New(cfg Config) (*Bot, error) {
 	b := &Bot{
 		store:      cfg.Store,
 		pack:       cfg.Content,
-		spec:       newSpec(cfg.Content),
+		spec:       NewSpec(cfg.Content),
 		clock:      cfg.Clock,
 		log:        cfg.Logger,
 		rand:       cfg.Rand,
