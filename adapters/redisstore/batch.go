@@ -26,6 +26,7 @@ type ackBatcher struct {
 	in   chan *ackReq
 	done chan struct{}
 	wg   sync.WaitGroup
+	stop sync.Once // close may be called more than once
 }
 
 type ackReq struct {
@@ -72,8 +73,9 @@ func (b *ackBatcher) ack(ctx context.Context, r *ackReq) (int, error) {
 }
 
 // close stops the batcher after the pipelines in flight have finished.
+// Calling it again only waits for the same.
 func (b *ackBatcher) close() {
-	close(b.done)
+	b.stop.Do(func() { close(b.done) })
 	b.wg.Wait()
 }
 

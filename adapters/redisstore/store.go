@@ -78,6 +78,7 @@ type Store struct {
 	where    string        // the address, for messages; never the password
 	rotate   atomic.Uint32 // where the next ClaimDue starts
 	acks     *ackBatcher
+	closed   atomic.Bool // Close has run: a second Close does nothing
 }
 
 var _ bot.Store = (*Store)(nil)
@@ -217,8 +218,13 @@ func (s *Store) userKey(id bot.UserID) (prefix, key string) {
 	return p, p + "u:" + shortID(id)
 }
 
-// Close waits for the acks in flight and closes the client.
+// Close waits for the acks in flight and closes the client. Only the first
+// call does anything; later ones return nil, so that a deferred Close after
+// an explicit one (main's shutdown path, a test's cleanup) is harmless.
 func (s *Store) Close() error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return nil
+	}
 	s.acks.close()
 	if err := s.rdb.Close(); err != nil {
 		return s.fail("close", err)

@@ -1,0 +1,136 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/coachbot/coachbot/bot"
+)
+
+// The Deduper's and the Limiter's keys: coachbot:seen:{<key>} and
+// coachbot:rate:{<key>}. Every call touches one key, so a Cluster runs it
+// anywhere; the braces make the caller's key (up to its first "}") the
+// hash tag, so that the two keys of one name share a slot.
+const (
+	seenPrefix = "coachbot:seen:{"
+	ratePrefix = "coachbot:rate:{"
+)
+
+var (
+	_ bot.Deduper = (*Store)(nil)
+	_ bot.Limiter = (*Store)(nil)
+)
+
+// FirstSeen implements bot.Deduper on Redis, so that every replica shares
+// the memory and a replayed request is refused by all of them. It is
+// SET NX PX in a script that also recognises its own value: a call that
+// go-redis resends after a lost reply finds the key it wrote itself and
+// still reports the key as new, instead of refusing the one request that
+// was really first.
+func (s *Store) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	// PX counts whole milliseconds: a shorter ttl would be refused by Redis.
+	if ttl < time.Millisecond {
+		return false, bot.Errorf(bot.Internal, "deduper: ttl must be at least 1ms, not %s", ttl)
+	}
+	ctx, cancel, err := s.begin(ctx, "dedupe")
+	if err != nil {
+		return false, err
+	}
+	defer cancel()
+	n, err := seenScript.Run(ctx, s.rdb, []string{seenPrefix + key + "}"}, newTokenPrefix(), ttl.Milliseconds()).Int()
+	if err != nil {
+		return false, s.fail("dedupe", err)
+	}
+	return n == 1, nil
+}
+
+// Allow implements bot.Limiter on Redis with the same GCRA as
+// bot.LocalLimits, in one script on Redis's clock (TIME), so that replicas
+// with skewed clocks still share one bucket exactly. A call resent after a
+// lost reply may take two events from the bucket: the limiter errs on the
+// side of the platform's limit.
+func (s *Store) Allow(ctx context.Context, key string, rate float64, burst int) (bool, time.Duration, error) {
+	if rate <= 0 || burst < 1 {
+		return false, 0, bot.Errorf(bot.Internal, "limiter: rate must be > 0 and burst >= 1")
+	}
+	ctx, cancel, err := s.begin(ctx, "rate limit")
+	if err != nil {
+		return false, 0, err
+	}
+	defer cancel()
+	// The script counts in microseconds (TIME's resolution; Unix µs fit a
+	// Lua double exactly). A rate above a million per second is no limit.
+	interval := max(time.Duration(float64(time.Second)/rate).Microseconds(), 1)
+	res, err := allowScript.Run(ctx, s.rdb, []string{ratePrefix + key + "}"}, interval, int64(burst-1)*interval).Int64Slice()
+	if err != nil {
+		return false, 0, s.fail("rate limit", err)
+	}
+	if len(res) != 2 {
+		return false, 0, s.fail("rate limit", fmt.Errorf("allow script returned %d values", len(res)))
+	}
+	if res[0] == 1 {
+		return true, 0, nil
+	}
+	return false, time.Duration(res[1]) * time.Microsecond, nil
+}
+
+// seenScript records a key unless it is there. KEYS: the key. ARGV: a
+// value unique to the call, the ttl in ms. Returns 1 when the key was new
+// or holds this call's value (the call was resent), else 0.
+var seenScript = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if v then
+  if v == ARGV[1] then return 1 end
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`)
+
+// allowScript is GCRA: the key holds the bucket's theoretical arrival time
+// (TAT) in Unix µs; an event is allowed while the TAT is at most the
+// tolerance ((burst-1) intervals) ahead of now, and pushes it on by one
+// interval. The key expires when the TAT passes: the bucket is full again
+// then, which is what a missing key means. KEYS: the bucket. ARGV: the
+// interval and the tolerance in µs. Returns {1, 0} when allowed, else
+// {0, µs until it would be}.
+var allowScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or 0) or 0
+if tat < now then tat = now end
+local wait = tat - tonumber(ARGV[2]) - now
+if wait > 0 then return {0, wait} end
+tat = tat + interval
+-- %d, not tostring: a Lua number as a string keeps only 14 digits.
+redis.call('SET', KEYS[1], string.format('%d', tat), 'PX', math.ceil((tat - now) / 1000))
+return {1, 0}
+`)
+
+// RouteLogs sends go-redis's own log lines (a failed dial, a pool that
+// could not reconnect) to l at Debug level. go-redis otherwise prints them
+// to stderr, one per attempt, which buries the bot's own log while Redis is
+// down; the store's errors already say so, coded Unavailable. The logger
+// is global to go-redis: call RouteLogs once, from main, before Open.
+func RouteLogs(l *slog.Logger) {
+	if l == nil {
+		l = slog.New(slog.DiscardHandler)
+	}
+	redis.SetLogger(redisLog{l})
+}
+
+// redisLog adapts a slog.Logger to go-redis's logging interface.
+type redisLog struct{ l *slog.Logger }
+
+func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	r.l.DebugContext(ctx, strings.TrimSpace(fmt.Sprintf(format, v...)), "source", "go-redis")
+}
