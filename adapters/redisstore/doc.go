@@ -21,7 +21,13 @@
 // bot.Unavailable with no message of its own (the user reads the friendly
 // "try again" text) and nothing is half-written: every write is one script
 // or one compare-and-set. When Redis comes back, go-redis reconnects by
-// itself; nothing needs a restart.
+// itself; nothing needs a restart. go-redis logs each failed dial itself,
+// to stderr: main calls RouteLogs once to send those lines to its slog
+// logger at Debug instead.
+//
+// The Store is also the replicas' shared bot.Deduper and bot.Limiter, so
+// that a replayed interaction is refused by every replica and a platform's
+// rate limit holds for all of them together.
 //
 // # Key layout
 //
@@ -51,6 +57,12 @@
 //	                     ClaimDue is the reaper, on every replica.
 //	{c<s>}:w:<random>    string, 5 s: UpdateUser's record that one write
 //	                     happened, so a resent write is not applied twice.
+//	coachbot:seen:{<k>}  string, the caller's ttl: FirstSeen (bot.Deduper)
+//	                     has seen k; the value is the call's random id, so
+//	                     a resent call still reports k as new.
+//	coachbot:rate:{<k>}  string: Allow's (bot.Limiter) theoretical arrival
+//	                     time of bucket k in Unix µs (GCRA, on Redis TIME);
+//	                     it expires when the bucket is full again.
 //
 // A short id is the user id with its platform shortened: "d:<id>" for
 // discord:, "s:<team>:<user>" for slack:, "c:<name>" for console:, and
