@@ -32,6 +32,9 @@ func main() {
 
 	m := NewMain()
 	cfg, err := LoadConfig()
+	// go-redis logs every failed dial on its own global logger; send those
+	// lines to ours, at debug level, instead of raw to stderr.
+	redisstore.RouteLogs(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.level()})))
 	if err != nil && !needsNoConfig(os.Args[1:]) {
 		fmt.Fprintln(os.Stderr, "coachbot:", err)
 		os.Exit(2)
@@ -55,6 +58,15 @@ func main() {
 		}
 		os.Exit(1)
 	}
+}
+
+// level is the configured log level, info when it does not parse.
+func (c Config) level() slog.Level {
+	l, err := c.Level()
+	if err != nil {
+		return slog.LevelInfo
+	}
+	return l
 }
 
 // needsNoConfig reports whether the verb in args works without the
