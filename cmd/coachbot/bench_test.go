@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/coachbot/coachbot/adapters/redisstore/redistest"
 	"github.com/coachbot/coachbot/bot"
 	"github.com/coachbot/coachbot/content"
 )
@@ -122,4 +127,64 @@ func BenchmarkStartup(b *testing.B) {
 		}
 		reportPercentiles(b, took)
 	})
+}
+
+// BenchmarkConcurrentRoundTrip runs 50 users at once, each alternating a
+// read (progress) and a write (roadmap done/undo), on the embedded store
+// and on a Redis started for the run, so the two are measured side by side.
+// Each op is one command; p50/p99 are over every command of the run.
+func BenchmarkConcurrentRoundTrip(b *testing.B) {
+	const users = 50
+	stores := []struct {
+		name string
+		open func(b *testing.B) *Main
+	}{
+		{"embedded", openBench},
+		{"redis", func(b *testing.B) *Main {
+			srv := redistest.Start(b)
+			cfg := validConfig()
+			cfg.DataDir, cfg.RedisURL = b.TempDir(), srv.URL()
+			m := &Main{Config: cfg, Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, User: "bench"}
+			if err := m.Open(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { m.Close() })
+			return m
+		}},
+	}
+	lines := []string{"progress", "roadmap done 1", "progress", "roadmap undo 1"}
+	for _, st := range stores {
+		b.Run(st.name, func(b *testing.B) {
+			m := st.open(b)
+			ctx := context.Background()
+			var (
+				mu     sync.Mutex
+				took   []time.Duration
+				failed atomic.Int64
+				next   atomic.Int64
+			)
+			b.SetParallelism(users / runtime.GOMAXPROCS(0))
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				user := bot.ConsoleUser(fmt.Sprintf("bench-%d", next.Add(1)))
+				var mine []time.Duration
+				for i := 0; pb.Next(); i++ {
+					start := time.Now()
+					r := m.Bot.Handle(ctx, user, lines[i%len(lines)])
+					mine = append(mine, time.Since(start))
+					if strings.HasPrefix(r.Title, "I can't") || strings.HasPrefix(r.Title, "Something") {
+						failed.Add(1)
+					}
+				}
+				mu.Lock()
+				took = append(took, mine...)
+				mu.Unlock()
+			})
+			b.StopTimer()
+			if failed.Load() > 0 {
+				b.Fatalf("%d commands failed", failed.Load())
+			}
+			reportPercentiles(b, took)
+		})
+	}
 }
