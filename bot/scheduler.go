@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // SchedulerConfig tunes reminder delivery. Zero fields take the defaults.
@@ -277,6 +278,13 @@ func latest(a, b time.Time) time.Time {
 func (b *Bot) retry(ctx context.Context, log *slog.Logger, c Claim, after time.Duration, cause error) string {
 	if c.Reminder.Attempts+1 >= b.sched.MaxAttempts {
 		log.Error("reminder dropped after repeated failures", "err", cause)
+		if dl, ok := b.store.(DeadLetters); ok {
+			dead := c
+			dead.Reminder.Attempts++ // this failure included
+			if err := dl.DeadLetter(ctx, dead, truncate(cause.Error(), maxDeadReason)); err != nil {
+				log.Error("reminder dead letter", "err", err)
+			}
+		}
 		b.finish(ctx, log, c, "dropped")
 		return "dropped"
 	}
@@ -289,6 +297,20 @@ func (b *Bot) retry(ctx context.Context, log *slog.Logger, c Claim, after time.D
 		log.Error("reminder retry", "err", err)
 	}
 	return "retry"
+}
+
+// maxDeadReason bounds the reason a dead letter keeps, in bytes.
+const maxDeadReason = 200
+
+// truncate shortens s to at most n bytes, cutting at a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // pause stops a reminder the platform will never deliver, and leaves the

@@ -231,6 +231,15 @@ func TestFailingSendsBackOffThenDrop(t *testing.T) {
 	if rems := reminders(t, h, h.User); rems[0].Attempts != 0 {
 		t.Errorf("attempts carried over to the next occurrence: %+v", rems[0])
 	}
+	dead := h.Store.DeadLettered()
+	if len(dead) != 1 {
+		t.Fatalf("dead letters = %+v, want exactly one", dead)
+	}
+	if d := dead[0]; d.Claim.Reminder.User != h.User || d.Claim.Reminder.Kind != bot.Daily ||
+		!d.Claim.Due.Equal(time.Date(2026, 11, 23, 10, 30, 0, 0, time.UTC)) ||
+		d.Claim.Reminder.Attempts != 6 || !strings.Contains(d.Reason, "connection reset") {
+		t.Errorf("dead letter = %+v, want today's daily reminder after 6 attempts, connection reset", d)
+	}
 	// Tomorrow the platform works again.
 	h.Messenger.Fail = nil
 	h.Clock.Set(time.Date(2026, 11, 24, 10, 30, 0, 0, time.UTC))

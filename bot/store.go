@@ -59,7 +59,7 @@ type Store interface {
 	Retry(ctx context.Context, c Claim, at time.Time) error
 
 	// Forget deletes everything kept about the user: record, reminders,
-	// claims and occurrence markers.
+	// claims, occurrence markers and (DeadLetters) dead letters.
 	Forget(ctx context.Context, id UserID) error
 
 	// Ping reports whether the store answers.
@@ -67,6 +67,19 @@ type Store interface {
 
 	// Close releases the store's resources.
 	Close() error
+}
+
+// DeadLetters is implemented by stores that keep the occurrences the
+// scheduler gave up on, so an operator can see what was never delivered.
+// It is optional: the scheduler uses it when the store has it.
+//
+// DeadLetter records the occurrence of claim c, whose Reminder.Attempts
+// counts every failed send of it (the last one included), and why the last
+// one failed. A store keeps a bounded number of entries, the newest, and
+// Forget removes the user's. The scheduler drops the occurrence whether or
+// not DeadLetter succeeds.
+type DeadLetters interface {
+	DeadLetter(ctx context.Context, c Claim, reason string) error
 }
 
 // ReminderKind names a user's reminder slot. A user has at most one reminder

@@ -23,6 +23,7 @@ type MemStore struct {
 	users     map[bot.UserID]bot.User
 	reminders map[remKey]*memReminder
 	markers   map[string]time.Time // occurrence marker -> expiry
+	dead      []DeadLetter         // oldest first, at most maxDead
 	down      bool
 }
 
@@ -36,6 +37,21 @@ type memReminder struct {
 	at    time.Time // when it may be claimed: due time, or lease deadline
 	token string    // the current claim, "" when none
 }
+
+// DeadLetter is an occurrence the scheduler gave up on, as MemStore keeps
+// it (bot.DeadLetters).
+type DeadLetter struct {
+	Claim  bot.Claim
+	Reason string
+}
+
+// maxDead is how many dead letters MemStore keeps, the newest.
+const maxDead = 1000
+
+var (
+	_ bot.Store       = (*MemStore)(nil)
+	_ bot.DeadLetters = (*MemStore)(nil)
+)
 
 // NewMemStore returns an empty store whose ClaimDue follows clock.
 func NewMemStore(clock bot.Clock) *MemStore {
@@ -239,6 +255,7 @@ func (s *MemStore) Forget(ctx context.Context, id bot.UserID) error {
 			delete(s.reminders, k)
 		}
 	}
+	s.dead = slices.DeleteFunc(s.dead, func(d DeadLetter) bool { return d.Claim.Reminder.User == id })
 	prefix := string(id) + "\x00"
 	for k := range s.markers {
 		if len(k) > len(prefix) && k[:len(prefix)] == prefix {
@@ -246,6 +263,27 @@ func (s *MemStore) Forget(ctx context.Context, id bot.UserID) error {
 		}
 	}
 	return nil
+}
+
+// DeadLetter implements bot.DeadLetters.
+func (s *MemStore) DeadLetter(ctx context.Context, c bot.Claim, reason string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	s.dead = append(s.dead, DeadLetter{Claim: c, Reason: reason})
+	if len(s.dead) > maxDead {
+		s.dead = slices.Delete(s.dead, 0, len(s.dead)-maxDead)
+	}
+	return nil
+}
+
+// DeadLettered returns the dead letters kept, oldest first.
+func (s *MemStore) DeadLettered() []DeadLetter {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.dead)
 }
 
 // Ping implements bot.Store.
