@@ -55,6 +55,12 @@
 //	                     claim's token ends in that score, which fences ack
 //	                     and retry. A lease that ran out is claimable again:
 //	                     ClaimDue is the reaper, on every replica.
+//	{c<s>}:dead          list: the occurrences the scheduler gave up on
+//	                     (bot.DeadLetters), newest first, trimmed to 1000:
+//	                     "<short id>\x00<kind code>\x00<due Unix ms, base
+//	                     10>\x00<attempts>\x00<reason, at most 200 bytes>".
+//	                     Forget removes the user's entries; DeadLettered
+//	                     reads them all.
 //	{c<s>}:w:<random>    string, 5 s: UpdateUser's record that one write
 //	                     happened, so a resent write is not applied twice.
 //	coachbot:seen:{<k>}  string, the caller's ttl: FirstSeen (bot.Deduper)
@@ -98,8 +104,8 @@
 // left its marker (TestMemoryPerUser, 100,000 users). A hash left with
 // nothing but markers (no record, no reminder) expires 24 hours after the
 // last one is written.
-// Forget deletes the hash and the user's index entries: no key naming the
-// user is left, markers included.
+// Forget deletes the hash, the user's index entries and their dead
+// letters: no key naming the user is left, markers included.
 //
 // # Scripts
 //

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -189,8 +190,24 @@ func TestForgetLeavesNoKeys(t *testing.T) {
 				}
 			}
 		}
+		// And dead letters, two of a's among the others'.
+		for _, id := range []bot.UserID{a, b, a, c} {
+			cl := bot.Claim{Reminder: daily(id, due), Due: due}
+			if err := s.DeadLetter(ctxb, cl, "gave up"); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if err := s.Forget(ctxb, a); err != nil {
 			t.Fatal(err)
+		}
+		dead, err := s.DeadLettered(ctxb)
+		if err != nil || len(dead) != 2 {
+			t.Errorf("DeadLettered after Forget = %+v, %v; want b's and c's", dead, err)
+		}
+		for _, d := range dead {
+			if d.User == a {
+				t.Errorf("dead letter of the forgotten user is left: %+v", d)
+			}
 		}
 		for _, key := range tg.keys(t) {
 			if strings.HasSuffix(key, ":u:"+shortID(a)) {
@@ -224,6 +241,62 @@ func TestForgetLeavesNoKeys(t *testing.T) {
 			if rs, err := s.Reminders(ctxb, id); err != nil || len(rs) != 4 {
 				t.Errorf("Reminders(%s) = %d, %v after Forget(%s), want 4", id, len(rs), err, a)
 			}
+		}
+	})
+}
+
+func TestDeadLetter(t *testing.T) {
+	each(t, func(t *testing.T, tg target) {
+		s := tg.open(t)
+		due := nowSec().Add(-minute).Add(123 * time.Millisecond)
+		id := bot.SlackUser("T1", "U1")
+		r := daily(id, due)
+		r.Kind, r.Attempts = "weekly", 6
+		reason := strings.Repeat("é", 150) // 300 bytes
+		if err := s.DeadLetter(ctxb, bot.Claim{Reminder: r, Due: due}, reason); err != nil {
+			t.Fatal(err)
+		}
+		dead, err := s.DeadLettered(ctxb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []DeadEntry{{User: id, Kind: "weekly", Due: due, Attempts: 6, Reason: strings.Repeat("é", 100)}}
+		if diff := cmp.Diff(want, dead); diff != "" {
+			t.Errorf("DeadLettered (-want +got):\n%s", diff)
+		}
+		prefix, _ := s.userKey(id)
+		key := prefix + "dead"
+		if got := tg.nodeOf(t, key).LRange(ctxb, key, 0, -1).Val(); len(got) != 1 ||
+			got[0] != shortID(id)+"\x00_7765656b6c79\x00"+strconv.FormatInt(due.UnixMilli(), 10)+"\x006\x00"+strings.Repeat("é", 100) {
+			t.Errorf("%s = %q", key, got)
+		}
+	})
+}
+
+func TestDeadLetterCapped(t *testing.T) {
+	each(t, func(t *testing.T, tg target) {
+		s := tg.open(t)
+		due := nowSec().Add(-minute)
+		id := bot.DiscordUser("1")
+		for i := range deadKept + 5 {
+			r := daily(id, due)
+			r.Attempts = i
+			if err := s.DeadLetter(ctxb, bot.Claim{Reminder: r, Due: due}, "x"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		dead, err := s.DeadLettered(ctxb)
+		if err != nil || len(dead) != deadKept {
+			t.Fatalf("DeadLettered = %d entries, %v; want %d", len(dead), err, deadKept)
+		}
+		if first, last := dead[0].Attempts, dead[len(dead)-1].Attempts; first != deadKept+4 || last != 5 {
+			t.Errorf("kept attempts %d..%d, want the newest: %d..5", first, last, deadKept+4)
+		}
+		if err := s.Forget(ctxb, id); err != nil {
+			t.Fatal(err)
+		}
+		if dead, err := s.DeadLettered(ctxb); err != nil || len(dead) != 0 {
+			t.Errorf("DeadLettered after Forget = %d entries, %v; want none", len(dead), err)
 		}
 	})
 }

@@ -373,10 +373,15 @@ return 1
 `)
 
 // forgetScript deletes a user: every reminder leaves its bucket and the
-// lease index, then the hash (record, reminders, markers) goes. KEYS: due,
-// lease, user hash. ARGV: prefix, short user id.
+// lease index, then the hash (record, reminders, markers) goes, and so do
+// the user's entries in the shard's dead list. KEYS: due, lease, user hash,
+// dead list. ARGV: prefix, short user id.
 var forgetScript = redis.NewScript(prelude + `
-local ukey, uid = KEYS[3], ARGV[2]
+local ukey, uid, dead = KEYS[3], ARGV[2], KEYS[4]
+local pre = uid .. '\0'
+for _, e in ipairs(redis.call('LRANGE', dead, 0, -1)) do
+  if string.sub(e, 1, #pre) == pre then redis.call('LREM', dead, 0, e) end
+end
 for _, f in ipairs(redis.call('HKEYS', ukey)) do
   if string.sub(f, 1, 1) == 'r' then
     local k = string.sub(f, 2)

@@ -604,9 +604,9 @@ func (s *Store) Retry(ctx context.Context, c bot.Claim, at time.Time) error {
 	return nil
 }
 
-// Forget deletes the user's hash (record, reminders, claims, markers) and
-// every index entry of their reminders, in one script: no key that names
-// the user is left, and their claims are stale.
+// Forget deletes the user's hash (record, reminders, claims, markers),
+// every index entry of their reminders and their dead letters, in one
+// script: no key that names the user is left, and their claims are stale.
 func (s *Store) Forget(ctx context.Context, id bot.UserID) error {
 	if err := validID(id); err != nil {
 		return err
@@ -617,7 +617,7 @@ func (s *Store) Forget(ctx context.Context, id bot.UserID) error {
 	}
 	defer cancel()
 	prefix, key := s.userKey(id)
-	if err := forgetScript.Run(ctx, s.rdb, []string{prefix + "due", prefix + "lease", key}, prefix, shortID(id)).Err(); err != nil {
+	if err := forgetScript.Run(ctx, s.rdb, []string{prefix + "due", prefix + "lease", key, prefix + "dead"}, prefix, shortID(id)).Err(); err != nil {
 		return s.fail("forget user", err)
 	}
 	return nil

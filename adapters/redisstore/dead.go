@@ -1,0 +1,135 @@
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/coachbot/coachbot/bot"
+)
+
+const (
+	// deadKept is how many dead letters a shard keeps, the newest.
+	deadKept = 1000
+	// maxDeadReason bounds the reason a dead letter keeps, in bytes.
+	maxDeadReason = 200
+)
+
+var _ bot.DeadLetters = (*Store)(nil)
+
+// DeadEntry is an occurrence the scheduler gave up on, as DeadLettered
+// reads it back.
+type DeadEntry struct {
+	User     bot.UserID
+	Kind     bot.ReminderKind
+	Due      time.Time // the occurrence, in UTC
+	Attempts int       // failed sends of it
+	Reason   string    // why the last one failed (at most 200 bytes)
+}
+
+// DeadLetter implements bot.DeadLetters: it pushes one compact entry on the
+// dead list of the user's shard and trims the list to the newest 1000, in
+// one MULTI (the two commands are on one key).
+func (s *Store) DeadLetter(ctx context.Context, c bot.Claim, reason string) error {
+	r := c.Reminder
+	if err := validID(r.User); err != nil {
+		return err
+	}
+	if err := validKind(r.Kind); err != nil {
+		return err
+	}
+	ctx, cancel, err := s.begin(ctx, "dead letter")
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	prefix, _ := s.userKey(r.User)
+	key := prefix + "dead"
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.LPush(ctx, key, deadEntry(r.User, r.Kind, c.Due, r.Attempts, reason))
+		p.LTrim(ctx, key, 0, deadKept-1)
+		return nil
+	})
+	if err != nil {
+		return s.fail("dead letter", err)
+	}
+	return nil
+}
+
+// deadEntry encodes a dead letter as
+// "<short id>\x00<kind code>\x00<due ms base 10>\x00<attempts>\x00<reason>".
+// It starts like an index member, so Forget finds the user's entries by
+// the same prefix.
+func deadEntry(id bot.UserID, kind bot.ReminderKind, due time.Time, attempts int, reason string) string {
+	if len(reason) > maxDeadReason {
+		n := maxDeadReason
+		for n > 0 && !utf8.RuneStart(reason[n]) {
+			n--
+		}
+		reason = reason[:n]
+	}
+	return strings.Join([]string{
+		member(shortID(id), kindCode(kind)),
+		strconv.FormatInt(millis(due), 10),
+		strconv.Itoa(attempts),
+		reason,
+	}, "\x00")
+}
+
+func decodeDeadEntry(e string) (DeadEntry, error) {
+	f := strings.SplitN(e, "\x00", 5)
+	if len(f) != 5 {
+		return DeadEntry{}, fmt.Errorf("dead letter %q: want 5 fields", e)
+	}
+	id, err := longID(f[0])
+	if err != nil {
+		return DeadEntry{}, err
+	}
+	kind, err := kindOfCode(f[1])
+	if err != nil {
+		return DeadEntry{}, err
+	}
+	ms, err := strconv.ParseInt(f[2], 10, 64)
+	if err != nil {
+		return DeadEntry{}, fmt.Errorf("dead letter %q: due: %w", e, err)
+	}
+	attempts, err := strconv.Atoi(f[3])
+	if err != nil {
+		return DeadEntry{}, fmt.Errorf("dead letter %q: attempts: %w", e, err)
+	}
+	return DeadEntry{User: id, Kind: kind, Due: time.UnixMilli(ms).UTC(), Attempts: attempts, Reason: f[4]}, nil
+}
+
+// DeadLettered returns the dead letters of every shard, for operators and
+// tests: shard by shard, newest first within a shard.
+func (s *Store) DeadLettered(ctx context.Context) ([]DeadEntry, error) {
+	ctx, cancel, err := s.begin(ctx, "read dead letters")
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.StringSliceCmd, len(s.prefixes))
+	for i, prefix := range s.prefixes {
+		cmds[i] = pipe.LRange(ctx, prefix+"dead", 0, -1)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, s.fail("read dead letters", err)
+	}
+	var out []DeadEntry
+	for _, cmd := range cmds {
+		for _, e := range cmd.Val() {
+			d, err := decodeDeadEntry(e)
+			if err != nil {
+				return nil, s.fail("read dead letters", err)
+			}
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
