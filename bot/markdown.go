@@ -39,6 +39,7 @@ var PlainText = TextFormat{
 // describes.
 func FormatText(md string, f TextFormat) string {
 	var out strings.Builder
+	out.Grow(len(md) + len(md)/4) // links and escapes make it a little longer
 	lines := strings.Split(md, "\n")
 	for i := 0; i < len(lines); i++ {
 		line := lines[i]

@@ -1,9 +1,9 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net/http"
 )
 
@@ -16,7 +16,15 @@ const MaxBodyBytes = 64 << 10
 // and ok is false; so is one that cannot be read (400). Callers return at
 // once when ok is false.
 func ReadBody(w http.ResponseWriter, r *http.Request) (body []byte, ok bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if r.ContentLength > MaxBodyBytes {
+		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+		return nil, false
+	}
+	// Sized from Content-Length when given, so a normal body is read in
+	// one allocation instead of io.ReadAll's doubling from 512 bytes.
+	buf := bytes.NewBuffer(make([]byte, 0, max(r.ContentLength+1, 512)))
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body = buf.Bytes()
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
