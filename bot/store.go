@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -113,4 +114,36 @@ type Claim struct {
 	Now        time.Time // the store's clock when claimed
 	LeaseUntil time.Time // the claim is released to others after this
 	Delivered  bool      // this occurrence was already acked once: do not send it again
+}
+
+// Validate reports whether a store can keep the id: not empty and without
+// NUL, which stores use as a separator in keys.
+func (u UserID) Validate() error {
+	if u == "" || strings.IndexByte(string(u), 0) >= 0 {
+		return Errorf(Invalid, "That user id can't be stored.")
+	}
+	return nil
+}
+
+// Validate reports whether a store can keep the kind (see UserID.Validate).
+func (k ReminderKind) Validate() error {
+	if k == "" || strings.IndexByte(string(k), 0) >= 0 {
+		return Errorf(Invalid, "That reminder kind can't be stored.")
+	}
+	return nil
+}
+
+// Validate reports whether a store can keep the reminder: a valid user and
+// kind, and a time unless it is paused. Every Store checks it the same way.
+func (r Reminder) Validate() error {
+	if err := r.User.Validate(); err != nil {
+		return err
+	}
+	if err := r.Kind.Validate(); err != nil {
+		return err
+	}
+	if r.Paused == "" && r.Next.IsZero() {
+		return Errorf(Invalid, "A reminder that is not paused needs a time.")
+	}
+	return nil
 }

@@ -1,7 +1,6 @@
 package boltstore
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -153,20 +152,4 @@ func msBytes(ms int64) []byte {
 // every real time in big-endian keys and never come due.
 func millis(t time.Time) int64 {
 	return max(t.UnixMilli(), 0)
-}
-
-// validID rejects ids that would break the key layout: an empty id or one
-// holding the "\x00" separator could reach into another user's keys.
-func validID(id bot.UserID) error {
-	if id == "" || bytes.IndexByte([]byte(id), 0) >= 0 {
-		return bot.Errorf(bot.Invalid, "That user id can't be stored.")
-	}
-	return nil
-}
-
-func validKind(kind bot.ReminderKind) error {
-	if kind == "" || bytes.IndexByte([]byte(kind), 0) >= 0 {
-		return bot.Errorf(bot.Invalid, "That reminder kind can't be stored.")
-	}
-	return nil
 }

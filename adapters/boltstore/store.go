@@ -131,7 +131,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // User returns the user's record, or User{ID: id} when there is none.
 func (s *Store) User(ctx context.Context, id bot.UserID) (bot.User, error) {
-	if err := validID(id); err != nil {
+	if err := id.Validate(); err != nil {
 		return bot.User{}, err
 	}
 	var u bot.User
@@ -150,7 +150,7 @@ func (s *Store) User(ctx context.Context, id bot.UserID) (bot.User, error) {
 // here. fn must not call the store: bbolt has one writer at a time and the
 // call would wait for itself.
 func (s *Store) UpdateUser(ctx context.Context, id bot.UserID, fn func(*bot.User) error) (bot.User, error) {
-	if err := validID(id); err != nil {
+	if err := id.Validate(); err != nil {
 		return bot.User{}, err
 	}
 	var out bot.User
@@ -189,7 +189,7 @@ func (s *Store) UpdateUser(ctx context.Context, id bot.UserID, fn func(*bot.User
 // PutReminder replaces the reminder of r.Kind. Writing a record without a
 // token is what makes any claim on the old one stale.
 func (s *Store) PutReminder(ctx context.Context, r bot.Reminder) error {
-	if err := validReminder(r); err != nil {
+	if err := r.Validate(); err != nil {
 		return err
 	}
 	return s.update(ctx, "put reminder", func(tx *bolt.Tx) error {
@@ -214,10 +214,10 @@ func (s *Store) PutReminder(ctx context.Context, r bot.Reminder) error {
 // DeleteReminder removes the reminder and its schedule entry; a claim on it
 // finds no record at Ack and is stale.
 func (s *Store) DeleteReminder(ctx context.Context, id bot.UserID, kind bot.ReminderKind) error {
-	if err := validID(id); err != nil {
+	if err := id.Validate(); err != nil {
 		return err
 	}
-	if err := validKind(kind); err != nil {
+	if err := kind.Validate(); err != nil {
 		return err
 	}
 	return s.update(ctx, "delete reminder", func(tx *bolt.Tx) error {
@@ -228,7 +228,7 @@ func (s *Store) DeleteReminder(ctx context.Context, id bot.UserID, kind bot.Remi
 // Reminders returns the user's reminders ordered by Kind, which is the key
 // order of the reminders bucket.
 func (s *Store) Reminders(ctx context.Context, id bot.UserID) ([]bot.Reminder, error) {
-	if err := validID(id); err != nil {
+	if err := id.Validate(); err != nil {
 		return nil, err
 	}
 	var out []bot.Reminder
@@ -311,10 +311,10 @@ func (s *Store) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([
 // delivering again. So the transaction commits even when the ack is stale.
 func (s *Store) Ack(ctx context.Context, c bot.Claim, next *bot.Reminder) error {
 	r := c.Reminder
-	if err := validID(r.User); err != nil {
+	if err := r.User.Validate(); err != nil {
 		return err
 	}
-	if err := validKind(r.Kind); err != nil {
+	if err := r.Kind.Validate(); err != nil {
 		return err
 	}
 	var n bot.Reminder
@@ -329,7 +329,7 @@ func (s *Store) Ack(ctx context.Context, c bot.Claim, next *bot.Reminder) error 
 		if n.User != r.User || n.Kind != r.Kind {
 			return bot.Errorf(bot.Invalid, "The next reminder must be the same user's reminder of the same kind.")
 		}
-		if err := validReminder(n); err != nil {
+		if err := n.Validate(); err != nil {
 			return err
 		}
 	}
@@ -383,10 +383,10 @@ func (s *Store) Ack(ctx context.Context, c bot.Claim, next *bot.Reminder) error 
 // enters the reminder in the schedule at the retry time.
 func (s *Store) Retry(ctx context.Context, c bot.Claim, at time.Time) error {
 	r := c.Reminder
-	if err := validID(r.User); err != nil {
+	if err := r.User.Validate(); err != nil {
 		return err
 	}
-	if err := validKind(r.Kind); err != nil {
+	if err := r.Kind.Validate(); err != nil {
 		return err
 	}
 	return s.update(ctx, "retry reminder", func(tx *bolt.Tx) error {
@@ -413,7 +413,7 @@ func (s *Store) Retry(ctx context.Context, c bot.Claim, at time.Time) error {
 // (so their claims are stale and they never come due) and markers with
 // their expiry entries: no key that names the user is left.
 func (s *Store) Forget(ctx context.Context, id bot.UserID) error {
-	if err := validID(id); err != nil {
+	if err := id.Validate(); err != nil {
 		return err
 	}
 	return s.update(ctx, "forget user", func(tx *bolt.Tx) error {
@@ -482,19 +482,6 @@ func (s *Store) fail(op string, err error) error {
 	default:
 		return bot.WrapError(bot.Internal, fmt.Errorf("boltstore: %s: %w", op, err), "")
 	}
-}
-
-func validReminder(r bot.Reminder) error {
-	if err := validID(r.User); err != nil {
-		return err
-	}
-	if err := validKind(r.Kind); err != nil {
-		return err
-	}
-	if r.Paused == "" && r.Next.IsZero() {
-		return bot.Errorf(bot.Invalid, "A reminder that is not paused needs a time.")
-	}
-	return nil
 }
 
 func getUser(tx *bolt.Tx, id bot.UserID) (bot.User, error) {

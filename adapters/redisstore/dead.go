@@ -37,10 +37,10 @@ type DeadEntry struct {
 // one MULTI (the two commands are on one key).
 func (s *Store) DeadLetter(ctx context.Context, c bot.Claim, reason string) error {
 	r := c.Reminder
-	if err := validID(r.User); err != nil {
+	if err := r.User.Validate(); err != nil {
 		return err
 	}
-	if err := validKind(r.Kind); err != nil {
+	if err := r.Kind.Validate(); err != nil {
 		return err
 	}
 	ctx, cancel, err := s.begin(ctx, "dead letter")

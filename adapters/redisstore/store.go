@@ -254,7 +254,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // User returns the user's record, or User{ID: id} when there is none.
 func (s *Store) User(ctx context.Context, id bot.UserID) (bot.User, error) {
-	if err := validID(id); err != nil {
+	if err := id.Validate(); err != nil {
 		return bot.User{}, err
 	}
 	ctx, cancel, err := s.begin(ctx, "read user")
@@ -281,7 +281,7 @@ func (s *Store) User(ctx context.Context, id bot.UserID) (bot.User, error) {
 // recognised as done instead of sending fn round again. Changes to the user's reminders do not
 // count as a change: the compare covers the record's fields only.
 func (s *Store) UpdateUser(ctx context.Context, id bot.UserID, fn func(*bot.User) error) (bot.User, error) {
-	if err := validID(id); err != nil {
+	if err := id.Validate(); err != nil {
 		return bot.User{}, err
 	}
 	ctx, cancel, err := s.begin(ctx, "update user")
@@ -351,7 +351,7 @@ func (s *Store) UpdateUser(ctx context.Context, id bot.UserID, fn func(*bot.User
 // takes the old one out of whichever index held it: a claim on the old one
 // finds its token gone at Ack and is stale.
 func (s *Store) PutReminder(ctx context.Context, r bot.Reminder) error {
-	if err := validReminder(r); err != nil {
+	if err := r.Validate(); err != nil {
 		return err
 	}
 	ctx, cancel, err := s.begin(ctx, "put reminder")
@@ -376,10 +376,10 @@ func (s *Store) PutReminder(ctx context.Context, r bot.Reminder) error {
 // DeleteReminder removes the reminder and its index entry; a claim on it
 // finds nothing at Ack and is stale.
 func (s *Store) DeleteReminder(ctx context.Context, id bot.UserID, kind bot.ReminderKind) error {
-	if err := validID(id); err != nil {
+	if err := id.Validate(); err != nil {
 		return err
 	}
-	if err := validKind(kind); err != nil {
+	if err := kind.Validate(); err != nil {
 		return err
 	}
 	ctx, cancel, err := s.begin(ctx, "delete reminder")
@@ -398,7 +398,7 @@ func (s *Store) DeleteReminder(ctx context.Context, id bot.UserID, kind bot.Remi
 
 // Reminders returns the user's reminders ordered by Kind.
 func (s *Store) Reminders(ctx context.Context, id bot.UserID) ([]bot.Reminder, error) {
-	if err := validID(id); err != nil {
+	if err := id.Validate(); err != nil {
 		return nil, err
 	}
 	ctx, cancel, err := s.begin(ctx, "list reminders")
@@ -528,10 +528,10 @@ func newTokenPrefix() string {
 // (ackBatcher).
 func (s *Store) Ack(ctx context.Context, c bot.Claim, next *bot.Reminder) error {
 	r := c.Reminder
-	if err := validID(r.User); err != nil {
+	if err := r.User.Validate(); err != nil {
 		return err
 	}
-	if err := validKind(r.Kind); err != nil {
+	if err := r.Kind.Validate(); err != nil {
 		return err
 	}
 	var w reminderWrite
@@ -546,7 +546,7 @@ func (s *Store) Ack(ctx context.Context, c bot.Claim, next *bot.Reminder) error 
 		if n.User != r.User || n.Kind != r.Kind {
 			return bot.Errorf(bot.Invalid, "The next reminder must be the same user's reminder of the same kind.")
 		}
-		if err := validReminder(n); err != nil {
+		if err := n.Validate(); err != nil {
 			return err
 		}
 		w = encodeReminder(n)
@@ -578,10 +578,10 @@ func (s *Store) Ack(ctx context.Context, c bot.Claim, next *bot.Reminder) error 
 // enters the reminder in the bucket of at.
 func (s *Store) Retry(ctx context.Context, c bot.Claim, at time.Time) error {
 	r := c.Reminder
-	if err := validID(r.User); err != nil {
+	if err := r.User.Validate(); err != nil {
 		return err
 	}
-	if err := validKind(r.Kind); err != nil {
+	if err := r.Kind.Validate(); err != nil {
 		return err
 	}
 	ctx, cancel, err := s.begin(ctx, "retry reminder")
@@ -608,7 +608,7 @@ func (s *Store) Retry(ctx context.Context, c bot.Claim, at time.Time) error {
 // every index entry of their reminders and their dead letters, in one
 // script: no key that names the user is left, and their claims are stale.
 func (s *Store) Forget(ctx context.Context, id bot.UserID) error {
-	if err := validID(id); err != nil {
+	if err := id.Validate(); err != nil {
 		return err
 	}
 	ctx, cancel, err := s.begin(ctx, "forget user")
@@ -674,35 +674,6 @@ func strs(ss []string) []any {
 		out[i] = s
 	}
 	return out
-}
-
-// validID rejects ids that would break the key layout: an empty id, or one
-// holding the NUL that separates an index member's user from its kind.
-func validID(id bot.UserID) error {
-	if id == "" || strings.IndexByte(string(id), 0) >= 0 {
-		return bot.Errorf(bot.Invalid, "That user id can't be stored.")
-	}
-	return nil
-}
-
-func validKind(kind bot.ReminderKind) error {
-	if kind == "" || strings.IndexByte(string(kind), 0) >= 0 {
-		return bot.Errorf(bot.Invalid, "That reminder kind can't be stored.")
-	}
-	return nil
-}
-
-func validReminder(r bot.Reminder) error {
-	if err := validID(r.User); err != nil {
-		return err
-	}
-	if err := validKind(r.Kind); err != nil {
-		return err
-	}
-	if r.Paused == "" && r.Next.IsZero() {
-		return bot.Errorf(bot.Invalid, "A reminder that is not paused needs a time.")
-	}
-	return nil
 }
 
 // sortedKeys returns a map's keys in order, for stable output.
