@@ -618,56 +618,6 @@ func testReplicasClaimOnce(t *testing.T, tg target) {
 	}
 }
 
-func TestInvalidInput(t *testing.T) {
-	tg := single(t)
-	s := tg.open(t)
-	due := time.Now().Add(-time.Minute)
-	good := bot.Reminder{User: bot.DiscordUser("1"), Kind: bot.Once, Next: due}
-	if err := s.PutReminder(ctxb, good); err != nil {
-		t.Fatal(err)
-	}
-	cs, err := s.ClaimDue(ctxb, 1, time.Minute)
-	if err != nil || len(cs) != 1 {
-		t.Fatalf("ClaimDue = %v, %v", cs, err)
-	}
-	with := func(f func(*bot.Reminder)) bot.Reminder { r := good; f(&r); return r }
-	calls := []struct {
-		name string
-		err  error
-	}{
-		{"User with NUL", func() error { _, err := s.User(ctxb, "console:a\x00b"); return err }()},
-		{"User empty", func() error { _, err := s.User(ctxb, ""); return err }()},
-		{"UpdateUser with NUL", func() error {
-			_, err := s.UpdateUser(ctxb, "console:\x00", func(*bot.User) error { return nil })
-			return err
-		}()},
-		{"PutReminder without kind", s.PutReminder(ctxb, with(func(r *bot.Reminder) { r.Kind = "" }))},
-		{"PutReminder without time", s.PutReminder(ctxb, with(func(r *bot.Reminder) { r.Next = time.Time{} }))},
-		{"DeleteReminder kind with NUL", s.DeleteReminder(ctxb, good.User, "once\x00")},
-		{"Forget empty", s.Forget(ctxb, "")},
-		{"ClaimDue limit 0", func() error { _, err := s.ClaimDue(ctxb, 0, time.Minute); return err }()},
-		{"ClaimDue lease 0", func() error { _, err := s.ClaimDue(ctxb, 1, 0); return err }()},
-		{"Ack with another user's next", s.Ack(ctxb, cs[0], &bot.Reminder{User: bot.DiscordUser("2"), Kind: bot.Once, Next: due})},
-		{"Ack with another kind's next", s.Ack(ctxb, cs[0], &bot.Reminder{Kind: bot.Daily, Next: due})},
-	}
-	for _, c := range calls {
-		if code := bot.ErrorCode(c.err); code != bot.Invalid {
-			t.Errorf("%s: %v, want an Invalid error", c.name, c.err)
-		}
-	}
-	// A next with User and Kind left empty is the claimed reminder's.
-	if err := s.Ack(ctxb, cs[0], &bot.Reminder{Next: due.Add(time.Hour)}); err != nil {
-		t.Errorf("Ack with an unnamed next: %v", err)
-	}
-	rs, err := s.Reminders(ctxb, good.User)
-	if err != nil || len(rs) != 1 || rs[0].Kind != bot.Once {
-		t.Errorf("Reminders = %+v, %v; want the once reminder", rs, err)
-	}
-	if err := s.PutReminder(ctxb, with(func(r *bot.Reminder) { r.Next, r.Paused = time.Time{}, "paused" })); err != nil {
-		t.Errorf("a paused reminder needs no time: %v", err)
-	}
-}
-
 func TestOpen(t *testing.T) {
 	t.Run("Unreachable", func(t *testing.T) {
 		ln := freeAddr(t)

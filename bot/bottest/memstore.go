@@ -71,7 +71,14 @@ func (s *MemStore) SetDown(down bool) {
 	s.down = down
 }
 
-func (s *MemStore) check(ctx context.Context) error {
+// check fails as Unavailable for a cancelled context or a store set down,
+// and otherwise returns the first of the input problems given.
+func (s *MemStore) check(ctx context.Context, invalid ...error) error {
+	for _, err := range invalid {
+		if err != nil {
+			return err
+		}
+	}
 	if err := ctx.Err(); err != nil {
 		return bot.WrapError(bot.Unavailable, err, "")
 	}
@@ -85,7 +92,7 @@ func (s *MemStore) check(ctx context.Context) error {
 func (s *MemStore) User(ctx context.Context, id bot.UserID) (bot.User, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
+	if err := s.check(ctx, id.Validate()); err != nil {
 		return bot.User{}, err
 	}
 	if u, ok := s.users[id]; ok {
@@ -98,7 +105,7 @@ func (s *MemStore) User(ctx context.Context, id bot.UserID) (bot.User, error) {
 func (s *MemStore) UpdateUser(ctx context.Context, id bot.UserID, fn func(*bot.User) error) (bot.User, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
+	if err := s.check(ctx, id.Validate()); err != nil {
 		return bot.User{}, err
 	}
 	u, ok := s.users[id]
@@ -128,7 +135,7 @@ func cloneUser(u bot.User) bot.User {
 func (s *MemStore) PutReminder(ctx context.Context, r bot.Reminder) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
+	if err := s.check(ctx, r.Validate()); err != nil {
 		return err
 	}
 	s.reminders[remKey{r.User, r.Kind}] = &memReminder{r: r, at: r.Next}
@@ -139,7 +146,7 @@ func (s *MemStore) PutReminder(ctx context.Context, r bot.Reminder) error {
 func (s *MemStore) DeleteReminder(ctx context.Context, id bot.UserID, kind bot.ReminderKind) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
+	if err := s.check(ctx, id.Validate(), kind.Validate()); err != nil {
 		return err
 	}
 	delete(s.reminders, remKey{id, kind})
@@ -167,7 +174,11 @@ func (s *MemStore) Reminders(ctx context.Context, id bot.UserID) ([]bot.Reminder
 func (s *MemStore) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]bot.Claim, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
+	var bad error
+	if limit < 1 || lease < time.Millisecond {
+		bad = bot.Errorf(bot.Invalid, "ClaimDue needs a limit of at least 1 and a lease of at least 1ms.")
+	}
+	if err := s.check(ctx, bad); err != nil {
 		return nil, err
 	}
 	now := s.clock.Now().UTC()
@@ -199,10 +210,26 @@ func (s *MemStore) ClaimDue(ctx context.Context, limit int, lease time.Duration)
 func (s *MemStore) Ack(ctx context.Context, c bot.Claim, next *bot.Reminder) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
+	r := c.Reminder
+	var bad error
+	if next != nil {
+		// A next that names no user or kind is the claimed reminder's own.
+		n := *next
+		if n.User == "" {
+			n.User = r.User
+		}
+		if n.Kind == "" {
+			n.Kind = r.Kind
+		}
+		if n.User != r.User || n.Kind != r.Kind {
+			bad = bot.Errorf(bot.Invalid, "An ack can only replace the reminder it claimed.")
+		} else if bad = n.Validate(); bad == nil {
+			next = &n
+		}
+	}
+	if err := s.check(ctx, bad); err != nil {
 		return err
 	}
-	r := c.Reminder
 	k := remKey{r.User, r.Kind}
 	m, ok := s.reminders[k]
 	if ok {
@@ -246,7 +273,7 @@ func (s *MemStore) holds(m *memReminder, ok bool, c bot.Claim) bool {
 func (s *MemStore) Forget(ctx context.Context, id bot.UserID) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
+	if err := s.check(ctx, id.Validate()); err != nil {
 		return err
 	}
 	delete(s.users, id)
