@@ -140,6 +140,17 @@ func (n *names) claim(i int, lbl, item, field, word string) {
 	n.label[k] = lbl
 }
 
+// aliases claims each alias of item i, reporting empty ones: skills, levels
+// and salary bands all take aliases the same way.
+func (n *names) aliases(i int, lbl, item string, aliases []string) {
+	for k, a := range aliases {
+		if a == "" {
+			n.c.add(item, "alias %d is empty", k+1)
+		}
+		n.claim(i, lbl, item, "alias", a)
+	}
+}
+
 func validateRoadmap(steps []Step, ps *Problems) {
 	c := checker{ps, roadmapFile}
 	if len(steps) == 0 {
@@ -204,12 +215,7 @@ func validateSkills(skills []Skill, stepIDs map[string]bool, ps *Problems) {
 		c.unique(item, "id", s.ID, ids, fmt.Sprintf("skill %d", i+1))
 		c.required(item, "name", s.Name)
 		words.claim(i, item, item, "name", s.Name)
-		for k, a := range s.Aliases {
-			if a == "" {
-				c.add(item, "alias %d is empty", k+1)
-			}
-			words.claim(i, item, item, "alias", a)
-		}
+		words.aliases(i, item, item, s.Aliases)
 		c.oneLine(item, "summary", s.Summary)
 		c.required(item, "why", s.Why)
 		c.list(item, "practice", s.Practice)
@@ -238,12 +244,7 @@ func validateLevels(levels []Level, ps *Problems) {
 		c.unique(item, "id", l.ID, ids, fmt.Sprintf("level %d", i+1))
 		c.required(item, "title", l.Title)
 		words.claim(i, item, item, "title", l.Title)
-		for k, a := range l.Aliases {
-			if a == "" {
-				c.add(item, "alias %d is empty", k+1)
-			}
-			words.claim(i, item, item, "alias", a)
-		}
+		words.aliases(i, item, item, l.Aliases)
 		c.rng(path(item, "years"), l.Years)
 		c.required(item, "role", l.Role)
 		c.list(item, "responsibility", l.Responsibilities)
@@ -308,12 +309,7 @@ func validateSalaries(tables []SalaryTable, ps *Problems) {
 			c.unique(bitem, "level", b.Level, levels, fmt.Sprintf("band %d", j+1))
 			c.required(bitem, "title", b.Title)
 			words.claim(j, label("bands", b.Level, j), bitem, "title", b.Title)
-			for k, a := range b.Aliases {
-				if a == "" {
-					c.add(bitem, "alias %d is empty", k+1)
-				}
-				words.claim(j, label("bands", b.Level, j), bitem, "alias", a)
-			}
+			words.aliases(j, label("bands", b.Level, j), bitem, b.Aliases)
 			c.rng(path(bitem, "years"), b.Years)
 			switch {
 			case b.Min <= 0:
