@@ -153,7 +153,12 @@ func (b *Bot) DeliverDue(ctx context.Context) (DeliveryStats, error) {
 		case <-ctx.Done():
 		}
 		if ctx.Err() != nil {
+			// Never started, so deliver's bookkeeping did not run: count it
+			// here, or the released metric misses these claims.
 			count(b.release(storeCtx, c))
+			if b.sched.OnDelivery != nil {
+				b.sched.OnDelivery("released", c.Now.Sub(c.Due))
+			}
 			continue
 		}
 		wg.Go(func() {
