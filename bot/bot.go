@@ -35,7 +35,29 @@ type Config struct {
 	CommandTimeout time.Duration
 	// Reminders tunes the scheduler; zero values take the defaults.
 	Reminders SchedulerConfig
+	// Limiter, when set, holds each user to CommandRate: one person (or a
+	// script) flooding commands is asked to slow down instead of loading
+	// the store for everyone. Replicas sharing a Redis share the limit.
+	Limiter Limiter
+	// CommandRate is the per-user limit; zero values take DefaultCommandRate.
+	CommandRate Rate
 }
+
+// Rate is a per-user command limit: PerMinute on average, with bursts of up
+// to Burst commands (a person clicking through the roadmap).
+type Rate struct {
+	PerMinute float64
+	Burst     int
+}
+
+// DefaultCommandRate lets a person type or click as fast as people do (ten
+// commands at once, then one every two seconds) and stops scripts.
+var DefaultCommandRate = Rate{PerMinute: 30, Burst: 10}
+
+// limiterTimeout bounds the rate-limit check. The check fails open: a
+// limiter that does not answer must not cost content-only commands, which
+// work without the store, their deadline.
+const limiterTimeout = 250 * time.Millisecond
 
 // Bot is the platform-neutral coach: it answers command lines and delivers
 // reminders. It is safe for concurrent use.
@@ -49,6 +71,8 @@ type Bot struct {
 	observe func(string, Code, time.Duration)
 	sched   SchedulerConfig
 	timeout time.Duration
+	limiter Limiter
+	rate    Rate
 
 	mu         sync.RWMutex
 	messengers map[string]Messenger
@@ -69,7 +93,12 @@ func New(cfg Config) (*Bot, error) {
 		observe:    cfg.OnCommand,
 		sched:      cfg.Reminders.withDefaults(),
 		timeout:    cfg.CommandTimeout,
+		limiter:    cfg.Limiter,
+		rate:       cfg.CommandRate,
 		messengers: map[string]Messenger{},
+	}
+	if b.rate.PerMinute <= 0 || b.rate.Burst < 1 {
+		b.rate = DefaultCommandRate
 	}
 	if b.clock == nil {
 		b.clock = SystemClock{}
@@ -134,6 +163,10 @@ func (b *Bot) Handle(ctx context.Context, user UserID, line string) Reply {
 				err = &Error{Code: Internal, Err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
 			}
 		}()
+		if err := b.allow(ctx, user); err != nil {
+			name = b.spec.nearest(line)
+			return Reply{}, err
+		}
 		parsed, err := b.spec.Parse(line)
 		if err != nil {
 			name = b.spec.nearest(line)
@@ -158,15 +191,53 @@ func (b *Bot) Handle(ctx context.Context, user UserID, line string) Reply {
 	if outcome == Internal || outcome == Unavailable {
 		level = slog.LevelError
 	}
-	attrs := []slog.Attr{slog.String("user", HashUser(user)), slog.String("command", name), slog.Duration("took", took)}
-	if err != nil {
-		attrs = append(attrs, slog.String("outcome", string(outcome)), slog.Any("err", err))
+	attrs := []slog.Attr{slog.String("user", HashUser(user)), slog.String("command", name), slog.String("outcome", outcomeName(outcome)), slog.Duration("took", took)}
+	if err != nil && outcome != Limited {
+		attrs = append(attrs, slog.Any("err", err))
 	}
 	b.log.LogAttrs(ctx, level, "command", attrs...)
 	if b.observe != nil {
 		b.observe(name, outcome, took)
 	}
 	return reply
+}
+
+// outcomeName names an outcome in the log: the error code, "ok" for none.
+func outcomeName(c Code) string {
+	if c == "" {
+		return "ok"
+	}
+	return string(c)
+}
+
+// allow takes one command from the user's allowance. It returns a Limited
+// error when there is none left, and nil when the limiter fails: a broken
+// limiter must not turn into an outage.
+func (b *Bot) allow(ctx context.Context, user UserID) error {
+	if b.limiter == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, limiterTimeout)
+	defer cancel()
+	// The key is the user's pseudonym: a rate key outlives nothing (it
+	// expires within a minute) but still should not spread raw ids around.
+	ok, wait, err := b.limiter.Allow(ctx, "cmd:"+HashUser(user), b.rate.PerMinute/60, b.rate.Burst)
+	if err != nil {
+		b.log.Debug("rate limit check failed; allowing the command", "err", err)
+		return nil
+	}
+	if ok {
+		return nil
+	}
+	secs := int(wait.Round(time.Second) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	unit := "seconds"
+	if secs == 1 {
+		unit = "second"
+	}
+	return Errorf(Limited, "You're going a little fast for me. Please slow down and try again in %d %s.", secs, unit)
 }
 
 // storeError turns a deadline or cancellation into Unavailable, so the user
@@ -184,6 +255,8 @@ func errorTitle(err error) string {
 		return "Hmm, not quite"
 	case Unavailable:
 		return "I can't reach my memory"
+	case Limited:
+		return "Slow down a little"
 	}
 	return "Something went wrong"
 }

@@ -18,6 +18,7 @@ const (
 	Conflict    Code = "conflict"    // the state changed underneath (a stale claim)
 	Unavailable Code = "unavailable" // a dependency (the store) does not answer; try again later
 	Internal    Code = "internal"    // a bug or an unexpected failure
+	Limited     Code = "limited"     // the user sent too many commands; the message says when to try again
 )
 
 // Error is an error with a code and a message that is safe to show a user.
@@ -82,6 +83,8 @@ func ErrorMessage(err error) string {
 		return "That changed while I was working on it. Please try again."
 	case Unavailable:
 		return msgUnavailable
+	case Limited:
+		return "You're going a little fast for me. Please try again in a moment."
 	default:
 		return "Something went wrong on my side. It has been logged; please try again."
 	}

@@ -93,6 +93,11 @@ const (
 	Once  ReminderKind = "once"  // fires once: "remind in 2h", snooze
 )
 
+// MaxRemindersPerUser is the most reminders one user can have: one of each
+// kind. A new request replaces the old one of its kind, so no sequence of
+// commands can make a user's schedule grow.
+const MaxRemindersPerUser = 2
+
 // Reminder is a scheduled study reminder.
 type Reminder struct {
 	User     UserID
