@@ -10,6 +10,12 @@ import (
 // the cap keeps a pasted essay from costing parsing and log space.
 const MaxLineLength = 500
 
+// MaxArgLength bounds one argument, in characters. The longest real value
+// (an IANA zone such as America/Argentina/ComodRivadavia) has 32; a longer
+// one is a mistake or abuse, and is refused before it reaches a lookup, the
+// store or an error message.
+const MaxArgLength = 64
+
 // Parsed is a command line matched against the spec.
 type Parsed struct {
 	Command *Command          // the command that runs (a leaf)
@@ -142,6 +148,9 @@ func (s *Spec) accepts(a Arg, words []string) bool {
 
 // check validates one argument and returns its canonical value.
 func (s *Spec) check(a Arg, v string) (string, error) {
+	if utf8.RuneCountInString(v) > MaxArgLength {
+		return "", Errorf(Invalid, "That %s is too long: at most %d characters.", a.Name, MaxArgLength)
+	}
 	switch a.Kind {
 	case ArgStep:
 		i, step, ok := s.pack.Step(v)
