@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -68,7 +69,7 @@ func (s *Spec) Parse(line string) (*Parsed, error) {
 		}
 		sub := cmd.Sub(words[0])
 		if sub == nil {
-			return nil, s.usageError(cmd, fmt.Sprintf("I don't know **%s %s**.%s", cmd.Path(), clip(words[0]), s.suggest(words[0], cmd.visibleSubs(), cmd.Path()+" ")))
+			return nil, s.usageError(cmd, fmt.Sprintf("I don't know **%s %s**.%s", cmd.Path(), printable(clip(words[0])), s.suggest(words[0], cmd.visibleSubs(), cmd.Path()+" ")))
 		}
 		cmd, words = sub, words[1:]
 	}
@@ -309,6 +310,18 @@ func clip(s string) string {
 		return s
 	}
 	return string([]rune(s)[:n]) + "…"
+}
+
+// printable replaces the characters of user input that a chat client would
+// not show (control and format characters such as NUL, ESC or a bidi
+// override) with U+FFFD, for input quoted back without %q.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if !unicode.IsPrint(r) {
+			return utf8.RuneError
+		}
+		return r
+	}, s)
 }
 
 func containsFold(list []string, v string) bool {

@@ -131,6 +131,9 @@ func TestParseErrors(t *testing.T) {
 		{"remind in soon", []string{`"soon" is not a delay`}},
 		{"remind in 30d", []string{"between 1 minute and 7 days"}},
 		{"remind tomorrow", []string{"I don't know **remind tomorrow**", "remind daily HH:MM [TZ] [DAYS]"}},
+		// Found by FuzzParse: a subcommand quoted back without %q showed
+		// control and format characters raw.
+		{"roadmap \x00x\u202e", []string{"I don't know **roadmap \ufffdx\ufffd**"}},
 		{"forget please", []string{"type the word **confirm**"}},
 		{"help dance", []string{`There is no command "dance"`}},
 		{strings.Repeat("x", MaxLineLength+1), []string{"too long"}},
