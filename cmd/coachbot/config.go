@@ -56,6 +56,12 @@ type Config struct {
 	// reminder. It must comfortably exceed one platform send.
 	ReminderLease time.Duration `split_words:"true" default:"1m"`
 
+	// RateLimit is how many commands a minute one user may send on average
+	// (0: no limit), RateBurst how many at once. Replicas on one Redis
+	// share each user's allowance.
+	RateLimit int `split_words:"true" default:"30"`
+	RateBurst int `split_words:"true" default:"10"`
+
 	LogLevel  string `split_words:"true" default:"info"`
 	LogFormat string `split_words:"true" default:"text"`
 }
@@ -187,6 +193,12 @@ func (c Config) Validate() error {
 
 	if c.ReminderLease < time.Second || c.ReminderLease > time.Hour {
 		return bad("REMINDER_LEASE", "must be a duration from 1s to 1h, like 1m")
+	}
+	if c.RateLimit < 0 || c.RateLimit > 100000 {
+		return bad("RATE_LIMIT", "must be commands per minute per user, from 0 (no limit) to 100000")
+	}
+	if c.RateBurst < 1 || c.RateBurst > 1000 {
+		return bad("RATE_BURST", "must be from 1 to 1000 commands")
 	}
 	if _, err := c.Level(); err != nil {
 		return bad("LOG_LEVEL", "must be debug, info, warn or error, got %q", c.LogLevel)

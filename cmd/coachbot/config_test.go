@@ -38,6 +38,8 @@ func validConfig() Config {
 		LogLevel:      "info",
 		LogFormat:     "text",
 		ReminderLease: time.Minute,
+		RateLimit:     30,
+		RateBurst:     10,
 	}
 }
 
@@ -107,6 +109,9 @@ func TestValidate(t *testing.T) {
 		{"slack app token and secret without bot token", func(c *Config) { c.SlackAppToken, c.SlackSigningSecret = slackAppToken, slackSecret }, "COACH_SLACK_BOT_TOKEN"},
 		{"reminder lease too short", func(c *Config) { c.ReminderLease = 500 * time.Millisecond }, "COACH_REMINDER_LEASE"},
 		{"reminder lease too long", func(c *Config) { c.ReminderLease = 2 * time.Hour }, "COACH_REMINDER_LEASE"},
+		{"rate limit negative", func(c *Config) { c.RateLimit = -1 }, "COACH_RATE_LIMIT"},
+		{"rate limit huge", func(c *Config) { c.RateLimit = 1_000_000 }, "COACH_RATE_LIMIT"},
+		{"rate burst zero", func(c *Config) { c.RateBurst = 0 }, "COACH_RATE_BURST"},
 		{"slack API URL without scheme", func(c *Config) { withEverything(c); c.SlackApiURL = "slack.com/api/" }, "COACH_SLACK_API_URL"},
 		{"slack API URL ftp", func(c *Config) { withEverything(c); c.SlackApiURL = "ftp://slack.com/api/" }, "COACH_SLACK_API_URL"},
 		{"slack API URL empty", func(c *Config) { withEverything(c); c.SlackApiURL = "" }, "COACH_SLACK_API_URL"},

@@ -175,14 +175,36 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.metrics = newMetrics()
 	m.Bot, err = bot.New(bot.Config{
-		Store:     countingStore{Store: m.Store, m: m.metrics},
-		Content:   pack,
-		Clock:     m.clock(),
-		Logger:    m.log,
-		OnCommand: m.metrics.onCommand,
-		Reminders: bot.SchedulerConfig{OnDelivery: m.metrics.onDelivery, Lease: m.Config.ReminderLease},
+		Store:       countingStore{Store: m.Store, m: m.metrics},
+		Content:     pack,
+		Clock:       m.clock(),
+		Logger:      m.log,
+		OnCommand:   m.metrics.onCommand,
+		Reminders:   bot.SchedulerConfig{OnDelivery: m.metrics.onDelivery, Lease: m.Config.ReminderLease},
+		Limiter:     m.commandLimiter(),
+		CommandRate: bot.Rate{PerMinute: float64(m.Config.RateLimit), Burst: m.Config.RateBurst},
 	})
 	return err
+}
+
+// serverMode reports whether the process serves platforms over HTTP rather
+// than one person on the console.
+func (m *Main) serverMode() bool {
+	return len(m.Config.Platforms()) > 0 || m.Config.HTTPAddr != ""
+}
+
+// commandLimiter returns what holds each user to COACH_RATE_LIMIT: Redis
+// when it is the store, so replicas share the allowance, else this process.
+// The console and ask serve one person at their own keyboard (or a script
+// they piped in), so they are not limited.
+func (m *Main) commandLimiter() bot.Limiter {
+	if !m.serverMode() || m.Config.RateLimit == 0 {
+		return nil
+	}
+	if l, ok := m.Store.(bot.Limiter); ok {
+		return l
+	}
+	return m.localLimits()
 }
 
 // openStore opens Redis when it is configured, else the embedded store.
@@ -251,7 +273,7 @@ func (m *Main) serve(ctx context.Context) error {
 	run("reminders", m.Bot.RunReminders)
 
 	platforms := m.Config.Platforms()
-	if len(platforms) == 0 && m.Config.HTTPAddr == "" {
+	if !m.serverMode() {
 		c := console.New(m.Bot, console.Config{In: m.Stdin, Out: m.Stdout, User: m.consoleUser(), Prompt: m.Terminal, Zone: localZone()})
 		m.Bot.SetMessenger("console", c)
 		wg.Go(func() {
