@@ -205,9 +205,11 @@ func valueAt(n *yaml.Node, key string) *yaml.Node {
 	return &yaml.Node{}
 }
 
+// The field name and the value a message quotes may span lines (a quoted
+// "a\nb"), hence (?s); the tag may be a custom one ("!foo").
 var (
-	unknownFieldRE = regexp.MustCompile(`^line (\d+): field (.+) not found in type \S+$`)
-	mismatchRE     = regexp.MustCompile("^line (\\d+): cannot unmarshal (!!\\w+)(?: `(.*)`)? into (\\S+)$")
+	unknownFieldRE = regexp.MustCompile(`(?s)^line (\d+): field (.+) not found in type \S+$`)
+	mismatchRE     = regexp.MustCompile("(?s)^line (\\d+): cannot unmarshal (\\S+)(?: `(.*)`)? into (\\S+)$")
 	lineRE         = regexp.MustCompile(`^line (\d+): `)
 )
 

@@ -232,6 +232,33 @@ func TestLoadReportsProblems(t *testing.T) {
 			exact: true,
 		},
 		{
+			// Found by FuzzLoad: a quoted value or key with a newline, or a
+			// custom tag, slipped past the rewrite and broke "one problem
+			// per line" with a raw newline and Go type names.
+			name:  "wrong type, the value spans lines",
+			edits: []edit{{file: careerFile, old: "years: {min: 2, max: 5}", new: "years: {min: \"2\\n3\", max: 5}"}},
+			wantFn: func(t *testing.T, m fstest.MapFS) Problems {
+				line := lineOf(t, m, careerFile, `min: "2\n3"`)
+				return Problems{{careerFile, `level "mid" / years`, fmt.Sprintf(`line %d: expected a whole number, found "2\n3"`, line)}}
+			},
+			exact: true,
+		},
+		{
+			name:  "wrong type with a custom tag",
+			edits: []edit{{file: careerFile, old: "years: {min: 2, max: 5}", new: "years: {min: !two 2, max: 5}"}},
+			wantFn: func(t *testing.T, m fstest.MapFS) Problems {
+				line := lineOf(t, m, careerFile, "min: !two")
+				return Problems{{careerFile, `level "mid" / years`, fmt.Sprintf(`line %d: expected a whole number, found "2"`, line)}}
+			},
+			exact: true,
+		},
+		{
+			name:  "unknown field whose name spans lines",
+			edits: []edit{{file: tipsFile, old: "tips:\n", new: "\"ti\\nps\": 1\ntips:\n"}},
+			want:  Problems{{tipsFile, "", `line 3: unknown field "ti\nps"`}},
+			exact: true,
+		},
+		{
 			name:  "duplicate key drops the step without a cascade of problems",
 			edits: []edit{{file: roadmapFile, old: "    title: Databases\n", new: "    title: Databases\n    title: Data\n"}},
 			wantFn: func(t *testing.T, m fstest.MapFS) Problems {
