@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -301,10 +302,24 @@ func (a *Adapter) followUp(ctx context.Context, user bot.UserID, responseURL str
 }
 
 // redactURL keeps a response_url, which works as a credential for 30
-// minutes, out of an error bound for the log.
+// minutes, out of an error bound for the log. net/http names the URL as it
+// re-encodes it (a^b is a%5Eb there), so the spelling of a *url.Error in
+// the chain is removed as well as u's.
 func redactURL(err error, u string) error {
-	if u == "" || !strings.Contains(err.Error(), u) {
+	msg := err.Error()
+	spellings := []string{u}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		spellings = append(spellings, ue.URL)
+	}
+	redacted := msg
+	for _, s := range spellings {
+		if s != "" {
+			redacted = strings.ReplaceAll(redacted, s, "<response_url>")
+		}
+	}
+	if redacted == msg {
 		return err
 	}
-	return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), u, "<response_url>"))
+	return fmt.Errorf("%s", redacted)
 }

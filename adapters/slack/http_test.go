@@ -410,6 +410,22 @@ func TestRunWithoutAppToken(t *testing.T) {
 	}
 }
 
+// TestFollowUpFailureIsLoggedWithoutAReencodedURL: net/http names a URL
+// as it re-encodes it (a^b is a%5Eb in its error), which the plain text
+// search of redactURL missed, so the URL was logged (found by
+// FuzzInteraction; checkLogs fails the test if the log shows /hooks/).
+func TestFollowUpFailureIsLoggedWithoutAReencodedURL(t *testing.T) {
+	e := newEnv(t)
+	dead := newServer(t, http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	payload := blockActions(t, deadURL+"/hooks/a^b", "cmd:0", "tip")
+	if status, _ := e.postSigned("/slack/interactions", []byte("payload="+url.QueryEscape(string(payload)))); status != http.StatusOK {
+		t.Fatalf("status %d", status)
+	}
+	e.logs.WaitFor(t, "slack reply via response_url failed")
+}
+
 // TestFollowUpFailureIsLoggedWithoutTheURL: a response_url works as a
 // credential for half an hour, so a failed post is logged without it
 // (checkLogs fails the test if the log shows /hooks/).
