@@ -72,3 +72,35 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler, grace time.Dura
 	}
 	return nil
 }
+
+// healthcheck asks the server listening on addr (COACH_HTTP_ADDR, default
+// :8080) for /healthz over loopback and fails unless it answers 200. It is
+// the container image's HEALTHCHECK: a distroless image has no curl.
+func healthcheck(ctx context.Context, addr string) error {
+	if addr == "" {
+		addr = defaultHTTPAddr
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("COACH_HTTP_ADDR: %w", err)
+	}
+	// A server bound to every interface is reached on loopback.
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: /healthz answered %s", resp.Status)
+	}
+	return nil
+}

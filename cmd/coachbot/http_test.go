@@ -205,3 +205,39 @@ func TestSIGTERM(t *testing.T) {
 		t.Fatal("coachbot did not exit after SIGTERM")
 	}
 }
+
+// TestHealthcheckVerb: `coachbot healthcheck` (the image's HEALTHCHECK)
+// succeeds against a live server, whichever way COACH_HTTP_ADDR names it,
+// and fails when nothing listens.
+func TestHealthcheckVerb(t *testing.T) {
+	m, _, _ := newMain(t.TempDir())
+	base := serveMain(t, m)
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(base, "http://"))
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close()
+
+	for _, tc := range []struct {
+		addr   string
+		wantOK bool
+	}{
+		{"127.0.0.1:" + port, true},
+		{":" + port, true},
+		{"0.0.0.0:" + port, true},
+		{closed, false},
+		{"no-port", false},
+	} {
+		t.Run(tc.addr, func(t *testing.T) {
+			hc, _, _ := newMain(t.TempDir())
+			hc.Config.HTTPAddr = tc.addr
+			err := hc.Run(t.Context(), []string{"healthcheck"})
+			if (err == nil) != tc.wantOK {
+				t.Errorf("healthcheck on %s = %v, want ok=%v", tc.addr, err, tc.wantOK)
+			}
+		})
+	}
+}

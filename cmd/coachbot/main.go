@@ -73,7 +73,7 @@ func (c Config) level() slog.Level {
 // environment (checking content, printing help), so a bad COACH_ variable
 // does not stand in its way.
 func needsNoConfig(args []string) bool {
-	return len(args) > 0 && (args[0] == "content" || args[0] == "slack-manifest" || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help")
+	return len(args) > 0 && (args[0] == "content" || args[0] == "slack-manifest" || args[0] == "healthcheck" || args[0] == "help" || args[0] == "-h" || args[0] == "--help" || args[0] == "-help")
 }
 
 // usageError is a mistake on the command line: exit status 2.
@@ -86,7 +86,9 @@ const usage = `usage:
                                  platform configured, run as a server instead
   coachbot ask "COMMAND LINE"    answer one command and exit
   coachbot content check [DIR]   validate a content pack (default: the embedded one)
-  coachbot slack-manifest [URL]  print the Slack app manifest for a server at URL`
+  coachbot slack-manifest [URL]  print the Slack app manifest for a server at URL
+  coachbot healthcheck           exit 0 when the server on COACH_HTTP_ADDR is alive
+                                 (for container HEALTHCHECKs: the image has no curl)`
 
 // Main is the program with its configuration, so end-to-end tests can run
 // it without flags or environment: set the fields, call Run, then Close.
@@ -154,6 +156,11 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		}
 		_, err = io.WriteString(m.Stdout, manifest)
 		return err
+	case "healthcheck":
+		if len(args) > 1 {
+			return usageError{"usage: coachbot healthcheck"}
+		}
+		return healthcheck(ctx, m.Config.HTTPAddr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprintln(m.Stdout, usage)
 		return nil
