@@ -27,7 +27,7 @@ func newMetrics() *metrics {
 		registry: prometheus.NewRegistry(),
 		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "coachbot_commands_total",
-			Help: "Commands handled, by command path and outcome (ok, invalid, not_found, conflict, unavailable, internal).",
+			Help: "Commands handled, by command path and outcome (ok, invalid, not_found, conflict, unavailable, internal, limited: over the per-user rate limit).",
 		}, []string{"command", "outcome"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "coachbot_command_duration_seconds",
