@@ -1,0 +1,11 @@
+//go:build !unix
+
+package main
+
+import "time"
+
+// processCPU is not measured here.
+func processCPU() (time.Duration, bool) { return 0, false }
+
+// loadAverage is not known here.
+func loadAverage() string { return "" }
