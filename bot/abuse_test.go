@@ -178,3 +178,27 @@ func TestReminderCap(t *testing.T) {
 		t.Errorf("the last daily request did not replace the earlier ones: %+v", rs[0])
 	}
 }
+
+// TestLogHoldsNoMessageText: the command log line says who (hashed), what
+// command and how it went, never what the user typed, even when the
+// answer quotes it back.
+func TestLogHoldsNoMessageText(t *testing.T) {
+	var log bytes.Buffer
+	h := bottest.New(t, bottest.WithConfig(func(c *bot.Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}))
+	for _, line := range []string{
+		"skills MARKERskill", "remind daily MARKER:99", "remind daily 07:00 MARKER/Zone",
+		"MARKERcommand", "roadmap step MARKERstep", "remind in MARKERdelay",
+	} {
+		if r := h.Say(line); !strings.Contains(text(r), "MARKER") {
+			t.Logf("%q: the reply does not quote the input (fine): %s", line, text(r))
+		}
+	}
+	if strings.Contains(log.String(), "MARKER") {
+		t.Errorf("the log holds message text:\n%s", log.String())
+	}
+	if n := strings.Count(log.String(), `"outcome":"invalid"`); n != 6 {
+		t.Errorf("%d invalid outcomes logged, want 6:\n%s", n, log.String())
+	}
+}

@@ -192,14 +192,32 @@ func (b *Bot) Handle(ctx context.Context, user UserID, line string) Reply {
 		level = slog.LevelError
 	}
 	attrs := []slog.Attr{slog.String("user", HashUser(user)), slog.String("command", name), slog.String("outcome", outcomeName(outcome)), slog.Duration("took", took)}
-	if err != nil && outcome != Limited {
-		attrs = append(attrs, slog.Any("err", err))
+	if cause := logCause(err); cause != nil {
+		attrs = append(attrs, slog.Any("err", cause))
 	}
 	b.log.LogAttrs(ctx, level, "command", attrs...)
 	if b.observe != nil {
 		b.observe(name, outcome, took)
 	}
 	return reply
+}
+
+// logCause returns what of a command's error may be logged. The user's
+// mistakes (invalid, not found, limited) log nothing but their code: their
+// messages, and causes such as a time.Parse error, quote what the user
+// typed, and message text stays out of the log. Other errors log their
+// cause, which is ours (a store or platform failure), not the user's
+// message.
+func logCause(err error) error {
+	switch ErrorCode(err) {
+	case "", Invalid, NotFound, Limited:
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Err // nil when there is nothing but the safe message
+	}
+	return err
 }
 
 // outcomeName names an outcome in the log: the error code, "ok" for none.
