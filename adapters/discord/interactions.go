@@ -58,7 +58,10 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !a.verify(r.Header, body) {
+	if err := a.verify(r.Header, body); err != nil {
+		// Discord itself sends forged requests now and then to check that
+		// the endpoint refuses them, so this is not an error.
+		a.log.Info("discord request refused", "path", r.URL.Path, "reason", err)
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
 		return
 	}
@@ -76,6 +79,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !first {
+			a.log.Info("discord request refused", "path", r.URL.Path, "reason", "repeated interaction id")
 			http.Error(w, "repeated interaction", http.StatusUnauthorized)
 			return
 		}
@@ -105,28 +109,34 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // verify checks the request's Ed25519 signature over timestamp + body with
 // the application's public key, and that the timestamp is fresh.
-func (a *Adapter) verify(h http.Header, body []byte) bool {
+func (a *Adapter) verify(h http.Header, body []byte) error {
 	sigHex, ts := h.Get("X-Signature-Ed25519"), h.Get("X-Signature-Timestamp")
-	if a.publicKey == nil || len(sigHex) != 2*ed25519.SignatureSize || ts == "" {
-		return false
+	if a.publicKey == nil {
+		return errors.New("no public key configured")
+	}
+	if len(sigHex) != 2*ed25519.SignatureSize || ts == "" {
+		return errors.New("missing or malformed signature headers")
 	}
 	var sig [ed25519.SignatureSize]byte
 	if _, err := hex.Decode(sig[:], []byte(sigHex)); err != nil {
-		return false
+		return errors.New("signature is not hex")
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
-		return false
+		return errors.New("timestamp is not a number")
 	}
 	if age := a.clock.Now().Sub(time.Unix(sec, 0)); age > FreshnessWindow || age < -FreshnessWindow {
-		return false
+		return errors.New("timestamp outside the freshness window")
 	}
 	buf := signedPool.Get().(*[]byte)
 	msg := append(append((*buf)[:0], ts...), body...)
 	ok := ed25519.Verify(a.publicKey, msg, sig[:])
 	*buf = msg
 	signedPool.Put(buf)
-	return ok
+	if !ok {
+		return errors.New("signature does not match")
+	}
+	return nil
 }
 
 // signedPool recycles the buffers that hold timestamp + body for verify.
