@@ -3,8 +3,6 @@
 package main
 
 import (
-	"os"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -18,19 +16,4 @@ func processCPU() (time.Duration, bool) {
 		return 0, false
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
-}
-
-// loadAverage is the system's 1, 5 and 15 minute load average, "" where
-// /proc/loadavg does not exist: a busy machine makes numbers noisy, and the
-// report should say so.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return ""
-	}
-	return strings.Join(f[:3], " ")
 }

@@ -10,7 +10,9 @@
 // the body, check one Ed25519 signature, answer fixed JSON) and drives it
 // with the very same requests, one phase after the other, so that the
 // ratio says what coachbot costs beyond HTTP itself (and, for Discord,
-// beyond the signature check every interaction endpoint must make).
+// beyond the signature check every interaction endpoint must make). On
+// Linux it also reads both servers' CPU time from /proc, since CPU per
+// request says more than req/s on a machine shared with other work.
 //
 //	coachload keygen                     # a Discord key pair for coachbot and coachload
 //	coachload -platform slack -c 50 -d 10s

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -88,8 +89,8 @@ func freeAddr(t *testing.T) string {
 
 // startCoachbot runs bin as a server with both platforms on a fake API and
 // the given store settings, waits until /readyz says 200, and stops it
-// with SIGTERM when the test ends. It returns the base URL.
-func startCoachbot(t *testing.T, bin string, pub ed25519.PublicKey, store []string) string {
+// with SIGTERM when the test ends. It returns the base URL and the pid.
+func startCoachbot(t *testing.T, bin string, pub ed25519.PublicKey, store []string) (string, int) {
 	t.Helper()
 	fake := httptest.NewServer(&fakeAPI{})
 	t.Cleanup(fake.Close)
@@ -146,7 +147,7 @@ func startCoachbot(t *testing.T, bin string, pub ed25519.PublicKey, store []stri
 		if err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
-				return base
+				return base, cmd.Process.Pid
 			}
 		}
 		select {
@@ -196,7 +197,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
-			base := startCoachbot(t, bin, pub, st.env(t))
+			base, pid := startCoachbot(t, bin, pub, st.env(t))
 			for _, pt := range platforms {
 				t.Run(pt.platform, func(t *testing.T) {
 					cfg := DefaultConfig()
@@ -228,6 +229,9 @@ func TestEndToEnd(t *testing.T) {
 						t.Error("the text report has no ratio line")
 					}
 					checkReport(t, rep, pt.rounds)
+					if runtime.GOOS == "linux" && rep.CoachbotPID != pid {
+						t.Errorf("the report's coachbot is pid %d, want %d (the process listening on -url)", rep.CoachbotPID, pid)
+					}
 				})
 			}
 		})

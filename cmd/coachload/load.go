@@ -63,6 +63,7 @@ type phase struct {
 	warmup   time.Duration
 	d        time.Duration
 	timeout  time.Duration
+	pid      int // the server's process, for its CPU use; 0: unknown
 }
 
 // workerStats is what one worker counted; merged at the end of the phase
@@ -109,17 +110,19 @@ func (p *phase) run(ctx context.Context) *Result {
 	from := start.Add(p.warmup)
 	until := from.Add(p.d)
 
-	// The client's CPU is read at the window's edges, by a timer, since
-	// the workers are busy.
-	var cpu0, cpu1 time.Duration
-	var cpuOK0, cpuOK1 bool
+	// The client's and the server's CPU are read at the window's edges,
+	// by a timer, since the workers are busy.
+	var cpu0, cpu1, srv0, srv1 time.Duration
+	var cpuOK0, cpuOK1, srvOK0, srvOK1 bool
 	cpuDone := make(chan struct{})
 	go func() {
 		defer close(cpuDone)
 		sleepUntil(ctx, from)
 		cpu0, cpuOK0 = processCPU()
+		srv0, srvOK0 = serverCPU(p.pid)
 		sleepUntil(ctx, until)
 		cpu1, cpuOK1 = processCPU()
+		srv1, srvOK1 = serverCPU(p.pid)
 	}()
 
 	stats := make([]*workerStats, p.c)
@@ -164,6 +167,15 @@ func (p *phase) run(ctx context.Context) *Result {
 	}
 	if cpuOK0 && cpuOK1 {
 		r.ClientCPU = (cpu1 - cpu0).Seconds() / p.d.Seconds()
+	}
+	if srvOK0 && srvOK1 {
+		r.ServerCPU = (srv1 - srv0).Seconds() / p.d.Seconds()
+		// Per request started in the window: the few still running at its
+		// end are not all in this CPU time, a small error over a window of
+		// thousands.
+		if n := r.Requests; n > 0 {
+			r.ServerCPUPerRequest = (srv1 - srv0) / time.Duration(n)
+		}
 	}
 	r.setLatencies(lat)
 	return r

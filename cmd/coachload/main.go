@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -50,7 +51,9 @@ const usageHead = `coachload drives a RUNNING coachbot over HTTP with signed Sla
 commands (POST /slack/commands) or signed Discord interactions (POST
 /discord/interactions) from many users, and in the same run a bare net/http
 baseline it starts itself; it prints req/s and latency percentiles of both
-and coachbot's ratio to the baseline.
+and coachbot's ratio to the baseline. On Linux it also reports each server's
+CPU time per request (coachbot's process is found by its port, or -pid):
+on a busy machine that is steadier than req/s.
 
 Point it only at a coachbot of your own. Its default URL is loopback; it
 never talks to Slack or Discord, refuses their hosts, and the response_url
@@ -110,6 +113,10 @@ type Config struct {
 	DiscordAppID  string             // application_id in the interactions
 	JSON          bool               // print the Report as JSON instead of text
 	Probe         bool               // print coachbot's answer to each command line before the run
+	// PID is coachbot's process, whose CPU use is reported (Linux): 0
+	// finds the process listening on -url's port when that is on this
+	// machine; -1 does not report it.
+	PID int
 	// Self is the executable started as the baseline server ("Self
 	// baseline …"); default this program (os.Executable).
 	Self string
@@ -196,6 +203,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	discordKey := fs.String("discord-key", "", "hex Ed25519 `key` (32-byte seed or 64-byte private key) whose public half is coachbot's COACH_DISCORD_PUBLIC_KEY; default $"+envDiscordKey+"; make one with coachload keygen")
 	fs.StringVar(&cfg.DiscordAppID, "discord-app-id", cfg.DiscordAppID, "application_id in the Discord interactions")
 	fs.BoolVar(&cfg.JSON, "json", false, "print the results as JSON")
+	fs.IntVar(&cfg.PID, "pid", 0, "coachbot's process id, to report its CPU per request (Linux); 0 finds the process listening on -url's loopback port, -1 turns it off")
 	fs.BoolVar(&cfg.Probe, "probe", false, "print coachbot's answer to each command line once before the run")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -300,6 +308,7 @@ type Report struct {
 	GOMAXPROCS  int      `json:"gomaxprocs"`
 	LoadBefore  string   `json:"load_before,omitempty"` // 1/5/15-minute load average
 	LoadAfter   string   `json:"load_after,omitempty"`
+	CoachbotPID int      `json:"coachbot_pid,omitempty"` // whose CPU is reported; 0: not known
 	Rounds      []Round  `json:"rounds"`
 	// Best and Median summarise several rounds: each server's best round
 	// by req/s, and the median of each measure, compared.
@@ -403,8 +412,20 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (*Report, error) {
 		defer bl.stop()
 	}
 
-	text("coachload %s  coachbot %s  c=%d d=%s warm-up %s  users %d  GOMAXPROCS %d  load %s\n",
-		cfg.Platform, base, cfg.Concurrency, cfg.Duration, cfg.Warmup, cfg.Users, rep.GOMAXPROCS, orUnknown(rep.LoadBefore))
+	switch {
+	case cfg.PID > 0:
+		rep.CoachbotPID = cfg.PID
+	case cfg.PID == 0:
+		if u, err := url.Parse(base); err == nil {
+			rep.CoachbotPID = listenerPID(u.Host)
+		}
+	}
+	pid := "unknown"
+	if rep.CoachbotPID > 0 {
+		pid = strconv.Itoa(rep.CoachbotPID)
+	}
+	text("coachload %s  coachbot %s (pid %s)  c=%d d=%s warm-up %s  users %d  GOMAXPROCS %d  load %s\n",
+		cfg.Platform, base, pid, cfg.Concurrency, cfg.Duration, cfg.Warmup, cfg.Users, rep.GOMAXPROCS, orUnknown(rep.LoadBefore))
 	text("commands  %s\n", strings.Join(cfg.Commands, ", "))
 	for r := 1; r <= cfg.Rounds; r++ {
 		if cfg.Rounds > 1 {
@@ -420,9 +441,9 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (*Report, error) {
 		}
 		for _, name := range names {
 			p := &phase{name: name, round: r, platform: cfg.Platform, url: base + gen.path(), gen: gen, mix: m, seq: &seq,
-				c: cfg.Concurrency, warmup: cfg.Warmup, d: cfg.Duration, timeout: cfg.Timeout}
+				c: cfg.Concurrency, warmup: cfg.Warmup, d: cfg.Duration, timeout: cfg.Timeout, pid: rep.CoachbotPID}
 			if name == "baseline" {
-				p.url = bl.URL() + gen.path()
+				p.url, p.pid = bl.URL()+gen.path(), bl.cmd.Process.Pid
 			}
 			res := p.run(ctx)
 			if err := ctx.Err(); err != nil {
@@ -445,8 +466,12 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (*Report, error) {
 			}
 		}
 		round.Ratio = ratio(round.Baseline, round.Coachbot)
-		if round.Ratio != nil {
-			text("ratio     rps %.2f×  p99 %.2f×\n", round.Ratio.RPS, round.Ratio.P99)
+		if r := round.Ratio; r != nil {
+			cpu := ""
+			if r.CPUPerRequest > 0 {
+				cpu = fmt.Sprintf("  server cpu/req %.2f×", r.CPUPerRequest)
+			}
+			text("ratio     rps %.2f×  p99 %.2f×%s\n", r.RPS, r.P99, cpu)
 		}
 		rep.Rounds = append(rep.Rounds, round)
 	}
@@ -544,12 +569,16 @@ func formatResult(r *Result) string {
 	if r.ClientCPU > 0 {
 		cpu = fmt.Sprintf("%.2f", r.ClientCPU)
 	}
+	server := ""
+	if r.ServerCPUPerRequest > 0 {
+		server = fmt.Sprintf("  server-cpu %.2f cores %.0fµs/req", r.ServerCPU, float64(r.ServerCPUPerRequest)/float64(time.Microsecond))
+	}
 	return fmt.Sprintf("%-9s %-7s c=%d d=%s  requests %d  %.0f req/s  p50 %s p90 %s p99 %s max %s  errors %d\n"+
-		"          statuses %s  timeouts %d  transport %d  non-2xx %d  bad-body %d  rate-limited %d  deferred %d  late(>2.5s) %d  client-cpu %s cores  build+sign %.1fµs/req\n",
+		"          statuses %s  timeouts %d  transport %d  non-2xx %d  bad-body %d  rate-limited %d  deferred %d  late(>2.5s) %d%s  client-cpu %s cores  build+sign %.1fµs/req\n",
 		r.Name, r.Platform, r.Concurrency, r.Duration, r.Requests, r.RPS,
 		fmtDur(r.P50), fmtDur(r.P90), fmtDur(r.P99), fmtDur(r.Max), r.Errors(),
 		st.String(), r.Timeouts, r.Transport, r.BadStatus, r.BadBody, r.RateLimited, r.Deferred, r.Late,
-		cpu, float64(r.BuildPerRequest)/float64(time.Microsecond))
+		server, cpu, float64(r.BuildPerRequest)/float64(time.Microsecond))
 }
 
 // summarise compares the rounds two ways: each server's best round (by

@@ -54,6 +54,12 @@ type Result struct {
 	// ClientCPU is the load generator's own CPU use in the window, in
 	// cores; on a small machine it shares the cores with the server.
 	ClientCPU float64
+	// ServerCPU is the server process's CPU use in the window, in cores,
+	// and ServerCPUPerRequest that CPU time per request; both zero when the
+	// server's process is not known (coachbot without -pid) or not on
+	// Linux. /proc counts in 10 ms ticks, so short windows are coarse.
+	ServerCPU           float64
+	ServerCPUPerRequest time.Duration
 	// BuildPerRequest is the mean client time to build and sign one
 	// request, the same for both phases since the requests are the same.
 	BuildPerRequest time.Duration
@@ -105,13 +111,18 @@ type Ratio struct {
 	// P99 is coachbot's p99 divided by the baseline's: how much longer its
 	// slow tail is.
 	P99 float64 `json:"p99"`
+	// CPUPerRequest is coachbot's server CPU per request divided by the
+	// baseline's, when both are known: what a request costs beyond the bare
+	// handler, and less at the mercy of a busy machine than req/s.
+	CPUPerRequest float64 `json:"cpu_per_request,omitempty"`
 }
 
 func ratio(base, coach *Result) *Ratio {
 	if base == nil || coach == nil {
 		return nil
 	}
-	return &Ratio{RPS: div(coach.RPS, base.RPS), P99: div(float64(coach.P99), float64(base.P99))}
+	return &Ratio{RPS: div(coach.RPS, base.RPS), P99: div(float64(coach.P99), float64(base.P99)),
+		CPUPerRequest: div(float64(coach.ServerCPUPerRequest), float64(base.ServerCPUPerRequest))}
 }
 
 func div(a, b float64) float64 {
@@ -125,6 +136,7 @@ func div(a, b float64) float64 {
 // which is what a script reading -json output wants.
 func (r *Result) MarshalJSON() ([]byte, error) {
 	ms := func(d time.Duration) float64 { return math.Round(float64(d)/float64(time.Millisecond)*1000) / 1000 }
+	us := func(d time.Duration) float64 { return math.Round(float64(d)/float64(time.Microsecond)*10) / 10 }
 	statuses := make(map[string]int64, len(r.Statuses))
 	for code, n := range r.Statuses {
 		statuses[strconv.Itoa(code)] = n
@@ -155,6 +167,8 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		Deferred         int64            `json:"deferred"`
 		Late             int64            `json:"late"`
 		ClientCPU        float64          `json:"client_cpu_cores"`
+		ServerCPU        float64          `json:"server_cpu_cores,omitempty"`
+		ServerCPUPerReqU float64          `json:"server_cpu_per_request_us,omitempty"`
 		BuildPerRequestU float64          `json:"build_per_request_us"`
 	}{
 		r.Name, r.Round, r.Platform, r.URL, r.Concurrency, r.Duration.Seconds(), r.Elapsed.Seconds(),
@@ -162,7 +176,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max), ms(r.Mean),
 		r.Errors(), statuses, r.BadStatus, r.BadBody, r.Timeouts, r.Transport,
 		r.RateLimited, r.Deferred, r.Late,
-		math.Round(r.ClientCPU*100) / 100, math.Round(float64(r.BuildPerRequest)/float64(time.Microsecond)*10) / 10,
+		math.Round(r.ClientCPU*100) / 100, math.Round(r.ServerCPU*100) / 100, us(r.ServerCPUPerRequest), us(r.BuildPerRequest),
 	})
 }
 

@@ -71,6 +71,8 @@ func TestRatio(t *testing.T) {
 	}{
 		{"half as fast, twice the tail", &Result{RPS: 1000, P99: ms(4)}, &Result{RPS: 500, P99: ms(8)}, &Ratio{RPS: 0.5, P99: 2}},
 		{"no baseline", nil, &Result{RPS: 500}, nil},
+		{"with server CPU", &Result{RPS: 1000, P99: ms(4), ServerCPUPerRequest: 20 * time.Microsecond},
+			&Result{RPS: 250, P99: ms(4), ServerCPUPerRequest: 100 * time.Microsecond}, &Ratio{RPS: 0.25, P99: 1, CPUPerRequest: 5}},
 		{"a baseline with nothing measured", &Result{}, &Result{RPS: 5, P99: ms(1)}, &Ratio{}},
 	}
 	for _, tt := range tests {
