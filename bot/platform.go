@@ -3,8 +3,11 @@ package bot
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
+	"sync"
 )
 
 // MaxBodyBytes caps a platform request's body (DESIGN §6). Real command and
@@ -65,3 +68,33 @@ func ForgetDMChannel(ctx context.Context, store Store, id UserID) error {
 	_, err := store.UpdateUser(ctx, id, func(u *User) error { u.DMChannel = ""; return nil })
 	return err
 }
+
+// WriteJSON answers a platform request with v as JSON, complete and with
+// its Content-Length: a reply of a few KiB written straight to the
+// ResponseWriter would go out chunked in several writes, and a deferral
+// must reach the platform while the bot is still at work, so the answer is
+// flushed. It returns the encoding or write error.
+func WriteJSON(w http.ResponseWriter, v any) error {
+	buf := jsonBufs.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 { // keep the pool's buffers reply-sized
+			buf.Reset()
+			jsonBufs.Put(buf)
+		}
+	}()
+	buf.Reset()
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json") // UTF-8 by definition (RFC 8259)
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	_, err := w.Write(buf.Bytes())
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+	return err
+}
+
+var jsonBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -73,5 +74,56 @@ func TestDMChannelIsCached(t *testing.T) {
 	}
 	if u, _ := store.User(ctx, "test:b"); !u.IsZero() {
 		t.Error("a failed open wrote a record")
+	}
+}
+
+// TestWriteJSON: answers are whole, with their length (no chunking), and
+// a value that cannot be encoded is a 500, not half a body.
+func TestWriteJSON(t *testing.T) {
+	big := strings.Repeat("é<&>", 2000) // larger than net/http's chunking threshold
+	for _, tc := range []struct {
+		name   string
+		v      any
+		status int
+		body   string
+	}{
+		{"small", map[string]int{"type": 1}, 200, "{\"type\":1}\n"},
+		{"big", map[string]string{"text": big}, 200, ""},
+		{"unencodable", map[string]any{"c": make(chan int)}, 500, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				bot.WriteJSON(w, tc.v)
+			}))
+			defer srv.Close()
+			resp, err := http.Get(srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tc.status)
+			}
+			if tc.status != 200 {
+				return
+			}
+			if resp.ContentLength != int64(len(body)) || len(resp.TransferEncoding) != 0 {
+				t.Errorf("Content-Length %d, transfer encoding %v, body %d bytes: want a whole answer with its length",
+					resp.ContentLength, resp.TransferEncoding, len(body))
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			if tc.body != "" && string(body) != tc.body {
+				t.Errorf("body %q, want %q", body, tc.body)
+			}
+			var back map[string]string
+			if tc.name == "big" {
+				if err := json.Unmarshal(body, &back); err != nil || back["text"] != big {
+					t.Errorf("the big answer does not decode to what was sent: %v", err)
+				}
+			}
+		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -90,20 +89,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return errors.New("discord: interaction already answered")
 		}
 		sent = true
-		out, err := json.Marshal(resp)
-		if err != nil {
-			http.Error(w, "internal error", http.StatusInternalServerError)
-			return err
-		}
-		// A complete response, flushed: a deferral must reach Discord
-		// while the bot is still at work.
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Length", strconv.Itoa(len(out)))
-		_, err = w.Write(out)
-		if f, ok := w.(http.Flusher); ok {
-			f.Flush()
-		}
-		return err
+		return bot.WriteJSON(w, resp)
 	})
 }
 

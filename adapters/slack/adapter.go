@@ -3,7 +3,6 @@ package slack
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -200,11 +199,8 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	if err := json.NewEncoder(w).Encode(v); err != nil {
-		// The client went away; nothing to tell anyone.
-		return
-	}
+	// An error means the client went away; nothing to tell anyone.
+	_ = bot.WriteJSON(w, v)
 }
 
 // commandLine turns a slash command into a line of the text grammar: the
