@@ -175,8 +175,12 @@ func (b *Bot) Handle(ctx context.Context, user UserID, line string) Reply {
 		name = parsed.Command.Path()
 		req := &Request{User: user, Command: parsed.Command, Args: parsed.Args, Now: b.clock.Now()}
 		reply, err = parsed.Command.run(b, ctx, req)
-		if err == nil && !parsed.Command.stateless {
+		switch {
+		case err != nil:
+		case !parsed.Command.stateless:
 			reply = b.withNotice(ctx, req, reply)
+		case reply.CacheKey == "":
+			reply.CacheKey = parsed.Line()
 		}
 		return reply, err
 	}()

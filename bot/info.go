@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -154,11 +155,12 @@ func firstSentence(s string) string {
 
 // tip shows a random tip.
 func (b *Bot) tip(ctx context.Context, req *Request) (Reply, error) {
-	t := b.pack.Tips[b.rand(len(b.pack.Tips))]
+	i := b.rand(len(b.pack.Tips))
 	return Reply{
-		Title:   "Tip",
-		Text:    t.Text,
-		Buttons: []Button{{Label: "Another tip", Command: "tip"}},
+		Title:    "Tip",
+		Text:     b.pack.Tips[i].Text,
+		Buttons:  []Button{{Label: "Another tip", Command: "tip"}},
+		CacheKey: "tip " + strconv.Itoa(i),
 	}, nil
 }
 

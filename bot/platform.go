@@ -71,9 +71,8 @@ func ForgetDMChannel(ctx context.Context, store Store, id UserID) error {
 
 // WriteJSON answers a platform request with v as JSON, complete and with
 // its Content-Length: a reply of a few KiB written straight to the
-// ResponseWriter would go out chunked in several writes, and a deferral
-// must reach the platform while the bot is still at work, so the answer is
-// flushed. It returns the encoding or write error.
+// ResponseWriter would go out chunked in several writes. It returns the
+// encoding or write error.
 func WriteJSON(w http.ResponseWriter, v any) error {
 	buf := jsonBufs.Get().(*bytes.Buffer)
 	defer func() {
@@ -87,10 +86,17 @@ func WriteJSON(w http.ResponseWriter, v any) error {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return err
 	}
+	return WriteRawJSON(w, buf.Bytes())
+}
+
+// WriteRawJSON answers with body, JSON encoded already (a cached answer),
+// as WriteJSON does. The answer is flushed: a deferral must reach the
+// platform while the bot is still at work.
+func WriteRawJSON(w http.ResponseWriter, body []byte) error {
 	h := w.Header()
 	h.Set("Content-Type", "application/json") // UTF-8 by definition (RFC 8259)
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	_, err := w.Write(buf.Bytes())
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	_, err := w.Write(body)
 	if f, ok := w.(http.Flusher); ok {
 		f.Flush()
 	}

@@ -21,6 +21,13 @@ type Reply struct {
 	Public   bool   // visible to everyone in the channel; by default only the asker sees it
 	Image    string // an https URL, optional
 	Footer   string // a short line of context under everything else
+
+	// CacheKey is set on replies that depend on nothing but the content
+	// pack and the command line (salary, skills, career, help, one tip),
+	// which are the same for every user: an adapter may keep what it
+	// renders from such a reply under this key (see Cache) instead of
+	// rendering it again. It is empty on anything personal or an error.
+	CacheKey string
 }
 
 // Field is a labelled value shown in a grid where the platform has one.

@@ -27,6 +27,8 @@ type Command struct {
 	parent *Command
 	// stateless commands answer from the content pack alone, so they work
 	// while the store is down and skip the user read that shows notices.
+	// Their replies are cached by adapters under the canonical command
+	// line, so one whose answer varies (tip) sets Reply.CacheKey itself.
 	stateless bool
 	run       func(b *Bot, ctx context.Context, req *Request) (Reply, error)
 }

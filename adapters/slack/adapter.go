@@ -3,6 +3,7 @@ package slack
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -67,6 +68,11 @@ type Adapter struct {
 	appToken string
 	secret   string
 	slash    map[string]bool // the spec's slash commands that Slack has: "roadmap", "salary", …
+
+	// Renderings of replies that are the same for everyone (bot.Reply's
+	// CacheKey): the message, and the HTTP answer's JSON.
+	msgs   bot.Cache[slack.Msg]
+	bodies bot.Cache[[]byte]
 
 	// Tuned by tests only.
 	budget     time.Duration // see inlineBudget
@@ -172,14 +178,23 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
 		return
 	}
-	msg, inline := a.answer(r.Context(), cmd)
+	msg, key, inline := a.answer(r.Context(), cmd)
 	if !inline {
 		// The answer follows through response_url; an empty 200 tells
 		// Slack the command arrived.
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	writeJSON(w, toWire(msg))
+	if key == "" {
+		writeJSON(w, toWire(msg))
+		return
+	}
+	body, err := a.bodies.Get(key, func() ([]byte, error) { return json.Marshal(toWire(msg)) })
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	_ = bot.WriteRawJSON(w, body) // an error means the client went away
 }
 
 // serveInteraction acknowledges a button press at once and dispatches the
@@ -220,7 +235,7 @@ func (a *Adapter) commandLine(cmd slack.SlashCommand) string {
 // inline budget it is returned (inline true) for the HTTP response or the
 // Socket Mode ack; otherwise inline is false and the reply is posted to the
 // command's response_url when it is ready.
-func (a *Adapter) answer(ctx context.Context, cmd slack.SlashCommand) (msg slack.Msg, inline bool) {
+func (a *Adapter) answer(ctx context.Context, cmd slack.SlashCommand) (msg slack.Msg, cacheKey string, inline bool) {
 	user := bot.SlackUser(cmd.TeamID, cmd.UserID)
 	line := a.commandLine(cmd)
 	// The command outlives the request when it overruns the budget.
@@ -231,12 +246,17 @@ func (a *Adapter) answer(ctx context.Context, cmd slack.SlashCommand) (msg slack
 		answered
 		deferred
 	)
+	type rendered struct {
+		m   slack.Msg
+		key string
+	}
 	var state atomic.Int32
-	done := make(chan slack.Msg, 1)
+	done := make(chan rendered, 1)
 	go func() {
-		m := Render(a.bot.Handle(ctx, user, line))
+		r := a.bot.Handle(ctx, user, line)
+		m := a.render(r)
 		if state.CompareAndSwap(pending, answered) {
-			done <- m
+			done <- rendered{m, r.CacheKey}
 			return
 		}
 		a.followUp(ctx, user, cmd.ResponseURL, m)
@@ -244,15 +264,26 @@ func (a *Adapter) answer(ctx context.Context, cmd slack.SlashCommand) (msg slack
 	timer := time.NewTimer(a.budget)
 	defer timer.Stop()
 	select {
-	case m := <-done:
-		return m, true
+	case d := <-done:
+		return d.m, d.key, true
 	case <-timer.C:
 		if state.CompareAndSwap(pending, deferred) {
 			a.log.Warn("slack command answer is slow: it follows through response_url", "user", bot.HashUser(user))
-			return slack.Msg{}, false
+			return slack.Msg{}, "", false
 		}
-		return <-done, true
+		d := <-done
+		return d.m, d.key, true
 	}
+}
+
+// render is Render, kept for replies that are the same for everyone.
+// Nothing changes a rendered message afterwards, so sharing it is safe.
+func (a *Adapter) render(r bot.Reply) slack.Msg {
+	if r.CacheKey == "" {
+		return Render(r)
+	}
+	m, _ := a.msgs.Get(r.CacheKey, func() (slack.Msg, error) { return Render(r), nil })
+	return m
 }
 
 // press dispatches the button of a block_actions payload as the user who
@@ -278,7 +309,7 @@ func (a *Adapter) press(ctx context.Context, ic slack.InteractionCallback) {
 		line := act.Value
 		ctx := context.WithoutCancel(ctx)
 		go func() {
-			a.followUp(ctx, user, ic.ResponseURL, Render(a.bot.Handle(ctx, user, line)))
+			a.followUp(ctx, user, ic.ResponseURL, a.render(a.bot.Handle(ctx, user, line)))
 		}()
 		return // one press is one action
 	}

@@ -449,3 +449,26 @@ func TestFollowUpFailureIsLoggedWithoutTheURL(t *testing.T) {
 	e.fake.WaitCall("hook")
 	e.logs.WaitFor(t, "500")
 }
+
+// TestCachedAnswers: answers that are the same for everyone are rendered
+// once and served from the cache, identical to a fresh rendering, while
+// personal answers are rendered for each request.
+func TestCachedAnswers(t *testing.T) {
+	e := newEnv(t)
+	want := wire(t, e.h.Say("salary mid")) // rendered afresh, not from the cache
+	for _, tc := range []struct{ command, text string }{
+		{"/salary", "mid"}, {"/coach", "salary mid"}, {"/coach", "pay mid-level"}, {"/salary", "mid"},
+	} {
+		diffJSON(t, tc.command+" "+tc.text, want, e.slash(tc.command, tc.text))
+	}
+	if got := allText(e.slash("/salary", "beginner")); strings.Contains(got, "₹10 L – ₹14 L") {
+		t.Errorf("salary beginner was answered from salary mid's cache entry: %s", got)
+	}
+
+	before := allText(e.slash("/roadmap", "next"))
+	e.slash("/roadmap", "done 1")
+	after := allText(e.slash("/roadmap", "next"))
+	if before == after || !strings.Contains(after, "Step 2") {
+		t.Errorf("roadmap next did not follow progress:\nbefore: %s\nafter: %s", before, after)
+	}
+}

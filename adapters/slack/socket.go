@@ -126,7 +126,7 @@ func (a *Adapter) socketCommand(ctx context.Context, client *socketmode.Client, 
 		a.ack(ctx, client, req, nil)
 		return
 	}
-	msg, inline := a.answer(ctx, cmd)
+	msg, _, inline := a.answer(ctx, cmd)
 	if !inline {
 		a.ack(ctx, client, req, nil)
 		return
