@@ -100,6 +100,11 @@ type Adapter struct {
 	publicKey  ed25519.PublicKey
 	deferAfter time.Duration
 
+	// Answers to replies that are the same for everyone (bot.Reply's
+	// CacheKey), and their JSON for the HTTP endpoint.
+	responses bot.Cache[*discordgo.InteractionResponse]
+	bodies    bot.Cache[[]byte]
+
 	mu     sync.Mutex
 	runCtx context.Context // the context of Run, for gateway handlers
 }

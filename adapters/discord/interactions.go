@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -84,12 +85,20 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sent := false
-	a.dispatch(context.WithoutCancel(r.Context()), i, func(resp *discordgo.InteractionResponse) error {
+	a.dispatch(context.WithoutCancel(r.Context()), i, func(resp *discordgo.InteractionResponse, key string) error {
 		if sent {
 			return errors.New("discord: interaction already answered")
 		}
 		sent = true
-		return bot.WriteJSON(w, resp)
+		if key == "" {
+			return bot.WriteJSON(w, resp)
+		}
+		body, err := a.bodies.Get(key, func() ([]byte, error) { return json.Marshal(resp) })
+		if err != nil {
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return err
+		}
+		return bot.WriteRawJSON(w, body)
 	})
 }
 
@@ -141,7 +150,7 @@ func (a *Adapter) onInteraction(s *discordgo.Session, ic *discordgo.InteractionC
 		}
 	}()
 	ctx := context.WithoutCancel(a.baseContext())
-	a.dispatch(ctx, i, func(resp *discordgo.InteractionResponse) error {
+	a.dispatch(ctx, i, func(resp *discordgo.InteractionResponse, _ string) error {
 		rctx, cancel := context.WithTimeout(ctx, respondTimeout)
 		defer cancel()
 		return s.InteractionRespond(i, resp, discordgo.WithContext(rctx))
@@ -159,12 +168,13 @@ func (a *Adapter) onInteraction(s *discordgo.Session, ic *discordgo.InteractionC
 // own (ephemeral, or in a DM); a press on a message everyone sees is
 // answered privately instead, so one user's answer never replaces what
 // others are reading.
-func (a *Adapter) dispatch(ctx context.Context, i *discordgo.Interaction, send func(*discordgo.InteractionResponse) error) {
-	reply := func(resp *discordgo.InteractionResponse) {
-		if err := send(resp); err != nil {
+func (a *Adapter) dispatch(ctx context.Context, i *discordgo.Interaction, send func(resp *discordgo.InteractionResponse, cacheKey string) error) {
+	replyKeyed := func(resp *discordgo.InteractionResponse, key string) {
+		if err := send(resp, key); err != nil {
 			a.log.Warn("discord interaction response", "type", int(resp.Type), "err", redact(err, i.Token))
 		}
 	}
+	reply := func(resp *discordgo.InteractionResponse) { replyKeyed(resp, "") }
 	if i.Type == discordgo.InteractionPing {
 		reply(&discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
 		return
@@ -228,11 +238,22 @@ func (a *Adapter) dispatch(ctx context.Context, i *discordgo.Interaction, send f
 		a.edit(ctx, i, r)
 		return
 	}
-	reply(a.respond(r, update))
+	if r.CacheKey == "" {
+		reply(a.respond(r, update))
+		return
+	}
+	// The same answer for everyone: rendered once per kind of response.
+	key := r.CacheKey + "\x00new"
+	if update {
+		key = r.CacheKey + "\x00update"
+	}
+	resp, _ := a.responses.Get(key, func() (*discordgo.InteractionResponse, error) { return a.respond(r, update), nil })
+	replyKeyed(resp, key)
 }
 
 // respond is the immediate answer: a new message, or the updated message a
-// button was on.
+// button was on. Nothing changes a response once made, so a cached one may
+// be sent many times.
 func (a *Adapter) respond(r bot.Reply, update bool) *discordgo.InteractionResponse {
 	data := Render(r)
 	if update {

@@ -315,3 +315,41 @@ func TestRegister(t *testing.T) {
 		})
 	}
 }
+
+// TestCachedAnswers: an answer that is the same for everyone is made once
+// per kind of response (a new message, an update of the pressed message)
+// and sent from the cache after that, identical to a fresh one.
+func TestCachedAnswers(t *testing.T) {
+	for _, mode := range []string{discord.ModeHTTP, discord.ModeGateway} {
+		t.Run(mode, func(t *testing.T) {
+			e := newEnv(t, withMode(mode))
+			if mode == discord.ModeGateway {
+				e.runGateway(t)
+			}
+			reply := bottest.New(t).SayAs(bot.DiscordUser(guildUser), "salary mid")
+			salary := commandData([]string{"salary"}, opt{name: "level", value: "mid"})
+			press := map[string]any{"component_type": 2, "custom_id": "salary mid", "id": 2}
+			for n, step := range []struct {
+				name string
+				body []byte
+				want discordgo.InteractionResponse
+			}{
+				{"command", payload(t, "interaction-command-guild.json", "1279000000000000001", salary), wantResponse(reply)},
+				{"command again", payload(t, "interaction-command-guild.json", "1279000000000000002", salary), wantResponse(reply)},
+				{"button on own message", payload(t, "interaction-component-guild.json", "1279000000000000003", press), wantUpdate(reply)},
+				{"button again", payload(t, "interaction-component-guild.json", "1279000000000000004", press), wantUpdate(reply)},
+				{"command after the button", payload(t, "interaction-command-dm.json", "1279000000000000005", salary), wantResponse(reply)},
+			} {
+				var got response
+				if mode == discord.ModeHTTP {
+					got = e.postOK(t, step.body)
+				} else {
+					got = e.viaGateway(t, step.body)
+				}
+				if diff := cmp.Diff(asJSON(t, step.want), got.JSON); diff != "" {
+					t.Errorf("step %d, %s (-want +got):\n%s", n+1, step.name, diff)
+				}
+			}
+		})
+	}
+}
