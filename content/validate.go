@@ -260,6 +260,11 @@ func validateLevels(levels []Level, ps *Problems) {
 
 func validateSalaries(tables []SalaryTable, ps *Problems) {
 	c := checker{ps, salariesFile}
+	if len(tables) == 0 {
+		// salary is a command of the bot: without a table it could only
+		// ever answer that it has no figures.
+		c.add("", "at least one salary table is required")
+	}
 	ids := map[string]string{}
 	for i, t := range tables {
 		item := label("tables", t.ID, i)

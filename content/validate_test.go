@@ -386,3 +386,14 @@ func contains(ps Problems, p Problem) bool {
 	}
 	return false
 }
+
+// TestNoSalaryTables: a pack without salary figures is refused, since the
+// salary command could only ever say it has none (found by FuzzLoad).
+func TestNoSalaryTables(t *testing.T) {
+	m := embeddedFiles(t)
+	m[salariesFile] = &fstest.MapFile{Data: []byte("tables: []\n")}
+	_, err := Load(m)
+	if err == nil || !strings.Contains(err.Error(), "at least one salary table is required") {
+		t.Errorf("Load = %v, want the missing tables reported", err)
+	}
+}

@@ -49,7 +49,9 @@ func decodeInteraction(body []byte) (*discordgo.Interaction, error) {
 			n, err = s.uint8()
 			w.Type = discordgo.InteractionType(n)
 		case "data":
+			// The last "data" wins, as in encoding/json and discordgo.
 			start := s.ws()
+			data = nil
 			if err = s.skip(); err == nil && string(body[start:s.i]) != "null" {
 				data = body[start:s.i]
 			}

@@ -125,6 +125,9 @@ func FuzzDecodeInteraction(f *testing.F) {
 	}
 	f.Add([]byte(`{"id":"1","type":3,"user":{"id":"2"},"user":{},"message":{"id":"m","flags":64},"message":null,"message":{"flags":1}}`))
 	f.Add([]byte(`{"id":"1","type":2,"member":{"user":{"id":"\u0032"}},"token":"a\"b","data":null}`))
+	// A repeated "data" whose last value is null: the last one wins, as in
+	// encoding/json (found by the fuzzer).
+	f.Add([]byte(`{"id":"1","type":3,"user":{"id":"2"},"data":{"custom_id":"cmd:roadmap done 3"},"data":null}`))
 	f.Add([]byte(`{"id":"1","type":4,"data":{"name":"coach","options":[{"name":"remind","type":2,"options":[{"name":"daily","type":1,"options":[{"name":"zone","type":3,"value":"Eu\u0072ope","focused":true},{"name":"n","type":10,"value":-1.5e2},{"name":"b","type":5,"value":false}]}]}]}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		got, err := decodeInteraction(b)
