@@ -43,11 +43,11 @@ var errNoNetwork = errors.New("fuzz: the network is off")
 // reaches the fuzzer instead of net/http's recover.
 type fuzzTarget struct {
 	mux  *http.ServeMux
-	logs *bytes.Buffer // read once the request's goroutines have ended
+	logs *bottest.Buffer // written by the request's goroutines, read after they end
 }
 
 func newFuzzTarget(t testing.TB, pack *content.Pack) *fuzzTarget {
-	ft := &fuzzTarget{mux: http.NewServeMux(), logs: &bytes.Buffer{}}
+	ft := &fuzzTarget{mux: http.NewServeMux(), logs: bottest.NewBuffer()}
 	clock := bottest.NewClock(bottest.Start)
 	store := bottest.NewMemStore(clock)
 	b, err := bot.New(bot.Config{Store: store, Content: pack, Clock: clock, Logger: slog.New(slog.DiscardHandler)})
@@ -63,7 +63,7 @@ func newFuzzTarget(t testing.TB, pack *content.Pack) *fuzzTarget {
 		APIURL:        "http://slack.invalid/api/",
 		Bot:           b,
 		Store:         store,
-		Logger:        slog.New(slog.NewTextHandler(ft.logs, nil)), // the handler serialises writes
+		Logger:        slog.New(slog.NewTextHandler(ft.logs, nil)),
 		HTTPClient: &http.Client{
 			Timeout:   time.Second,
 			Transport: &http.Transport{DialContext: refuse, DialTLSContext: refuse, Proxy: nil},
