@@ -137,12 +137,21 @@ func serveBaseline(ctx context.Context, args []string, stdin io.Reader, stdout i
 		ln.Close()
 		return err
 	}
+	return serveUntil(ctx, srv, ln, stdin)
+}
+
+// serveUntil serves srv on ln until ctx ends or, when stdin is not nil,
+// until stdin does: a child process must not outlive the coachload that
+// started it, and its stdin closes when that one exits.
+func serveUntil(ctx context.Context, srv *http.Server, ln net.Listener, stdin io.Reader) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() {
-		io.Copy(io.Discard, stdin)
-		cancel()
-	}()
+	if stdin != nil {
+		go func() {
+			io.Copy(io.Discard, stdin)
+			cancel()
+		}()
+	}
 	go func() {
 		<-ctx.Done()
 		srv.Close()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -51,20 +50,8 @@ func serveFakeAPI(ctx context.Context, args []string, stdin io.Reader, stdout io
 	fmt.Fprintf(stdout, "COACH_SLACK_API_URL=%s/api/\nCOACH_DISCORD_API_URL=%s/api/v10\n", base, base)
 	f := &fakeAPI{}
 	srv := &http.Server{Handler: f, ReadHeaderTimeout: 10 * time.Second}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	if *watchStdin {
-		go func() {
-			io.Copy(io.Discard, stdin)
-			cancel()
-		}()
+	if !*watchStdin {
+		stdin = nil
 	}
-	go func() {
-		<-ctx.Done()
-		srv.Close()
-	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serveUntil(ctx, srv, ln, stdin)
 }
