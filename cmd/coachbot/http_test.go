@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,32 +24,46 @@ import (
 func serveMain(t *testing.T, m *Main) string {
 	t.Helper()
 	m.Config.HTTPAddr = "127.0.0.1:0"
+	base, _ := startMain(t, m)
+	return base
+}
+
+// startMain runs m as a server and returns its base URL and a function
+// that stops it and waits until it has (it is also a cleanup).
+func startMain(t *testing.T, m *Main) (base string, stop func()) {
+	t.Helper()
 	ready := make(chan string, 1)
 	m.httpReady = ready
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx, nil) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run = %v", err)
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("Run = %v", err)
+				}
+			case <-time.After(bottest.WaitLimit):
+				t.Error("Run did not stop")
 			}
-		case <-time.After(bottest.WaitLimit):
-			t.Error("Run did not stop")
-		}
-		m.Close()
-	})
+			if err := m.Close(); err != nil {
+				t.Errorf("Close = %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
 	select {
 	case addr := <-ready:
-		return "http://" + addr
+		return "http://" + addr, stop
 	case err := <-done:
 		t.Fatalf("Run = %v", err)
 	case <-time.After(bottest.WaitLimit):
 		t.Fatal("the HTTP server did not start")
 	}
-	return ""
+	return "", stop
 }
 
 func get(t *testing.T, url string) (int, string) {

@@ -117,7 +117,7 @@ func testLogsHoldNoSecrets(t *testing.T, format string) {
 	clock := bottest.NewClock(time.Now().Add(-5 * time.Minute))
 	logs := bottest.NewBuffer()
 	m := &Main{Config: cfg, Stdin: strings.NewReader(""), Stdout: bottest.NewBuffer(), Stderr: logs, Clock: clock, User: "ana"}
-	base, stop := startLoggedServer(t, m)
+	base, stop := startMain(t, m)
 
 	api.waitFor(t, "discord PUT /discord/api/v10/applications/"+discordAppID+"/commands")
 
@@ -379,44 +379,6 @@ func passwordProtect(t *testing.T, srv *redistest.Server) (redisURL, password st
 	}
 	u := url.URL{Scheme: "redis", User: url.UserPassword(user, password), Host: srv.Addr(), Path: "/0"}
 	return u.String(), password
-}
-
-// startLoggedServer runs m as a server and returns its base URL and a function
-// that stops it and waits until it has (it is also a cleanup).
-func startLoggedServer(t *testing.T, m *Main) (base string, stop func()) {
-	t.Helper()
-	ready := make(chan string, 1)
-	m.httpReady = ready
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx, nil) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("Run = %v", err)
-				}
-			case <-time.After(bottest.WaitLimit):
-				t.Error("Run did not stop")
-			}
-			if err := m.Close(); err != nil {
-				t.Errorf("Close = %v", err)
-			}
-		})
-	}
-	t.Cleanup(stop)
-	select {
-	case addr := <-ready:
-		return "http://" + addr, stop
-	case err := <-done:
-		t.Fatalf("Run = %v", err)
-	case <-time.After(bottest.WaitLimit):
-		t.Fatal("the HTTP server did not start")
-	}
-	return "", stop
 }
 
 // postSlack posts a form body to a Slack endpoint, signed with secret as
