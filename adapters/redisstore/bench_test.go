@@ -400,3 +400,77 @@ func usedMemory(t *testing.T, rdb *redis.Client) int64 {
 	}
 	return used - fields["mem_clients_normal"] - fields["mem_aof_buffer"]
 }
+
+// BenchmarkHotCalls is the store's share of chat commands: each command
+// asks the per-user rate limit (Allow) and reads the user (User), with
+// inflight commands at a time (one: an idle bot; 50: overloaded), with the
+// pipeliner off and on, in the same run and on the same server. ns/op is
+// wall time per command (at inflight=1 its latency; at 50 the inverse of
+// throughput); redis-cpu-µs/op is what the server spent on it,
+// client-cpu-µs/op what this process did (the benchmark's own work
+// included), calls/roundtrip how many calls one round trip carried.
+func BenchmarkHotCalls(b *testing.B) {
+	const users = 1000
+	srv := redistest.Start(b)
+	ids := make([]bot.UserID, users)
+	seed, err := Open(context.Background(), Options{URL: srv.URL()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range ids {
+		ids[i] = bot.SlackUser("T0001", fmt.Sprintf("U%08d", i))
+		_, err := seed.UpdateUser(context.Background(), ids[i], func(u *bot.User) error {
+			u.Zone, u.Done = "Asia/Kolkata", []string{"choose-a-language", "fundamentals"}
+			u.Streak = bot.Streak{Last: "2026-11-23", Current: 3, Best: 9, Days: 41}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	seed.Close()
+	for _, inflight := range []int{1, 8, 24, 50} {
+		for _, off := range []bool{true, false} {
+			name := fmt.Sprintf("inflight=%d/pipeline=on", inflight)
+			if off {
+				name = fmt.Sprintf("inflight=%d/pipeline=off", inflight)
+			}
+			b.Run(name, func(b *testing.B) {
+				s, err := Open(context.Background(), Options{URL: srv.URL(), NoAutoPipeline: off})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer s.Close()
+				ctx := context.Background()
+				var next atomic.Int64
+				var wg sync.WaitGroup
+				cpu0, self0 := redisCPU(b, srv.Client()), selfCPU(b)
+				b.ResetTimer()
+				for range inflight {
+					wg.Go(func() {
+						for i := next.Add(1); i <= int64(b.N); i = next.Add(1) {
+							id := ids[i%users]
+							// A Slack-like limit: 1 a second, bursts of 5.
+							if _, _, err := s.Allow(ctx, string(id), 1, 5); err != nil {
+								b.Error(err)
+								return
+							}
+							if _, err := s.User(ctx, id); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					})
+				}
+				wg.Wait()
+				b.StopTimer()
+				n := float64(b.N)
+				b.ReportMetric((redisCPU(b, srv.Client())-cpu0).Seconds()*1e6/n, "redis-cpu-µs/op")
+				b.ReportMetric((selfCPU(b)-self0).Seconds()*1e6/n, "client-cpu-µs/op")
+				if s.pipe != nil {
+					b.ReportMetric(float64(s.pipe.ops.Load())/float64(max(s.pipe.execs.Load(), 1)), "calls/roundtrip")
+				}
+			})
+		}
+	}
+}

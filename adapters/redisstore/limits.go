@@ -42,7 +42,7 @@ func (s *Store) FirstSeen(ctx context.Context, key string, ttl time.Duration) (b
 		return false, err
 	}
 	defer cancel()
-	n, err := seenScript.Run(ctx, s.rdb, []string{seenPrefix + key + "}"}, newTokenPrefix(), ttl.Milliseconds()).Int()
+	n, err := s.runScript(ctx, seenScript, []string{seenPrefix + key + "}"}, newTokenPrefix(), ttl.Milliseconds()).Int()
 	if err != nil {
 		return false, s.fail("dedupe", err)
 	}
@@ -66,7 +66,7 @@ func (s *Store) Allow(ctx context.Context, key string, rate float64, burst int) 
 	// The script counts in microseconds (TIME's resolution; Unix µs fit a
 	// Lua double exactly). A rate above a million per second is no limit.
 	interval := max(time.Duration(float64(time.Second)/rate).Microseconds(), 1)
-	res, err := allowScript.Run(ctx, s.rdb, []string{ratePrefix + key + "}"}, interval, int64(burst-1)*interval).Int64Slice()
+	res, err := s.runScript(ctx, allowScript, []string{ratePrefix + key + "}"}, interval, int64(burst-1)*interval).Int64Slice()
 	if err != nil {
 		return false, 0, s.fail("rate limit", err)
 	}

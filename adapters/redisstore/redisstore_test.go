@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -427,6 +428,8 @@ func TestRedisDown(t *testing.T) {
 		{"Retry", func(ctx context.Context) error { return s.Retry(ctx, claim, time.Now()) }},
 		{"Forget", func(ctx context.Context) error { return s.Forget(ctx, id) }},
 		{"Reconcile", func(ctx context.Context) error { _, err := s.Reconcile(ctx); return err }},
+		{"Allow", func(ctx context.Context) error { _, _, err := s.Allow(ctx, "k", 1, 1); return err }},
+		{"FirstSeen", func(ctx context.Context) error { _, err := s.FirstSeen(ctx, "k", minute); return err }},
 	}
 	friendly := bot.ErrorMessage(bot.WrapError(bot.Unavailable, errors.New("x"), ""))
 	for _, c := range calls {
@@ -478,6 +481,32 @@ func TestRedisDown(t *testing.T) {
 	if diff := cmp.Diff(r, cs[0].Reminder); diff != "" {
 		t.Errorf("the reminder after the restart (-before +after):\n%s", diff)
 	}
+	// The restarted server knows no scripts: calls pipelined together
+	// still answer, and as before (the limiter's and deduper's keys are
+	// kept in the append-only file too).
+	var fns []func()
+	var allowed, first atomic.Int64
+	for i := range 50 {
+		fns = append(fns, func() {
+			ok, _, err := s.Allow(ctxb, fmt.Sprint("after-restart-", i%10), 1.0/3600, 2)
+			if err != nil {
+				t.Error(err)
+			} else if ok {
+				allowed.Add(1)
+			}
+		}, func() {
+			ok, err := s.FirstSeen(ctxb, fmt.Sprint("after-restart-", i%10), time.Minute)
+			if err != nil {
+				t.Error(err)
+			} else if ok {
+				first.Add(1)
+			}
+		})
+	}
+	together(fns)
+	if allowed.Load() != 20 || first.Load() != 10 {
+		t.Errorf("after the restart: %d allowed (want 20), %d first (want 10)", allowed.Load(), first.Load())
+	}
 }
 
 // TestRedisHung stops Redis with SIGSTOP, so that connections stay open
@@ -513,6 +542,8 @@ func TestRedisHung(t *testing.T) {
 		{"Ack", func(ctx context.Context) error {
 			return s.Ack(ctx, bot.Claim{Reminder: r, Due: r.Next, Token: "x"}, nil)
 		}},
+		{"Allow", func(ctx context.Context) error { _, _, err := s.Allow(ctx, "k", 1, 1); return err }},
+		{"FirstSeen", func(ctx context.Context) error { _, err := s.FirstSeen(ctx, "k", minute); return err }},
 	}
 	for _, c := range calls {
 		// No deadline of the caller's: the store's own bounds must hold.

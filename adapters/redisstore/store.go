@@ -67,6 +67,10 @@ type Options struct {
 
 	// Logger receives what Reconcile repairs; nil discards it.
 	Logger *slog.Logger
+
+	// NoAutoPipeline sends every call on its own round trip, as before the
+	// pipeliner (pipeline.go) existed: for measurements only.
+	NoAutoPipeline bool
 }
 
 // Store is the Redis implementation of bot.Store. It is safe for concurrent
@@ -78,6 +82,7 @@ type Store struct {
 	where    string        // the address, for messages; never the password
 	rotate   atomic.Uint32 // where the next ClaimDue starts
 	acks     *ackBatcher
+	pipe     *autoPipe   // nil when Options.NoAutoPipeline
 	closed   atomic.Bool // Close has run: a second Close does nothing
 }
 
@@ -182,6 +187,9 @@ func New(client redis.UniversalClient, o Options) *Store {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Store{rdb: client, log: log, where: "redis", acks: newAckBatcher(client)}
+	if !o.NoAutoPipeline {
+		s.pipe = newAutoPipe(client)
+	}
 	for i := range shards {
 		s.prefixes = append(s.prefixes, "{c"+strconv.Itoa(i)+"}:")
 	}
@@ -218,14 +226,18 @@ func (s *Store) userKey(id bot.UserID) (prefix, key string) {
 	return p, p + "u:" + shortID(id)
 }
 
-// Close waits for the acks in flight and closes the client. Only the first
-// call does anything; later ones return nil, so that a deferred Close after
-// an explicit one (main's shutdown path, a test's cleanup) is harmless.
+// Close waits for the acks and pipelines in flight, stops their workers and
+// closes the client. Only the first call does anything; later ones return
+// nil, so that a deferred Close after an explicit one (main's shutdown
+// path, a test's cleanup) is harmless.
 func (s *Store) Close() error {
 	if !s.closed.CompareAndSwap(false, true) {
 		return nil
 	}
 	s.acks.close()
+	if s.pipe != nil {
+		s.pipe.close()
+	}
 	if err := s.rdb.Close(); err != nil {
 		return s.fail("close", err)
 	}
@@ -263,7 +275,7 @@ func (s *Store) User(ctx context.Context, id bot.UserID) (bot.User, error) {
 	}
 	defer cancel()
 	_, key := s.userKey(id)
-	fields, err := s.rdb.HGetAll(ctx, key).Result()
+	fields, err := s.hGetAll(ctx, key).Result()
 	if err != nil {
 		return bot.User{}, s.fail("read user", err)
 	}
@@ -291,7 +303,7 @@ func (s *Store) UpdateUser(ctx context.Context, id bot.UserID, fn func(*bot.User
 	defer cancel()
 	prefix, key := s.userKey(id)
 	for attempt := 0; ; attempt++ {
-		fields, err := s.rdb.HGetAll(ctx, key).Result()
+		fields, err := s.hGetAll(ctx, key).Result()
 		if err != nil {
 			return bot.User{}, s.fail("update user", err)
 		}
@@ -407,7 +419,7 @@ func (s *Store) Reminders(ctx context.Context, id bot.UserID) ([]bot.Reminder, e
 	}
 	defer cancel()
 	_, key := s.userKey(id)
-	fields, err := s.rdb.HGetAll(ctx, key).Result()
+	fields, err := s.hGetAll(ctx, key).Result()
 	if err != nil {
 		return nil, s.fail("list reminders", err)
 	}
