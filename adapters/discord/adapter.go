@@ -46,10 +46,12 @@ const (
 	globalBurst  = 40
 )
 
-// dedupeTTL is how long an interaction id is remembered: an interaction's
-// token lives 15 minutes, so a replay after that could do nothing anyway,
-// and the freshness window refuses it sooner.
-const dedupeTTL = 15 * time.Minute
+// dedupeTTL is how long an interaction id is remembered: a replay is
+// refused by its stale timestamp once the signature's freshness window
+// (FreshnessWindow either side of the timestamp) has passed, so two windows
+// cover every replay while keeping Redis's set of ids small (a key per
+// interaction for 10 minutes).
+const dedupeTTL = 2 * FreshnessWindow
 
 // Config holds what an Adapter needs. Token, AppID, Bot and Store are
 // required; PublicKey is required in HTTP mode.
