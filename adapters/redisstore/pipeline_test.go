@@ -24,6 +24,35 @@ func (tg target) off() target {
 	return tg
 }
 
+// limitsAtOnce makes n Allow calls spread over allowKeys buckets (each
+// with burst, at a rate too slow to refill during a test) and n FirstSeen
+// calls spread over seenKeys keys, all at once, and returns how many were
+// allowed and how many were first.
+func limitsAtOnce(t *testing.T, s *Store, prefix string, n, allowKeys, burst, seenKeys int) (allowed, first int64) {
+	t.Helper()
+	var fns []func()
+	var a, f atomic.Int64
+	for i := range n {
+		fns = append(fns, func() {
+			ok, _, err := s.Allow(ctxb, fmt.Sprint(prefix, i%allowKeys), 1.0/3600, burst)
+			if err != nil {
+				t.Error(err)
+			} else if ok {
+				a.Add(1)
+			}
+		}, func() {
+			ok, err := s.FirstSeen(ctxb, fmt.Sprint(prefix, i%seenKeys), time.Minute)
+			if err != nil {
+				t.Error(err)
+			} else if ok {
+				f.Add(1)
+			}
+		})
+	}
+	together(fns)
+	return a.Load(), f.Load()
+}
+
 // together runs every call at the same instant (as far as goroutines
 // allow), so that they pile up behind the pipelines in flight.
 func together(calls []func()) {
@@ -323,28 +352,9 @@ func TestAutoPipelineNoScript(t *testing.T) {
 
 		// And through the API, all at once.
 		flushScripts()
-		var fns []func()
-		var allowed, first atomic.Int64
-		for i := range 100 {
-			fns = append(fns, func() {
-				ok, _, err := s.Allow(ctxb, fmt.Sprint("after-flush-", i%10), 1.0/3600, 5)
-				if err != nil {
-					t.Error(err)
-				} else if ok {
-					allowed.Add(1)
-				}
-			}, func() {
-				ok, err := s.FirstSeen(ctxb, fmt.Sprint("after-flush-", i%25), time.Minute)
-				if err != nil {
-					t.Error(err)
-				} else if ok {
-					first.Add(1)
-				}
-			})
-		}
-		together(fns)
-		if allowed.Load() != 50 || first.Load() != 25 {
-			t.Errorf("after SCRIPT FLUSH: %d allowed (want 50), %d first (want 25)", allowed.Load(), first.Load())
+		allowed, first := limitsAtOnce(t, s, "after-flush-", 100, 10, 5, 25)
+		if allowed != 50 || first != 25 {
+			t.Errorf("after SCRIPT FLUSH: %d allowed (want 50), %d first (want 25)", allowed, first)
 		}
 	})
 }

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -484,28 +483,9 @@ func TestRedisDown(t *testing.T) {
 	// The restarted server knows no scripts: calls pipelined together
 	// still answer, and as before (the limiter's and deduper's keys are
 	// kept in the append-only file too).
-	var fns []func()
-	var allowed, first atomic.Int64
-	for i := range 50 {
-		fns = append(fns, func() {
-			ok, _, err := s.Allow(ctxb, fmt.Sprint("after-restart-", i%10), 1.0/3600, 2)
-			if err != nil {
-				t.Error(err)
-			} else if ok {
-				allowed.Add(1)
-			}
-		}, func() {
-			ok, err := s.FirstSeen(ctxb, fmt.Sprint("after-restart-", i%10), time.Minute)
-			if err != nil {
-				t.Error(err)
-			} else if ok {
-				first.Add(1)
-			}
-		})
-	}
-	together(fns)
-	if allowed.Load() != 20 || first.Load() != 10 {
-		t.Errorf("after the restart: %d allowed (want 20), %d first (want 10)", allowed.Load(), first.Load())
+	allowed, first := limitsAtOnce(t, s, "after-restart-", 50, 10, 2, 10)
+	if allowed != 20 || first != 10 {
+		t.Errorf("after the restart: %d allowed (want 20), %d first (want 10)", allowed, first)
 	}
 }
 
