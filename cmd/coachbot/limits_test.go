@@ -1,18 +1,10 @@
 package main
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/coachbot/coachbot/adapters/redisstore/redistest"
 )
@@ -25,23 +17,11 @@ func slackSays(t *testing.T, base, user, text string) string {
 	t.Helper()
 	body := url.Values{"command": {"/coach"}, "text": {text}, "team_id": {"T1"}, "user_id": {user},
 		"response_url": {"http://127.0.0.1:1/hook"}, "trigger_id": {"1.2.3"}}.Encode()
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(limitSecret))
-	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
-	req, _ := http.NewRequest("POST", base+"/slack/commands", strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("X-Slack-Request-Timestamp", ts)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	status, got := postSlack(t, base+"/slack/commands", body, limitSecret)
+	if status != 200 {
+		t.Fatalf("status %d: %s", status, got)
 	}
-	defer resp.Body.Close()
-	got, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("status %d: %s", resp.StatusCode, got)
-	}
-	return string(got)
+	return got
 }
 
 // slackMain returns a server Main for Slack over HTTP with a limit of
