@@ -37,9 +37,9 @@ func newHTTPHandler(store bot.Store, m *metrics) *http.ServeMux {
 }
 
 // serveHTTP listens on addr and serves h until ctx ends, then shuts down
-// gracefully within grace. ready, if not nil, receives the bound address
-// (useful with port 0).
-func serveHTTP(ctx context.Context, addr string, h http.Handler, grace time.Duration, ready chan<- string) error {
+// gracefully within grace. listening is told the bound address (the port
+// chosen for ":0") once the server accepts connections.
+func serveHTTP(ctx context.Context, addr string, h http.Handler, grace time.Duration, listening func(addr string)) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("COACH_HTTP_ADDR: cannot listen on %s: %w", addr, err)
@@ -52,9 +52,7 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler, grace time.Dura
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    16 << 10,
 	}
-	if ready != nil {
-		ready <- ln.Addr().String()
-	}
+	listening(ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

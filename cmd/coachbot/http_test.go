@@ -78,8 +78,10 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 func TestHTTPEndpoints(t *testing.T) {
-	m, _, _ := newMain(t.TempDir())
+	m, _, stderr := newMain(t.TempDir())
 	base := serveMain(t, m)
+	// The log names the address really bound, not the configured ":0".
+	stderr.WaitFor(t, "http="+strings.TrimPrefix(base, "http://"))
 
 	if code, body := get(t, base+"/healthz"); code != 200 || body != "ok\n" {
 		t.Errorf("/healthz = %d %q", code, body)

@@ -301,9 +301,14 @@ func (m *Main) serve(ctx context.Context) error {
 			addr = defaultHTTPAddr
 		}
 		run("http", func(ctx context.Context) error {
-			return serveHTTP(ctx, addr, mux, 4*time.Second, m.httpReady)
+			return serveHTTP(ctx, addr, mux, 4*time.Second, func(bound string) {
+				// The bound address, not the configured one: ":0" says nothing.
+				m.log.Info("coachbot is running", "http", bound, "platforms", strings.Join(platforms, ","))
+				if m.httpReady != nil {
+					m.httpReady <- bound
+				}
+			})
 		})
-		m.log.Info("coachbot is running", "http", addr, "platforms", strings.Join(platforms, ","))
 	}
 	<-ctx.Done()
 	wg.Wait()
