@@ -57,6 +57,14 @@ func cluster(t testing.TB) target {
 	return target{opts: Options{Addrs: c.Addrs()}, nodes: nodes}
 }
 
+// sentinel is one master behind a Sentinel, reached as COACH_REDIS_ADDRS
+// (the Sentinel) plus COACH_REDIS_MASTER.
+func sentinel(t testing.TB) target {
+	sn := redistest.StartSentinel(t)
+	return target{opts: Options{Addrs: []string{sn.Addr()}, MasterName: redistest.SentinelMaster},
+		nodes: []*redis.Client{sn.Master().Client()}, srv: sn.Master()}
+}
+
 // flush empties every master.
 func (tg target) flush(t testing.TB) {
 	t.Helper()
@@ -95,6 +103,14 @@ func each(t *testing.T, f func(t *testing.T, tg target)) {
 
 func TestStore(t *testing.T) {
 	each(t, func(t *testing.T, tg target) {
+		storetest.Run(t, func(t *testing.T) bot.Store {
+			tg.flush(t)
+			return tg.open(t)
+		})
+	})
+	// Sentinel changes only how the master is found, so once is enough.
+	t.Run("sentinel", func(t *testing.T) {
+		tg := sentinel(t)
 		storetest.Run(t, func(t *testing.T) bot.Store {
 			tg.flush(t)
 			return tg.open(t)

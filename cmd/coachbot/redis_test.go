@@ -388,3 +388,34 @@ func TestProcessKilledMidDelivery(t *testing.T) {
 		t.Errorf("%d of %d reminders delivered", len(seen), n)
 	}
 }
+
+// TestSentinelWired: with COACH_REDIS_ADDRS naming a Sentinel and
+// COACH_REDIS_MASTER its master, coachbot finds the master through the
+// Sentinel and keeps progress there, across processes.
+func TestSentinelWired(t *testing.T) {
+	sn := redistest.StartSentinel(t)
+	say := func(line string) string {
+		t.Helper()
+		m, out, _ := newMain(t.TempDir())
+		m.Config.RedisAddrs, m.Config.RedisMaster = []string{sn.Addr()}, redistest.SentinelMaster
+		if err := m.Config.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		err := m.Run(context.Background(), []string{"ask", line})
+		if cerr := m.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			t.Fatalf("coachbot ask %q: %v", line, err)
+		}
+		return out.String()
+	}
+	say("roadmap done 1")
+	if got := say("roadmap next"); !strings.Contains(got, "Step 2 of 8") {
+		t.Errorf("roadmap next after done 1, through the Sentinel:\n%s", got)
+	}
+	keys, err := sn.Master().Client().Keys(context.Background(), "*").Result()
+	if err != nil || len(keys) == 0 {
+		t.Errorf("the master holds no keys (%v): the data went elsewhere", err)
+	}
+}

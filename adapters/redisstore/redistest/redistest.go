@@ -411,3 +411,90 @@ func (c *Cluster) Addrs() []string {
 
 // Nodes returns the masters, to inspect one or kill it.
 func (c *Cluster) Nodes() []*Server { return c.nodes }
+
+// SentinelMaster is the master name the Sentinel of StartSentinel watches:
+// what COACH_REDIS_MASTER names.
+const SentinelMaster = "coachbot"
+
+// Sentinel is a Redis master watched by one Sentinel, the smallest
+// topology that exercises coachbot's Sentinel mode: clients ask the
+// Sentinel where the master is, then talk to the master.
+type Sentinel struct {
+	master *Server
+	port   int
+}
+
+// StartSentinel starts a master (as Start does) and a Sentinel watching it
+// under SentinelMaster, and waits until the Sentinel names the master.
+// COACH_TEST_REDIS_URL does not apply.
+func StartSentinel(t testing.TB) *Sentinel {
+	t.Helper()
+	bin := lookPath(t, "redis-server", msgMissing)
+	s := &Sentinel{master: startNode(t, bin, nil, false)}
+	dir := t.TempDir()
+	// Sentinel rewrites its config file as it learns, so it gets its own.
+	conf := filepath.Join(dir, "sentinel.conf")
+	body := fmt.Sprintf("sentinel monitor %s 127.0.0.1 %d 1\nsentinel down-after-milliseconds %s 5000\n",
+		SentinelMaster, s.master.port, SentinelMaster)
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	for range startTries {
+		s.port = freePort(t, false)
+		if err = s.launch(t, bin, conf, dir); err == nil {
+			return s
+		}
+		if !strings.Contains(err.Error(), "in use") {
+			break
+		}
+	}
+	t.Fatalf("redistest: start redis-server --sentinel: %v", err)
+	return nil
+}
+
+func (s *Sentinel) launch(t testing.TB, bin, conf, dir string) error {
+	logPath := filepath.Join(dir, "sentinel.log")
+	cmd := exec.Command(bin, conf, "--sentinel", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+		"--dir", dir, "--daemonize", "no", "--logfile", logPath)
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	stop := func() {
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+	if err := waitReady(s.Addr(), exited); err != nil {
+		stop()
+		return fmt.Errorf("%w\n%s", err, tail(logPath))
+	}
+	t.Cleanup(stop)
+	// The Sentinel answers PING before it has looked at the master.
+	c := redis.NewSentinelClient(&redis.Options{Addr: s.Addr()})
+	defer c.Close()
+	deadline := time.Now().Add(readyWithin)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		addr, err := c.GetMasterAddrByName(ctx, SentinelMaster).Result()
+		cancel()
+		if err == nil && len(addr) == 2 && addr[1] == strconv.Itoa(s.master.port) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the sentinel on %s did not name master %s within %s: %v %v", s.Addr(), SentinelMaster, readyWithin, addr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Addr returns the Sentinel's host:port: what COACH_REDIS_ADDRS lists.
+func (s *Sentinel) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
+
+// Master returns the master the Sentinel watches, to flush or inspect it.
+func (s *Sentinel) Master() *Server { return s.master }
