@@ -70,6 +70,12 @@ type Config struct {
 func LoadConfig() (Config, error) {
 	var c Config
 	if err := envconfig.Process("coach", &c); err != nil {
+		// Only numbers and durations can fail to convert, and none of them
+		// is a secret, so the value may be quoted back.
+		var pe *envconfig.ParseError
+		if errors.As(err, &pe) {
+			return Config{}, fmt.Errorf("%s: expects %s, got %q", pe.KeyName, expects(pe.TypeName), pe.Value)
+		}
 		return Config{}, err
 	}
 	// A variable set to "" (common in compose files) means "unset": keep the
@@ -93,6 +99,17 @@ func LoadConfig() (Config, error) {
 		c.RedisAddrs[i] = strings.TrimSpace(a)
 	}
 	return c, c.Validate()
+}
+
+// expects says in words what a value of a Config field's Go type looks like.
+func expects(goType string) string {
+	switch goType {
+	case "int":
+		return "a whole number"
+	case "time.Duration":
+		return "a duration such as 90s, 1m or 1h30m"
+	}
+	return "a " + goType
 }
 
 // DefaultDataDir is where the embedded store lives when COACH_DATA_DIR is

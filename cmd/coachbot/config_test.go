@@ -302,6 +302,10 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"slack API URL", map[string]string{"COACH_SLACK_API_URL": "not a url"}, "COACH_SLACK_API_URL: "},
 		{"discord API URL", map[string]string{"COACH_DISCORD_API_URL": "not a url"}, "COACH_DISCORD_API_URL: "},
 		{"log level", map[string]string{"COACH_LOG_LEVEL": "loud"}, "COACH_LOG_LEVEL: "},
+		{"rate limit not a number", map[string]string{"COACH_RATE_LIMIT": "30/min"}, `COACH_RATE_LIMIT: expects a whole number, got "30/min"`},
+		{"rate burst not a number", map[string]string{"COACH_RATE_BURST": "ten"}, `COACH_RATE_BURST: expects a whole number, got "ten"`},
+		{"shard count not a number", map[string]string{"COACH_DISCORD_SHARD_COUNT": "2x"}, "COACH_DISCORD_SHARD_COUNT: expects a whole number"},
+		{"reminder lease not a duration", map[string]string{"COACH_REMINDER_LEASE": "60"}, `COACH_REMINDER_LEASE: expects a duration such as 90s, 1m or 1h30m, got "60"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
