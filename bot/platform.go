@@ -89,6 +89,21 @@ func WriteJSON(w http.ResponseWriter, v any) error {
 	return WriteRawJSON(w, buf.Bytes())
 }
 
+// WriteCachedJSON answers with v as WriteJSON does, except that a reply
+// with a CacheKey (key not empty) is encoded once and kept in cache: every
+// later answer under key is the same bytes.
+func WriteCachedJSON(w http.ResponseWriter, cache *Cache[[]byte], key string, v any) error {
+	if key == "" {
+		return WriteJSON(w, v)
+	}
+	body, err := cache.Get(key, func() ([]byte, error) { return json.Marshal(v) })
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return err
+	}
+	return WriteRawJSON(w, body)
+}
+
 // WriteRawJSON answers with body, JSON encoded already (a cached answer),
 // as WriteJSON does. The answer is flushed: a deferral must reach the
 // platform while the bot is still at work.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -125,5 +126,35 @@ func TestWriteJSON(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWriteCachedJSON: under a key the first encoding is kept and sent
+// again; without one every answer is encoded afresh.
+func TestWriteCachedJSON(t *testing.T) {
+	var cache bot.Cache[[]byte]
+	answer := func(key string, v any) string {
+		w := httptest.NewRecorder()
+		if err := bot.WriteCachedJSON(w, &cache, key, v); err != nil {
+			t.Fatal(err)
+		}
+		if w.Header().Get("Content-Length") != strconv.Itoa(w.Body.Len()) {
+			t.Errorf("Content-Length %q for %d bytes", w.Header().Get("Content-Length"), w.Body.Len())
+		}
+		return strings.TrimSpace(w.Body.String())
+	}
+	for _, tc := range []struct {
+		key  string
+		v    any
+		want string
+	}{
+		{"salary mid", map[string]int{"n": 1}, `{"n":1}`},
+		{"salary mid", map[string]int{"n": 2}, `{"n":1}`}, // kept
+		{"", map[string]int{"n": 3}, `{"n":3}`},
+		{"", map[string]int{"n": 4}, `{"n":4}`},
+	} {
+		if got := answer(tc.key, tc.v); got != tc.want {
+			t.Errorf("key %q: answer %s, want %s", tc.key, got, tc.want)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -90,15 +89,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return errors.New("discord: interaction already answered")
 		}
 		sent = true
-		if key == "" {
-			return bot.WriteJSON(w, resp)
-		}
-		body, err := a.bodies.Get(key, func() ([]byte, error) { return json.Marshal(resp) })
-		if err != nil {
-			http.Error(w, "internal error", http.StatusInternalServerError)
-			return err
-		}
-		return bot.WriteRawJSON(w, body)
+		return bot.WriteCachedJSON(w, &a.bodies, key, resp)
 	})
 }
 

@@ -3,7 +3,6 @@ package slack
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -185,16 +184,8 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if key == "" {
-		writeJSON(w, toWire(msg))
-		return
-	}
-	body, err := a.bodies.Get(key, func() ([]byte, error) { return json.Marshal(toWire(msg)) })
-	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	_ = bot.WriteRawJSON(w, body) // an error means the client went away
+	// An error means the client went away; nothing to tell anyone.
+	_ = bot.WriteCachedJSON(w, &a.bodies, key, toWire(msg))
 }
 
 // serveInteraction acknowledges a button press at once and dispatches the
@@ -211,11 +202,6 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusOK)
 	a.press(r.Context(), ic)
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	// An error means the client went away; nothing to tell anyone.
-	_ = bot.WriteJSON(w, v)
 }
 
 // commandLine turns a slash command into a line of the text grammar: the
