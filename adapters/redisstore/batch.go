@@ -83,23 +83,35 @@ func (b *ackBatcher) run() {
 	defer b.wg.Done()
 	batch := make([]*ackReq, 0, ackBatchMax)
 	for {
-		select {
-		case r := <-b.in:
-			batch = append(batch[:0], r)
-		case <-b.done:
+		var ok bool
+		if batch, ok = nextBatch(b.in, b.done, batch, ackBatchMax); !ok {
 			return
-		}
-	fill:
-		for len(batch) < ackBatchMax {
-			select {
-			case r := <-b.in:
-				batch = append(batch, r)
-			default:
-				break fill
-			}
 		}
 		b.exec(batch)
 	}
+}
+
+// nextBatch waits for one item from in, then takes whatever else is
+// already queued, up to max, without waiting: an item that arrives alone
+// goes out alone at once, and items that arrive while a batch is at Redis
+// go out together with the next one. ok is false once done is closed.
+func nextBatch[T any](in <-chan T, done <-chan struct{}, batch []T, max int) (_ []T, ok bool) {
+	batch = batch[:0]
+	select {
+	case x := <-in:
+		batch = append(batch, x)
+	case <-done:
+		return batch, false
+	}
+	for len(batch) < max {
+		select {
+		case x := <-in:
+			batch = append(batch, x)
+		default:
+			return batch, true
+		}
+	}
+	return batch, true
 }
 
 // exec runs a batch: one ackScript call per shard, all in one pipeline.

@@ -117,37 +117,29 @@ func (p *autoPipe) run() {
 	defer p.wg.Done()
 	batch := make([]*pipeOp, 0, autoBatchMax)
 	for {
-		batch = batch[:0]
-		select {
-		case op := <-p.in:
-			batch = p.add(batch, op)
-		case <-p.done:
+		var ok bool
+		if batch, ok = nextBatch(p.in, p.done, batch, autoBatchMax); !ok {
 			return
 		}
-	fill:
-		for len(batch) < autoBatchMax {
-			select {
-			case op := <-p.in:
-				batch = p.add(batch, op)
-			default:
-				break fill
-			}
-		}
-		if len(batch) > 0 {
+		if batch = p.live(batch); len(batch) > 0 {
 			p.exec(batch)
 		}
 	}
 }
 
-// add appends op to the batch unless its caller has given up waiting: a
-// call that is never sent changes nothing (a rate-limit token is not
-// spent for an answer no one reads).
-func (p *autoPipe) add(batch []*pipeOp, op *pipeOp) []*pipeOp {
-	if op.ctx.Err() != nil {
-		close(op.done)
-		return batch
+// live drops the calls whose callers have given up waiting: a call that
+// is never sent changes nothing (a rate-limit token is not spent for an
+// answer no one reads).
+func (p *autoPipe) live(batch []*pipeOp) []*pipeOp {
+	kept := batch[:0]
+	for _, op := range batch {
+		if op.ctx.Err() != nil {
+			close(op.done)
+			continue
+		}
+		kept = append(kept, op)
 	}
-	return append(batch, op)
+	return kept
 }
 
 // exec runs a batch and hands every call its answer. Its context is the
