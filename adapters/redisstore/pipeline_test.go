@@ -195,13 +195,7 @@ func TestAutoPipelineSameAnswers(t *testing.T) {
 func TestAutoPipelineCancel(t *testing.T) {
 	tg := single(t)
 	s := tg.open(t)
-	tg.srv.Pause()
-	resumed := false
-	defer func() {
-		if !resumed {
-			tg.srv.Resume()
-		}
-	}()
+	resume := tg.pause(t)
 	// Calls that keep every direct slot and every pipeline busy, waiting
 	// for Redis: one at a time, each in a round trip of its own.
 	var wg sync.WaitGroup
@@ -239,8 +233,7 @@ func TestAutoPipelineCancel(t *testing.T) {
 	}
 	// Well within the client's 500 ms read timeout: the calls in flight
 	// get their answers.
-	tg.srv.Resume()
-	resumed = true
+	resume()
 	wg.Wait()
 	if first, err := s.FirstSeen(ctxb, "given-up", time.Minute); err != nil || !first {
 		t.Errorf("FirstSeen of the key the cancelled call named = %v, %v; want true: the call was never sent", first, err)
@@ -253,13 +246,7 @@ func TestAutoPipelineCancel(t *testing.T) {
 func TestAutoPipelineHung(t *testing.T) {
 	tg := single(t)
 	s := tg.open(t)
-	tg.srv.Pause()
-	resumed := false
-	defer func() {
-		if !resumed {
-			tg.srv.Resume()
-		}
-	}()
+	resume := tg.pause(t)
 	const deadline = 2500 * time.Millisecond
 	var fns []func()
 	var slowest atomic.Int64
@@ -294,8 +281,7 @@ func TestAutoPipelineHung(t *testing.T) {
 	}
 	together(fns)
 	t.Logf("the slowest of %d calls with Redis hung answered in %v", len(fns), time.Duration(slowest.Load()).Round(time.Millisecond))
-	tg.srv.Resume()
-	resumed = true
+	resume()
 	if _, _, err := s.Allow(ctxb, "after", 1, 1); err != nil {
 		t.Errorf("Allow after Redis continued: %v", err)
 	}

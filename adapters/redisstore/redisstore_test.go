@@ -65,6 +65,17 @@ func sentinel(t testing.TB) target {
 		nodes: []*redis.Client{sn.Master().Client()}, srv: sn.Master()}
 }
 
+// pause stops the target's server (SIGSTOP) and returns what resumes it;
+// a test that fails before resuming has it resumed when it ends.
+func (tg target) pause(t testing.TB) (resume func()) {
+	t.Helper()
+	tg.srv.Pause()
+	var once sync.Once
+	resume = func() { once.Do(tg.srv.Resume) }
+	t.Cleanup(resume)
+	return resume
+}
+
 // flush empties every master.
 func (tg target) flush(t testing.TB) {
 	t.Helper()
@@ -517,13 +528,7 @@ func TestRedisHung(t *testing.T) {
 	if err := s.PutReminder(ctxb, r); err != nil {
 		t.Fatal(err)
 	}
-	tg.srv.Pause()
-	resumed := false
-	defer func() {
-		if !resumed {
-			tg.srv.Resume()
-		}
-	}()
+	resume := tg.pause(t)
 	calls := []struct {
 		name string
 		call func(context.Context) error
@@ -551,8 +556,7 @@ func TestRedisHung(t *testing.T) {
 		}
 		t.Logf("%s with Redis hung: answered in %v: %v", c.name, took.Round(time.Millisecond), err)
 	}
-	tg.srv.Resume()
-	resumed = true
+	resume()
 	if err := s.Ping(ctxb); err != nil {
 		t.Fatalf("Ping after Redis continued: %v", err)
 	}
