@@ -208,6 +208,12 @@ func (m *Main) commandLimiter() bot.Limiter {
 	if !m.serverMode() || m.Config.RateLimit == 0 {
 		return nil
 	}
+	return m.limiter()
+}
+
+// limiter is Redis's when Redis is the store, so that replicas share
+// their rate buckets, else this process's.
+func (m *Main) limiter() bot.Limiter {
 	if l, ok := m.Store.(bot.Limiter); ok {
 		return l
 	}
@@ -331,15 +337,9 @@ func (m *Main) startPlatforms(ctx context.Context, mux *http.ServeMux, run func(
 	c := m.Config
 	// Replicas sharing Redis share replay memory and rate buckets through
 	// it; otherwise this process keeps them.
-	var (
-		dedupe  bot.Deduper = m.localLimits()
-		limiter bot.Limiter = m.localLimits()
-	)
+	var dedupe bot.Deduper = m.localLimits()
 	if d, ok := m.Store.(bot.Deduper); ok {
 		dedupe = d
-	}
-	if l, ok := m.Store.(bot.Limiter); ok {
-		limiter = l
 	}
 	if c.SlackBotToken != "" {
 		a, err := slack.New(slack.Config{
@@ -357,7 +357,7 @@ func (m *Main) startPlatforms(ctx context.Context, mux *http.ServeMux, run func(
 		a, err := discord.New(discord.Config{
 			Token: c.DiscordToken, AppID: c.DiscordAppID, GuildID: c.DiscordGuildID, PublicKey: c.DiscordPublicKey,
 			Mode: c.DiscordMode, APIURL: c.DiscordApiURL, ShardID: c.DiscordShardID, ShardCount: c.DiscordShardCount,
-			Bot: m.Bot, Store: m.Store, Dedupe: dedupe, Limiter: limiter, Logger: m.log,
+			Bot: m.Bot, Store: m.Store, Dedupe: dedupe, Limiter: m.limiter(), Logger: m.log,
 		})
 		if err != nil {
 			return fmt.Errorf("discord: %w", err)
@@ -429,7 +429,7 @@ func (m *Main) logger() *slog.Logger {
 		return slog.New(slog.NewJSONHandler(out, opts))
 	}
 	// The console is for people: only warnings and worse, unless asked.
-	if len(m.Config.Platforms()) == 0 && m.Config.HTTPAddr == "" && level == slog.LevelInfo {
+	if !m.serverMode() && level == slog.LevelInfo {
 		opts.Level = slog.LevelWarn
 	}
 	return slog.New(slog.NewTextHandler(out, opts))
