@@ -41,6 +41,11 @@ type Config struct {
 	Limiter Limiter
 	// CommandRate is the per-user limit; zero values take DefaultCommandRate.
 	CommandRate Rate
+	// DeadLetters, when set, keeps the occurrences the scheduler gives up
+	// on. Wiring passes the store's own (optional ports are resolved once,
+	// there, so no wrapper can hide one); when nil, New takes Store's if it
+	// has one.
+	DeadLetters DeadLetters
 }
 
 // Rate is a per-user command limit: PerMinute on average, with bursts of up
@@ -73,6 +78,8 @@ type Bot struct {
 	timeout time.Duration
 	limiter Limiter
 	rate    Rate
+	// deadLetters is the optional port, nil when the store keeps none.
+	deadLetters DeadLetters
 
 	mu         sync.RWMutex
 	messengers map[string]Messenger
@@ -84,18 +91,22 @@ func New(cfg Config) (*Bot, error) {
 		return nil, errors.New("bot: Config.Store and Config.Content are required")
 	}
 	b := &Bot{
-		store:      cfg.Store,
-		pack:       cfg.Content,
-		spec:       NewSpec(cfg.Content),
-		clock:      cfg.Clock,
-		log:        cfg.Logger,
-		rand:       cfg.Rand,
-		observe:    cfg.OnCommand,
-		sched:      cfg.Reminders.withDefaults(),
-		timeout:    cfg.CommandTimeout,
-		limiter:    cfg.Limiter,
-		rate:       cfg.CommandRate,
-		messengers: map[string]Messenger{},
+		store:       cfg.Store,
+		pack:        cfg.Content,
+		spec:        NewSpec(cfg.Content),
+		clock:       cfg.Clock,
+		log:         cfg.Logger,
+		rand:        cfg.Rand,
+		observe:     cfg.OnCommand,
+		sched:       cfg.Reminders.withDefaults(),
+		timeout:     cfg.CommandTimeout,
+		limiter:     cfg.Limiter,
+		rate:        cfg.CommandRate,
+		deadLetters: cfg.DeadLetters,
+		messengers:  map[string]Messenger{},
+	}
+	if b.deadLetters == nil {
+		b.deadLetters, _ = cfg.Store.(DeadLetters)
 	}
 	if b.rate.PerMinute <= 0 || b.rate.Burst < 1 {
 		b.rate = DefaultCommandRate

@@ -166,10 +166,7 @@ func (b *Bot) export(ctx context.Context, req *Request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	rems, err := b.store.Reminders(ctx, req.User)
-	if err != nil {
-		return Reply{}, err
-	}
+	rems := u.Reminders
 	d := exportData{
 		User: req.User, ExportedAt: req.Now.UTC(), Zone: u.Zone, StepsDone: u.Done,
 		Streak:    exportStreak{LastDay: u.Streak.Last, Current: u.Streak.Current, Best: u.Streak.Best, Days: u.Streak.Days},

@@ -36,12 +36,13 @@ func (b *Bot) remindDaily(ctx context.Context, req *Request) (Reply, error) {
 		User: req.User, Kind: Daily, At: FormatClock(hour, minute), Zone: loc.String(), Days: days,
 		Next: NextDaily(req.Now, hour, minute, loc, days), Created: req.Now.UTC(),
 	}
-	if err := b.store.PutReminder(ctx, r); err != nil {
-		return Reply{}, err
-	}
 	// The zone is remembered for check-ins, and a pending notice about
 	// paused reminders is stale now that the user set a new one.
-	if _, err := b.update(ctx, req, func(u *User) error { u.Zone, u.Notice = r.Zone, ""; return nil }); err != nil {
+	if _, err := b.update(ctx, req, func(u *User) error {
+		u.SetReminder(r)
+		u.Zone, u.Notice = r.Zone, ""
+		return nil
+	}); err != nil {
 		return Reply{}, err
 	}
 
@@ -99,7 +100,7 @@ func (b *Bot) remindOnce(ctx context.Context, req *Request, title, format string
 	}
 	loc := b.zoneOf(u)
 	r := Reminder{User: req.User, Kind: Once, Zone: loc.String(), Next: req.Now.Add(d).UTC(), Created: req.Now.UTC()}
-	if err := b.store.PutReminder(ctx, r); err != nil {
+	if _, err := b.update(ctx, req, func(u *User) error { u.SetReminder(r); return nil }); err != nil {
 		return Reply{}, err
 	}
 	return Reply{
@@ -111,17 +112,16 @@ func (b *Bot) remindOnce(ctx context.Context, req *Request, title, format string
 
 // remindOff deletes all the user's reminders.
 func (b *Bot) remindOff(ctx context.Context, req *Request) (Reply, error) {
-	rems, err := b.store.Reminders(ctx, req.User)
-	if err != nil {
+	had := false
+	if _, err := b.update(ctx, req, func(u *User) error {
+		had = len(u.Reminders) > 0
+		u.Reminders = nil
+		return nil
+	}); err != nil {
 		return Reply{}, err
 	}
-	if len(rems) == 0 {
+	if !had {
 		return Reply{Title: "No reminders", Text: "You have no reminders to stop. Set one with **remind daily HH:MM**."}, nil
-	}
-	for _, r := range rems {
-		if err := b.store.DeleteReminder(ctx, req.User, r.Kind); err != nil {
-			return Reply{}, err
-		}
 	}
 	return Reply{
 		Title: "Reminders stopped",
@@ -131,10 +131,11 @@ func (b *Bot) remindOff(ctx context.Context, req *Request) (Reply, error) {
 
 // remindStatus lists the user's reminders and when they fire next.
 func (b *Bot) remindStatus(ctx context.Context, req *Request) (Reply, error) {
-	rems, err := b.store.Reminders(ctx, req.User)
+	u, err := b.user(ctx, req)
 	if err != nil {
 		return Reply{}, err
 	}
+	rems := u.Reminders
 	if len(rems) == 0 {
 		return Reply{
 			Title: "No reminders yet",

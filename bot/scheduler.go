@@ -172,7 +172,7 @@ func (b *Bot) DeliverDue(ctx context.Context) (DeliveryStats, error) {
 
 // release gives an unsent claim back at once, for another replica.
 func (b *Bot) release(ctx context.Context, c Claim) string {
-	if err := b.store.Retry(ctx, c, c.Now); err != nil && !errors.Is(err, ErrStaleClaim) {
+	if err := Release(ctx, b.store, c); err != nil && !errors.Is(err, ErrStaleClaim) {
 		b.log.Error("release reminder claim", "user", HashUser(c.Reminder.User), "err", err)
 	}
 	return "released"
@@ -212,12 +212,9 @@ func (b *Bot) deliver(ctx, sendCtx context.Context, c Claim) (outcome string) {
 	if m == nil {
 		return b.retry(ctx, log, c, 0, fmt.Errorf("no messenger for platform %q", r.User.Platform()))
 	}
-	u, err := b.store.User(ctx, r.User)
-	if err != nil {
-		return b.retry(ctx, log, c, 0, err)
-	}
+	// The claim carries the record as claimed: a delivery reads nothing more.
 	sctx, cancel := context.WithTimeout(sendCtx, b.sched.SendTimeout)
-	err = m.SendDM(sctx, r.User, b.reminderReply(u, r))
+	err := m.SendDM(sctx, r.User, b.reminderReply(c.User, r))
 	cancel()
 
 	var de *DeliveryError
@@ -238,7 +235,7 @@ func (b *Bot) deliver(ctx, sendCtx context.Context, c Claim) (outcome string) {
 
 // finish acks the occurrence and schedules the next one.
 func (b *Bot) finish(ctx context.Context, log *slog.Logger, c Claim, outcome string) string {
-	if err := b.store.Ack(ctx, c, b.nextOccurrence(c)); err != nil {
+	if err := Ack(ctx, b.store, c, b.nextOccurrence(c)); err != nil {
 		if errors.Is(err, ErrStaleClaim) {
 			log.Warn("reminder ack refused: the lease was lost or the user changed the reminder", "err", err)
 		} else {
@@ -283,7 +280,7 @@ func latest(a, b time.Time) time.Time {
 func (b *Bot) retry(ctx context.Context, log *slog.Logger, c Claim, after time.Duration, cause error) string {
 	if c.Reminder.Attempts+1 >= b.sched.MaxAttempts {
 		log.Error("reminder dropped after repeated failures", "err", cause)
-		if dl, ok := b.store.(DeadLetters); ok {
+		if dl := b.deadLetters; dl != nil {
 			dead := c
 			dead.Reminder.Attempts++ // this failure included
 			if err := dl.DeadLetter(ctx, dead, truncate(cause.Error(), maxDeadReason)); err != nil {
@@ -298,7 +295,7 @@ func (b *Bot) retry(ctx context.Context, log *slog.Logger, c Claim, after time.D
 		after = min(after, 10*time.Minute)
 	}
 	log.Warn("reminder send failed, will retry", "after", after, "err", cause)
-	if err := b.store.Retry(ctx, c, c.Now.Add(after)); err != nil && !errors.Is(err, ErrStaleClaim) {
+	if err := Retry(ctx, b.store, c, c.Now.Add(after)); err != nil && !errors.Is(err, ErrStaleClaim) {
 		log.Error("reminder retry", "err", err)
 	}
 	return "retry"
@@ -325,19 +322,27 @@ func (b *Bot) pause(ctx context.Context, log *slog.Logger, c Claim, de *Delivery
 	if reason == "" {
 		reason = "I can't send you direct messages"
 	}
-	var next *Reminder
-	if c.Reminder.Kind == Daily {
-		r := c.Reminder
-		r.Paused, r.Attempts = reason, 0
-		next = &r
-	}
-	if err := b.store.Ack(ctx, c, next); err != nil {
-		log.Error("pause reminder", "err", err)
-	}
 	notice := fmt.Sprintf("I couldn't send you a study reminder because %s. Your reminders are paused; once that's fixed, set one again with **remind daily HH:MM**.",
 		strings.TrimSuffix(reason, "."))
-	if _, err := b.store.UpdateUser(ctx, c.Reminder.User, func(u *User) error { u.Notice = notice; return nil }); err != nil {
-		log.Error("leave pause notice", "err", err)
+	kind := c.Reminder.Kind
+	// One write pauses the reminder and leaves the notice, so neither can
+	// happen without the other.
+	err := b.store.Settle(ctx, c, func(u *User, held bool) error {
+		r, ok := u.Reminder(kind)
+		if !held || !ok || !sameReminder(r, c.Reminder) {
+			return nil
+		}
+		if kind == Daily {
+			r.Paused, r.Attempts, r.RetryAt = reason, 0, time.Time{}
+			u.SetReminder(r)
+		} else {
+			u.DeleteReminder(kind)
+		}
+		u.Notice = notice
+		return nil
+	})
+	if err != nil {
+		log.Error("pause reminder", "err", err)
 	}
 	log.Warn("reminders paused: recipient unreachable", "err", de.Err)
 	return "paused"

@@ -320,12 +320,12 @@ type crashingStore struct {
 	crashed bool
 }
 
-func (s *crashingStore) Ack(ctx context.Context, c bot.Claim, next *bot.Reminder) error {
+func (s *crashingStore) Settle(ctx context.Context, c bot.Claim, fn func(*bot.User, bool) error) error {
 	if !s.crashed {
 		s.crashed = true
 		return errors.New("replica died")
 	}
-	return s.MemStore.Ack(ctx, c, next)
+	return s.MemStore.Settle(ctx, c, fn)
 }
 
 func TestLostAckIsRedeliveredAfterTheLease(t *testing.T) {
@@ -371,7 +371,7 @@ func TestDeliveredMarkerPreventsRepeat(t *testing.T) {
 		t.Fatalf("ClaimDue = %v, %v", claims, err)
 	}
 	h.Clock.Advance(2 * time.Minute) // the slow replica's lease runs out
-	if err := h.Store.Ack(ctx, claims[0], nil); !errors.Is(err, bot.ErrStaleClaim) {
+	if err := bot.Ack(ctx, h.Store, claims[0], nil); !errors.Is(err, bot.ErrStaleClaim) {
 		t.Fatalf("late ack = %v, want ErrStaleClaim", err)
 	}
 	if st := h.Deliver(t); st.Duplicate != 1 || st.Sent != 0 {

@@ -6,9 +6,17 @@ import (
 	"time"
 )
 
-// Store keeps users and their reminders. Implementations: adapters/boltstore
-// (embedded, the default) and adapters/redisstore (production, shared by
-// replicas). Every implementation must pass bot/storetest.
+// Store keeps user records and schedules their reminders. Implementations:
+// adapters/boltstore (embedded, the default), adapters/redisstore
+// (production, shared by replicas) and bottest.MemStore. Every one must pass
+// bot/storetest.
+//
+// A store keeps each user's record as the opaque bytes of EncodeUser, with a
+// revision, and changes it by compare-and-set; it knows no field of User.
+// What it indexes for ClaimDue it learns from Schedule(user), and it changes
+// the index in the same atomic step as the record, by one rule: a reminder
+// whose Slot changed leaves the index (a claim held on it becomes stale)
+// and, if it has a new slot, enters it there.
 //
 // Errors are coded: Unavailable when the store does not answer (so the user
 // reads a friendly "try again" and nothing is half-written), Conflict for
@@ -19,48 +27,33 @@ type Store interface {
 
 	// UpdateUser atomically reads the user's record (User{ID: id} when there
 	// is none), applies fn and writes the result back, setting Created and
-	// Updated. If fn returns an error nothing is written and that error is
+	// Updated, and changes the reminder index as the record's reminders
+	// changed. If fn returns an error nothing is written and that error is
 	// returned. fn may be called more than once (optimistic retries); it
-	// must not have side effects and must not call the store (it may run
-	// inside the store's write transaction).
+	// must not have side effects and must not call the store.
 	UpdateUser(ctx context.Context, id UserID, fn func(*User) error) (User, error)
 
-	// PutReminder creates or replaces the user's reminder of r.Kind and
-	// schedules it at r.Next, unless r.Paused is set. Any claim held on the
-	// reminder it replaces becomes stale.
-	PutReminder(ctx context.Context, r Reminder) error
-
-	// DeleteReminder removes the user's reminder of that kind, if any. Any
-	// claim held on it becomes stale.
-	DeleteReminder(ctx context.Context, id UserID, kind ReminderKind) error
-
-	// Reminders returns the user's reminders ordered by Kind.
-	Reminders(ctx context.Context, id UserID) ([]Reminder, error)
-
-	// ClaimDue leases up to limit (>= 1) reminders that are due by the
-	// store's own clock (Next <= now), or whose earlier lease expired, for
-	// the lease duration (>= 1ms), earliest first. A reminder is held by at
-	// most one unexpired claim at a time.
+	// ClaimDue leases up to limit (>= 1) reminders whose slot is due by the
+	// store's own clock, or whose earlier lease expired, for the lease
+	// duration (>= 1ms), earliest first. A reminder is held by at most one
+	// unexpired claim at a time. Each claim carries its user's record as it
+	// was when claimed (NewClaim makes it), so a delivery reads nothing
+	// more.
 	ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]Claim, error)
 
-	// Ack finishes the occurrence c.Due: it records the occurrence marker
-	// (so a later claim of the same occurrence reports Delivered) and, if c
-	// still holds the lease, replaces the reminder with next (nil deletes
-	// it; a paused next is kept but not scheduled). If the lease was lost it
-	// returns ErrStaleClaim and changes nothing but the marker. No marker is
-	// written for a user the store keeps nothing about (forgotten while the
-	// claim was out), so Forget stays complete.
-	Ack(ctx context.Context, c Claim, next *Reminder) error
+	// Settle finishes claim c in one atomic step: it reads the user's
+	// record, applies fn(u, held), where held reports whether c still holds
+	// its lease, and writes the result. When held, the lease is released
+	// and the reminder of c's kind enters the index at its new slot, if it
+	// has one. When not held, only what fn changed is written and the
+	// result is ErrStaleClaim. For a user the store keeps nothing about
+	// (forgotten while the claim was out) nothing is written and the result
+	// is ErrStaleClaim, so Forget stays complete. fn may be called more
+	// than once and, on Redis, for both values of held.
+	Settle(ctx context.Context, c Claim, fn func(u *User, held bool) error) error
 
-	// Retry gives the claim back to be claimed again at the time at, with
-	// the reminder's Attempts increased by one. Reminder.Next keeps naming
-	// the occurrence (so lag and grace are measured from it); only the time
-	// it may next be claimed moves. It returns ErrStaleClaim if c no longer
-	// holds the lease.
-	Retry(ctx context.Context, c Claim, at time.Time) error
-
-	// Forget deletes everything kept about the user: record, reminders,
-	// claims, occurrence markers and (DeadLetters) dead letters.
+	// Forget deletes everything kept about the user: record, index entries,
+	// claims and (DeadLetters) dead letters.
 	Forget(ctx context.Context, id UserID) error
 
 	// Ping reports whether the store answers.
@@ -72,7 +65,8 @@ type Store interface {
 
 // DeadLetters is implemented by stores that keep the occurrences the
 // scheduler gave up on, so an operator can see what was never delivered.
-// It is optional: the scheduler uses it when the store has it.
+// It is optional: the scheduler uses it when the store has it, resolved
+// once at wiring (Config.DeadLetters).
 //
 // DeadLetter records the occurrence of claim c, whose Reminder.Attempts
 // counts every failed send of it (the last one included), and why the last
@@ -98,27 +92,49 @@ const (
 // commands can make a user's schedule grow.
 const MaxRemindersPerUser = 2
 
-// Reminder is a scheduled study reminder.
-type Reminder struct {
-	User     UserID
-	Kind     ReminderKind
-	At       string    // local time of day "HH:MM" (Daily)
-	Zone     string    // IANA zone of At (Daily); the zone shown for Once
-	Days     Weekdays  // the days a Daily reminder fires on
-	Next     time.Time // the next occurrence, in UTC
-	Paused   string    // non-empty: not scheduled, and why (user-safe)
-	Attempts int       // failed deliveries of the occurrence Next
-	Created  time.Time
+// Slot is one entry of a store's reminder index: the user's reminder of
+// Kind may be claimed from At on.
+type Slot struct {
+	Kind ReminderKind
+	At   time.Time
+}
+
+// Schedule returns the index entries of u's reminders, ordered by kind:
+// one for each reminder that is not paused, at its ClaimAt. Stores index
+// exactly these.
+func Schedule(u User) []Slot {
+	var slots []Slot
+	for _, r := range u.Reminders {
+		if at := r.ClaimAt(); !at.IsZero() {
+			slots = append(slots, Slot{Kind: r.Kind, At: at.UTC().Truncate(time.Millisecond)})
+		}
+	}
+	return slots
 }
 
 // Claim is a lease on one due occurrence of a reminder.
 type Claim struct {
-	Reminder   Reminder  // the reminder as it was when claimed
+	User       User      // the user's record when claimed
+	Reminder   Reminder  // the reminder claimed, as it was then
 	Due        time.Time // the occurrence claimed (Reminder.Next at claim time)
-	Token      string    // fences Ack and Retry: only the holder's succeed
+	Token      string    // fences Settle: only the holder's is held
 	Now        time.Time // the store's clock when claimed
 	LeaseUntil time.Time // the claim is released to others after this
-	Delivered  bool      // this occurrence was already acked once: do not send it again
+	Delivered  bool      // this occurrence was sent once already: do not send it again
+}
+
+// NewClaim makes the claim of u's reminder of kind, as stores return it
+// from ClaimDue. It reports false when u has no such reminder or it is
+// paused: an index entry left behind, which the store drops instead.
+func NewClaim(u User, kind ReminderKind, token string, now, until time.Time) (Claim, bool) {
+	r, ok := u.Reminder(kind)
+	if !ok || r.Paused != "" {
+		return Claim{}, false
+	}
+	return Claim{
+		User: u, Reminder: r, Due: r.Next, Token: token, Now: now, LeaseUntil: until,
+		Delivered: !r.Sent.IsZero() && r.Sent.Equal(r.Next),
+	}, true
 }
 
 // Validate reports whether a store can keep the id: not empty and without
@@ -138,17 +154,67 @@ func (k ReminderKind) Validate() error {
 	return nil
 }
 
-// Validate reports whether a store can keep the reminder: a valid user and
-// kind, and a time unless it is paused. Every Store checks it the same way.
-func (r Reminder) Validate() error {
-	if err := r.User.Validate(); err != nil {
+// Validate reports whether a store can keep the user's record: a valid id,
+// and reminders of valid, distinct kinds, each with a time unless it is
+// paused. Every Store checks it before writing.
+func (u User) Validate() error {
+	if err := u.ID.Validate(); err != nil {
 		return err
 	}
-	if err := r.Kind.Validate(); err != nil {
-		return err
-	}
-	if r.Paused == "" && r.Next.IsZero() {
-		return Errorf(Invalid, "A reminder that is not paused needs a time.")
+	seen := map[ReminderKind]bool{}
+	for _, r := range u.Reminders {
+		if err := r.Kind.Validate(); err != nil {
+			return err
+		}
+		if seen[r.Kind] {
+			return Errorf(Invalid, "A user has one reminder of each kind.")
+		}
+		seen[r.Kind] = true
+		if r.Paused == "" && r.Next.IsZero() {
+			return Errorf(Invalid, "A reminder that is not paused needs a time.")
+		}
 	}
 	return nil
+}
+
+// Reindex says how a store's index changes when the user's record goes from
+// old to new: the kinds that leave it (their index entry and any claim on
+// them go: the claim is stale) and the slots that enter it. A reminder whose
+// slot did not change is in neither, so a claim on it survives the user's
+// other changes. released names the kind of a claim Settle found held (""
+// for none): it always leaves, giving its lease up, and enters again at its
+// new slot if it has one.
+func Reindex(old, new User, released ReminderKind) (leave []ReminderKind, enter []Slot) {
+	left := map[ReminderKind]bool{}
+	out := func(k ReminderKind) {
+		if !left[k] {
+			left[k] = true
+			leave = append(leave, k)
+		}
+	}
+	if released != "" {
+		out(released)
+	}
+	was := map[ReminderKind]time.Time{}
+	for _, s := range Schedule(old) {
+		was[s.Kind] = s.At
+	}
+	is := map[ReminderKind]bool{}
+	for _, s := range Schedule(new) {
+		is[s.Kind] = true
+		at, ok := was[s.Kind]
+		if ok && at.Equal(s.At) && s.Kind != released {
+			continue
+		}
+		if ok {
+			out(s.Kind)
+		}
+		enter = append(enter, s)
+	}
+	for _, s := range Schedule(old) {
+		if !is[s.Kind] {
+			out(s.Kind)
+		}
+	}
+	return leave, enter
 }

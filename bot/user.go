@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -26,30 +27,91 @@ func (u UserID) Platform() string {
 	return p
 }
 
-// User is everything the bot keeps about one user apart from reminders.
+// User is everything the bot keeps about one user: one record, encoded by
+// EncodeUser and kept by a Store as opaque bytes. A new field is one line
+// here with the next free `rec` number (see record.go); every store, the
+// conformance suite and the codec's tests pick it up from that line.
 type User struct {
-	ID     UserID
-	Done   []string // ids of the roadmap steps the user finished, in roadmap order
-	Streak Streak   // daily study check-ins
-	Zone   string   // the IANA zone the user chose for reminders; "" when none
-	Notice string   // a message to show with the user's next reply, then clear
+	ID     UserID   `rec:"-"` // the key the record is stored under
+	Done   []string `rec:"1"` // ids of the roadmap steps the user finished, in roadmap order
+	Streak Streak   `rec:"2"` // daily study check-ins
+	Zone   string   `rec:"3"` // the IANA zone the user chose; "" when none
+	Notice string   `rec:"4"` // a message to show with the user's next reply, then clear
 	// DMChannel is the platform's id of the bot's direct-message channel
 	// with the user, cached by the adapter so that a reminder costs one
 	// platform call instead of two. Any replica may reuse it.
-	DMChannel string
-	Created   time.Time // when the record was first written
-	Updated   time.Time // when it was last written
+	DMChannel string `rec:"5"`
+	// Reminders are the user's reminders, at most one of each kind, ordered
+	// by kind. Stores index them for ClaimDue from Schedule, in the same
+	// atomic step that writes the record.
+	Reminders []Reminder `rec:"6"`
+	Created   time.Time  `rec:"7"` // when the record was first written
+	Updated   time.Time  `rec:"8"` // when it was last written
 }
 
 // IsZero reports whether u holds no data: an unknown user.
 func (u User) IsZero() bool {
-	return len(u.Done) == 0 && u.Streak == (Streak{}) && u.Zone == "" && u.Notice == "" && u.DMChannel == "" && u.Created.IsZero()
+	return len(EncodeUser(u)) == len(EncodeUser(User{}))
 }
 
 // Streak counts the days on which the user checked in.
 type Streak struct {
-	Last    string // the last local date checked in, YYYY-MM-DD; "" when never
-	Current int    // consecutive days up to Last
-	Best    int    // the longest run ever
-	Days    int    // days checked in, in total
+	Last    string `rec:"1"` // the last local date checked in, YYYY-MM-DD; "" when never
+	Current int    `rec:"2"` // consecutive days up to Last
+	Best    int    `rec:"3"` // the longest run ever
+	Days    int    `rec:"4"` // days checked in, in total
+}
+
+// Reminder is a scheduled study reminder, part of its user's record.
+type Reminder struct {
+	User    UserID       `rec:"-"` // its user, set when the record is read
+	Kind    ReminderKind `rec:"1"`
+	At      string       `rec:"2"` // local time of day "HH:MM" (Daily)
+	Zone    string       `rec:"3"` // IANA zone of At (Daily); the zone shown for Once
+	Days    Weekdays     `rec:"4"` // the days a Daily reminder fires on
+	Next    time.Time    `rec:"5"` // the next occurrence, in UTC
+	Paused  string       `rec:"6"` // non-empty: not scheduled, and why (user-safe)
+	Created time.Time    `rec:"7"`
+
+	// Delivery state, written by the scheduler through Store.Settle.
+	Attempts int       `rec:"8"`  // failed deliveries of the occurrence Next
+	RetryAt  time.Time `rec:"9"`  // after a failed attempt: when to try Next again
+	Sent     time.Time `rec:"10"` // the last occurrence delivered, so a reclaim of it is not sent twice
+}
+
+// ClaimAt returns when the reminder may next be claimed: the retry time
+// after a failed attempt, else Next; zero when it is paused.
+func (r Reminder) ClaimAt() time.Time {
+	switch {
+	case r.Paused != "":
+		return time.Time{}
+	case !r.RetryAt.IsZero():
+		return r.RetryAt
+	}
+	return r.Next
+}
+
+// Reminder returns the user's reminder of the kind.
+func (u *User) Reminder(kind ReminderKind) (Reminder, bool) {
+	i := slices.IndexFunc(u.Reminders, func(r Reminder) bool { return r.Kind == kind })
+	if i < 0 {
+		return Reminder{}, false
+	}
+	return u.Reminders[i], true
+}
+
+// SetReminder adds r, replacing the user's reminder of its kind.
+func (u *User) SetReminder(r Reminder) {
+	r.User = u.ID
+	u.DeleteReminder(r.Kind)
+	u.Reminders = append(u.Reminders, r)
+	slices.SortFunc(u.Reminders, func(a, b Reminder) int { return strings.Compare(string(a.Kind), string(b.Kind)) })
+}
+
+// DeleteReminder removes the user's reminder of the kind, if any.
+func (u *User) DeleteReminder(kind ReminderKind) {
+	u.Reminders = slices.DeleteFunc(slices.Clone(u.Reminders), func(r Reminder) bool { return r.Kind == kind })
+	if len(u.Reminders) == 0 {
+		u.Reminders = nil
+	}
 }

@@ -1,12 +1,13 @@
 package bottest
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 
@@ -14,28 +15,29 @@ import (
 )
 
 // MemStore is a bot.Store in memory, on a clock of the caller's choosing. It
-// passes bot/storetest like the real stores, so tests of the core can trust
-// it; it keeps nothing across processes and is not meant for production.
+// keeps records as the codec's bytes, as the real stores do, and passes
+// bot/storetest like them, so tests of the core can trust it; it keeps
+// nothing across processes and is not meant for production.
 type MemStore struct {
 	clock bot.Clock
 
-	mu        sync.Mutex
-	users     map[bot.UserID]bot.User
-	reminders map[remKey]*memReminder
-	markers   map[string]time.Time // occurrence marker -> expiry
-	dead      []DeadLetter         // oldest first, at most maxDead
-	down      bool
+	mu      sync.Mutex
+	records map[bot.UserID][]byte
+	index   map[slotKey]*entry
+	dead    []DeadLetter // oldest first, at most maxDead
+	down    bool
 }
 
-type remKey struct {
+type slotKey struct {
 	user bot.UserID
 	kind bot.ReminderKind
 }
 
-type memReminder struct {
-	r     bot.Reminder
-	at    time.Time // when it may be claimed: due time, or lease deadline
-	token string    // the current claim, "" when none
+// entry is a reminder in the index: waiting for its slot (token "") or
+// claimed until its lease deadline.
+type entry struct {
+	at    time.Time
+	token string
 }
 
 // DeadLetter is an occurrence the scheduler gave up on, as MemStore keeps
@@ -55,12 +57,7 @@ var (
 
 // NewMemStore returns an empty store whose ClaimDue follows clock.
 func NewMemStore(clock bot.Clock) *MemStore {
-	return &MemStore{
-		clock:     clock,
-		users:     map[bot.UserID]bot.User{},
-		reminders: map[remKey]*memReminder{},
-		markers:   map[string]time.Time{},
-	}
+	return &MemStore{clock: clock, records: map[bot.UserID][]byte{}, index: map[slotKey]*entry{}}
 }
 
 // SetDown makes every call fail as Unavailable (true) or work again
@@ -88,6 +85,26 @@ func (s *MemStore) check(ctx context.Context, invalid ...error) error {
 	return nil
 }
 
+func (s *MemStore) read(id bot.UserID) (bot.User, error) {
+	u, err := bot.DecodeUser(id, s.records[id])
+	if err != nil {
+		return bot.User{}, bot.WrapError(bot.Internal, fmt.Errorf("memstore: %w", err), "")
+	}
+	return u, nil
+}
+
+// write stores u and changes the index as Reindex says.
+func (s *MemStore) write(old, u bot.User, released bot.ReminderKind) {
+	s.records[u.ID] = bot.EncodeUser(u)
+	leave, enter := bot.Reindex(old, u, released)
+	for _, k := range leave {
+		delete(s.index, slotKey{u.ID, k})
+	}
+	for _, sl := range enter {
+		s.index[slotKey{u.ID, sl.Kind}] = &entry{at: sl.At}
+	}
+}
+
 // User implements bot.Store.
 func (s *MemStore) User(ctx context.Context, id bot.UserID) (bot.User, error) {
 	s.mu.Lock()
@@ -95,10 +112,7 @@ func (s *MemStore) User(ctx context.Context, id bot.UserID) (bot.User, error) {
 	if err := s.check(ctx, id.Validate()); err != nil {
 		return bot.User{}, err
 	}
-	if u, ok := s.users[id]; ok {
-		return cloneUser(u), nil
-	}
-	return bot.User{ID: id}, nil
+	return s.read(id)
 }
 
 // UpdateUser implements bot.Store.
@@ -108,66 +122,24 @@ func (s *MemStore) UpdateUser(ctx context.Context, id bot.UserID, fn func(*bot.U
 	if err := s.check(ctx, id.Validate()); err != nil {
 		return bot.User{}, err
 	}
-	u, ok := s.users[id]
-	if !ok {
-		u = bot.User{ID: id}
+	old, err := s.read(id)
+	if err != nil {
+		return bot.User{}, err
 	}
-	u = cloneUser(u)
+	u, _ := s.read(id)
 	if err := fn(&u); err != nil {
 		return bot.User{}, err
 	}
-	now := s.clock.Now().UTC()
-	u.ID = id
+	now := s.clock.Now().UTC().Truncate(time.Millisecond)
+	u.ID, u.Created, u.Updated = id, old.Created, now
 	if u.Created.IsZero() {
 		u.Created = now
 	}
-	u.Updated = now
-	s.users[id] = cloneUser(u)
-	return u, nil
-}
-
-func cloneUser(u bot.User) bot.User {
-	u.Done = slices.Clone(u.Done)
-	return u
-}
-
-// PutReminder implements bot.Store.
-func (s *MemStore) PutReminder(ctx context.Context, r bot.Reminder) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.check(ctx, r.Validate()); err != nil {
-		return err
+	if err := u.Validate(); err != nil {
+		return bot.User{}, err
 	}
-	s.reminders[remKey{r.User, r.Kind}] = &memReminder{r: r, at: r.Next}
-	return nil
-}
-
-// DeleteReminder implements bot.Store.
-func (s *MemStore) DeleteReminder(ctx context.Context, id bot.UserID, kind bot.ReminderKind) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.check(ctx, id.Validate(), kind.Validate()); err != nil {
-		return err
-	}
-	delete(s.reminders, remKey{id, kind})
-	return nil
-}
-
-// Reminders implements bot.Store.
-func (s *MemStore) Reminders(ctx context.Context, id bot.UserID) ([]bot.Reminder, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
-		return nil, err
-	}
-	var out []bot.Reminder
-	for k, m := range s.reminders {
-		if k.user == id {
-			out = append(out, m.r)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Kind < out[j].Kind })
-	return out, nil
+	s.write(old, u, "")
+	return s.read(id)
 }
 
 // ClaimDue implements bot.Store.
@@ -181,92 +153,71 @@ func (s *MemStore) ClaimDue(ctx context.Context, limit int, lease time.Duration)
 	if err := s.check(ctx, bad); err != nil {
 		return nil, err
 	}
-	now := s.clock.Now().UTC()
-	for k, exp := range s.markers {
-		if !exp.After(now) {
-			delete(s.markers, k)
+	now := s.clock.Now().UTC().Truncate(time.Millisecond)
+	var due []slotKey
+	for k, e := range s.index {
+		if !e.at.After(now) {
+			due = append(due, k)
 		}
 	}
-	var due []*memReminder
-	for _, m := range s.reminders {
-		if m.r.Paused == "" && !m.at.After(now) {
-			due = append(due, m)
-		}
-	}
-	sort.Slice(due, func(i, j int) bool { return due[i].at.Before(due[j].at) })
+	slices.SortFunc(due, func(a, b slotKey) int {
+		return cmp.Or(s.index[a].at.Compare(s.index[b].at), cmp.Compare(a.user, b.user), cmp.Compare(a.kind, b.kind))
+	})
 	var claims []bot.Claim
-	for _, m := range due[:min(limit, len(due))] {
-		m.token = newToken()
-		m.at = now.Add(lease)
-		_, delivered := s.markers[marker(m.r.User, m.r.Kind, m.r.Next)]
-		claims = append(claims, bot.Claim{
-			Reminder: m.r, Due: m.r.Next, Token: m.token, Now: now, LeaseUntil: m.at, Delivered: delivered,
-		})
+	for _, k := range due {
+		if len(claims) == limit {
+			break
+		}
+		u, err := s.read(k.user)
+		if err != nil {
+			return nil, err
+		}
+		token := newToken()
+		c, ok := bot.NewClaim(u, k.kind, token, now, now.Add(lease))
+		if !ok {
+			delete(s.index, k) // nothing vouches for it
+			continue
+		}
+		s.index[k] = &entry{at: c.LeaseUntil, token: token}
+		claims = append(claims, c)
 	}
 	return claims, nil
 }
 
-// Ack implements bot.Store.
-func (s *MemStore) Ack(ctx context.Context, c bot.Claim, next *bot.Reminder) error {
+// Settle implements bot.Store.
+func (s *MemStore) Settle(ctx context.Context, c bot.Claim, fn func(*bot.User, bool) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r := c.Reminder
-	var bad error
-	if next != nil {
-		// A next that names no user or kind is the claimed reminder's own.
-		n := *next
-		if n.User == "" {
-			n.User = r.User
-		}
-		if n.Kind == "" {
-			n.Kind = r.Kind
-		}
-		if n.User != r.User || n.Kind != r.Kind {
-			bad = bot.Errorf(bot.Invalid, "An ack can only replace the reminder it claimed.")
-		} else if bad = n.Validate(); bad == nil {
-			next = &n
-		}
-	}
-	if err := s.check(ctx, bad); err != nil {
+	id, kind := c.Reminder.User, c.Reminder.Kind
+	if err := s.check(ctx, id.Validate(), kind.Validate()); err != nil {
 		return err
 	}
-	k := remKey{r.User, r.Kind}
-	m, ok := s.reminders[k]
-	if ok {
-		s.markers[marker(r.User, r.Kind, c.Due)] = s.clock.Now().Add(48 * time.Hour)
+	stale := fmt.Errorf("memstore: settle %s %s due %s: %w", bot.HashUser(id), kind, c.Due.Format(time.RFC3339), bot.ErrStaleClaim)
+	if _, ok := s.records[id]; !ok {
+		return stale
 	}
-	if !s.holds(m, ok, c) {
-		return bot.ErrStaleClaim
-	}
-	if next == nil {
-		delete(s.reminders, k)
-		return nil
-	}
-	s.reminders[k] = &memReminder{r: *next, at: next.Next}
-	return nil
-}
-
-// Retry implements bot.Store.
-func (s *MemStore) Retry(ctx context.Context, c bot.Claim, at time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
+	e := s.index[slotKey{id, kind}]
+	held := e != nil && c.Token != "" && e.token == c.Token && s.clock.Now().Before(e.at)
+	old, err := s.read(id)
+	if err != nil {
 		return err
 	}
-	m, ok := s.reminders[remKey{c.Reminder.User, c.Reminder.Kind}]
-	if !s.holds(m, ok, c) {
-		return bot.ErrStaleClaim
+	u, _ := s.read(id)
+	if err := fn(&u, held); err != nil {
+		return err
 	}
-	m.token = ""
-	m.at = at
-	m.r.Attempts++
+	u.ID, u.Created = id, old.Created
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	if !held {
+		if !bytes.Equal(bot.EncodeUser(u), s.records[id]) {
+			s.write(old, u, "")
+		}
+		return stale
+	}
+	s.write(old, u, kind)
 	return nil
-}
-
-// holds reports whether claim c still holds the lease on m: the same
-// token, and the lease not yet run out by the store's clock.
-func (s *MemStore) holds(m *memReminder, ok bool, c bot.Claim) bool {
-	return ok && m.token != "" && m.token == c.Token && s.clock.Now().Before(m.at)
 }
 
 // Forget implements bot.Store.
@@ -276,19 +227,13 @@ func (s *MemStore) Forget(ctx context.Context, id bot.UserID) error {
 	if err := s.check(ctx, id.Validate()); err != nil {
 		return err
 	}
-	delete(s.users, id)
-	for k := range s.reminders {
+	delete(s.records, id)
+	for k := range s.index {
 		if k.user == id {
-			delete(s.reminders, k)
+			delete(s.index, k)
 		}
 	}
 	s.dead = slices.DeleteFunc(s.dead, func(d DeadLetter) bool { return d.Claim.Reminder.User == id })
-	prefix := string(id) + "\x00"
-	for k := range s.markers {
-		if len(k) > len(prefix) && k[:len(prefix)] == prefix {
-			delete(s.markers, k)
-		}
-	}
 	return nil
 }
 
@@ -296,7 +241,7 @@ func (s *MemStore) Forget(ctx context.Context, id bot.UserID) error {
 func (s *MemStore) DeadLetter(ctx context.Context, c bot.Claim, reason string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.check(ctx); err != nil {
+	if err := s.check(ctx, c.Reminder.User.Validate()); err != nil {
 		return err
 	}
 	s.dead = append(s.dead, DeadLetter{Claim: c, Reason: reason})
@@ -323,12 +268,15 @@ func (s *MemStore) Ping(ctx context.Context) error {
 // Close implements bot.Store.
 func (s *MemStore) Close() error { return nil }
 
-func marker(id bot.UserID, kind bot.ReminderKind, due time.Time) string {
-	return fmt.Sprintf("%s\x00%s\x00%d", id, kind, due.UnixMilli())
-}
-
 func newToken() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// Reminders returns the user's reminders: a shortcut for tests, which
+// read them from the record as the bot does.
+func (s *MemStore) Reminders(ctx context.Context, id bot.UserID) ([]bot.Reminder, error) {
+	u, err := s.User(ctx, id)
+	return u.Reminders, err
 }
