@@ -25,6 +25,9 @@ func Run(t *testing.T, newStore func(t *testing.T) bot.Store) {
 		run  func(*testing.T, func(*testing.T) bot.Store)
 	}{
 		{"UnknownUser", testUnknownUser},
+		{"EveryField", testEveryField},
+		{"Settle", testSettle},
+		{"IndexFollowsRecord", testIndexFollowsRecord},
 		{"UpdateUser", testUpdateUser},
 		{"Reminders", testReminders},
 		{"ClaimDue", testClaimDue},
@@ -105,11 +108,24 @@ var equateEmpty = cmpopts.EquateEmpty()
 // a store may keep to the millisecond only.
 var storeTimes = cmpopts.EquateApproxTime(time.Millisecond)
 
+// putReminder sets r as its user's reminder of its kind, as the bot does:
+// one UpdateUser.
+func putReminder(ctx context.Context, s bot.Store, r bot.Reminder) error {
+	_, err := s.UpdateUser(ctx, r.User, func(u *bot.User) error { u.SetReminder(r); return nil })
+	return err
+}
+
+// deleteReminder removes the user's reminder of the kind, as the bot does.
+func deleteReminder(ctx context.Context, s bot.Store, id bot.UserID, kind bot.ReminderKind) error {
+	_, err := s.UpdateUser(ctx, id, func(u *bot.User) error { u.DeleteReminder(kind); return nil })
+	return err
+}
+
 func put(t *testing.T, s bot.Store, rs ...bot.Reminder) {
 	t.Helper()
 	for _, r := range rs {
-		if err := s.PutReminder(t.Context(), r); err != nil {
-			t.Fatalf("PutReminder(%s %s): %v", r.User, r.Kind, err)
+		if err := putReminder(t.Context(), s, r); err != nil {
+			t.Fatalf("put reminder (%s %s): %v", r.User, r.Kind, err)
 		}
 	}
 }
@@ -175,13 +191,14 @@ func wantStale(t *testing.T, err error, call string) {
 	}
 }
 
+// deliveryMarks are the fields the scheduler's Ack writes to mark an
+// occurrence sent; tests of Delivered check them, the others ignore them.
+var deliveryMarks = cmpopts.IgnoreFields(bot.Reminder{}, "Sent", "RetryAt")
+
 func wantReminders(t *testing.T, s bot.Store, id bot.UserID, want ...bot.Reminder) {
 	t.Helper()
-	got, err := s.Reminders(t.Context(), id)
-	if err != nil {
-		t.Fatalf("Reminders(%s): %v", id, err)
-	}
-	if diff := cmp.Diff(want, got, equateEmpty); diff != "" {
+	got := getUser(t, s, id).Reminders
+	if diff := cmp.Diff(want, got, equateEmpty, deliveryMarks); diff != "" {
 		t.Errorf("Reminders(%s) mismatch (-want +got):\n%s", id, diff)
 	}
 }
@@ -212,23 +229,18 @@ func testUnknownUser(t *testing.T, newStore func(*testing.T) bot.Store) {
 		t.Run(string(id), func(t *testing.T) {
 			ctx := t.Context()
 			u := getUser(t, s, id)
-			if diff := cmp.Diff(bot.User{ID: id}, u, equateEmpty); diff != "" {
+			if diff := cmp.Diff(bot.User{ID: id}, u, equateEmpty, deliveryMarks); diff != "" {
 				t.Errorf("User mismatch (-want +got):\n%s", diff)
 			}
 			if !u.IsZero() {
 				t.Errorf("User(%s).IsZero() = false for an unknown user", id)
 			}
 			wantReminders(t, s, id)
-			for _, kind := range []bot.ReminderKind{bot.Daily, bot.Once} {
-				if err := s.DeleteReminder(ctx, id, kind); err != nil {
-					t.Errorf("DeleteReminder(%s, %s) = %v, want nil", id, kind, err)
-				}
-			}
 			if err := s.Forget(ctx, id); err != nil {
 				t.Errorf("Forget(%s) = %v, want nil", id, err)
 			}
 			if u := getUser(t, s, id); !u.IsZero() {
-				t.Errorf("after Delete and Forget, User(%s) = %+v, want an unknown user", id, u)
+				t.Errorf("after Forget, User(%s) = %+v, want an unknown user", id, u)
 			}
 		})
 	}
@@ -286,7 +298,7 @@ func testUpdateUser(t *testing.T, newStore func(*testing.T) bot.Store) {
 			} else if !got.Created.Round(time.Millisecond).Equal(first.Created.Round(time.Millisecond)) {
 				t.Errorf("%s: Created = %v, want it kept from the first write (%v)", step.name, got.Created, first.Created)
 			}
-			if diff := cmp.Diff(got, getUser(t, s, id), equateEmpty, storeTimes); diff != "" {
+			if diff := cmp.Diff(got, getUser(t, s, id), equateEmpty, storeTimes, deliveryMarks); diff != "" {
 				t.Errorf("%s: User after UpdateUser (-returned +read):\n%s", step.name, diff)
 			}
 		}
@@ -331,7 +343,7 @@ func testUpdateUser(t *testing.T, newStore func(*testing.T) bot.Store) {
 				if want := bot.ErrorCode(e.err); bot.ErrorCode(err) != want {
 					t.Errorf("UpdateUser error code %q, want fn's %q", bot.ErrorCode(err), want)
 				}
-				if diff := cmp.Diff(before, getUser(t, s, known), equateEmpty, storeTimes); diff != "" {
+				if diff := cmp.Diff(before, getUser(t, s, known), equateEmpty, storeTimes, deliveryMarks); diff != "" {
 					t.Errorf("a failed UpdateUser changed the record (-before +after):\n%s", diff)
 				}
 			})
@@ -354,7 +366,7 @@ func testUpdateUser(t *testing.T, newStore func(*testing.T) bot.Store) {
 			want[id] = u
 		}
 		for _, id := range userIDs {
-			if diff := cmp.Diff(want[id], getUser(t, s, id), equateEmpty, storeTimes); diff != "" {
+			if diff := cmp.Diff(want[id], getUser(t, s, id), equateEmpty, storeTimes, deliveryMarks); diff != "" {
 				t.Errorf("User(%s) mismatch (-want +got):\n%s", id, diff)
 			}
 		}
@@ -459,7 +471,7 @@ func testReminders(t *testing.T, newStore func(*testing.T) bot.Store) {
 			{bot.Daily, nil},
 		}
 		for _, step := range steps {
-			if err := s.DeleteReminder(t.Context(), id, step.kind); err != nil {
+			if err := deleteReminder(t.Context(), s, id, step.kind); err != nil {
 				t.Fatalf("DeleteReminder(%s): %v", step.kind, err)
 			}
 			wantReminders(t, s, id, step.want...)
@@ -491,7 +503,7 @@ func testClaimDue(t *testing.T, newStore func(*testing.T) bot.Store) {
 				continue
 			}
 			seen[k] = true
-			if diff := cmp.Diff(r, c.Reminder, equateEmpty); diff != "" {
+			if diff := cmp.Diff(r, c.Reminder, equateEmpty, deliveryMarks); diff != "" {
 				t.Errorf("Claim.Reminder mismatch (-want +got):\n%s", diff)
 			}
 			if !c.Due.Equal(r.Next) {
@@ -566,18 +578,18 @@ func testLeaseExpiry(t *testing.T, newStore func(*testing.T) bot.Store) {
 	if !second.Due.Equal(first.Due) {
 		t.Errorf("the new claim is of occurrence %v, want the same %v", second.Due, first.Due)
 	}
-	if diff := cmp.Diff(first.Reminder, second.Reminder, equateEmpty); diff != "" {
+	if diff := cmp.Diff(first.Reminder, second.Reminder, equateEmpty, deliveryMarks); diff != "" {
 		t.Errorf("the reclaimed reminder changed (-first +second):\n%s", diff)
 	}
 
 	next := r
 	next.Next = future()
-	wantStale(t, s.Ack(ctx, first, &next), "Ack with the expired claim")
-	wantStale(t, s.Retry(ctx, first, past()), "Retry with the expired claim")
+	wantStale(t, bot.Ack(ctx, s, first, &next), "Ack with the expired claim")
+	wantStale(t, bot.Retry(ctx, s, first, past()), "Retry with the expired claim")
 	wantReminders(t, s, r.User, r)
 	wantNoClaims(t, s) // the second claim still holds
 
-	if err := s.Ack(ctx, second, nil); err != nil {
+	if err := bot.Ack(ctx, s, second, nil); err != nil {
 		t.Fatalf("Ack with the live claim: %v", err)
 	}
 	wantReminders(t, s, r.User)
@@ -596,13 +608,13 @@ func testAck(t *testing.T, newStore func(*testing.T) bot.Store) {
 		s, r, c := setup(t)
 		next := r
 		next.Next, next.Attempts = future(), 0
-		if err := s.Ack(t.Context(), c, &next); err != nil {
+		if err := bot.Ack(t.Context(), s, c, &next); err != nil {
 			t.Fatalf("Ack: %v", err)
 		}
 		wantReminders(t, s, r.User, next)
 		wantNoClaims(t, s)
 		// The ack ended the lease: the same claim cannot ack twice.
-		wantStale(t, s.Ack(t.Context(), c, &next), "a second Ack of the same claim")
+		wantStale(t, bot.Ack(t.Context(), s, c, &next), "a second Ack of the same claim")
 		wantReminders(t, s, r.User, next)
 	})
 
@@ -610,11 +622,11 @@ func testAck(t *testing.T, newStore func(*testing.T) bot.Store) {
 		s, r, c := setup(t)
 		next := r
 		next.Next, next.Attempts = r.Next.Add(-time.Hour), 0
-		if err := s.Ack(t.Context(), c, &next); err != nil {
+		if err := bot.Ack(t.Context(), s, c, &next); err != nil {
 			t.Fatalf("Ack: %v", err)
 		}
 		again := claimOne(t, s, longLease)
-		if diff := cmp.Diff(next, again.Reminder, equateEmpty); diff != "" {
+		if diff := cmp.Diff(next, again.Reminder, equateEmpty, deliveryMarks); diff != "" {
 			t.Errorf("claimed reminder mismatch (-want +got):\n%s", diff)
 		}
 		if !again.Due.Equal(next.Next) {
@@ -627,7 +639,7 @@ func testAck(t *testing.T, newStore func(*testing.T) bot.Store) {
 
 	t.Run("Nil", func(t *testing.T) {
 		s, r, c := setup(t)
-		if err := s.Ack(t.Context(), c, nil); err != nil {
+		if err := bot.Ack(t.Context(), s, c, nil); err != nil {
 			t.Fatalf("Ack: %v", err)
 		}
 		wantReminders(t, s, r.User)
@@ -639,13 +651,14 @@ func testAck(t *testing.T, newStore func(*testing.T) bot.Store) {
 		next := r
 		next.Next = r.Next.Add(-time.Hour) // due, were it not paused
 		next.Paused = "I can't send you direct messages."
-		if err := s.Ack(t.Context(), c, &next); err != nil {
+		next.Attempts = 0 // an ack ends the occurrence's attempts
+		if err := bot.Ack(t.Context(), s, c, &next); err != nil {
 			t.Fatalf("Ack: %v", err)
 		}
 		wantReminders(t, s, r.User, next)
 		wantNoClaims(t, s)
 
-		// Unpausing is a PutReminder; then it is due again.
+		// Unpausing is a write of the reminder; then it is due again.
 		next.Paused = ""
 		put(t, s, next)
 		if got := claimOne(t, s, longLease); !got.Due.Equal(next.Next) {
@@ -669,7 +682,7 @@ func testOccurrenceMarker(t *testing.T, newStore func(*testing.T) bot.Store) {
 		waitPast(a.LeaseUntil)
 		next := r
 		next.Next = future()
-		wantStale(t, s.Ack(ctx, a, &next), "Ack after the lease ran out")
+		wantStale(t, bot.Ack(ctx, s, a, &next), "Ack after the lease ran out")
 		wantReminders(t, s, r.User, r) // a stale ack changes nothing but the marker
 
 		b := pollClaim(t, s, longLease)
@@ -682,7 +695,7 @@ func testOccurrenceMarker(t *testing.T, newStore func(*testing.T) bot.Store) {
 		if !b[0].Delivered {
 			t.Error("B's claim has Delivered = false, but A acked this occurrence")
 		}
-		if err := s.Ack(ctx, b[0], &next); err != nil {
+		if err := bot.Ack(ctx, s, b[0], &next); err != nil {
 			t.Fatalf("B's Ack: %v", err)
 		}
 		wantReminders(t, s, r.User, next)
@@ -697,19 +710,12 @@ func testOccurrenceMarker(t *testing.T, newStore func(*testing.T) bot.Store) {
 		first := claimOne(t, s, longLease)
 		other := r
 		other.Next = r.Next.Add(-time.Hour)
-		if err := s.Ack(ctx, first, &other); err != nil {
+		if err := bot.Ack(ctx, s, first, &other); err != nil {
 			t.Fatal(err)
 		}
 		c := claimOne(t, s, longLease)
 		if c.Delivered {
 			t.Errorf("occurrence %v: Delivered = true, but only %v was acked", c.Due, first.Due)
-		}
-		// Scheduling the acked occurrence again finds its marker.
-		if err := s.Ack(ctx, c, &r); err != nil {
-			t.Fatal(err)
-		}
-		if c := claimOne(t, s, longLease); !c.Delivered {
-			t.Errorf("occurrence %v: Delivered = false, but it was acked", c.Due)
 		}
 	})
 }
@@ -725,17 +731,17 @@ func testRetry(t *testing.T, newStore func(*testing.T) bot.Store) {
 	t.Run("AtInPast", func(t *testing.T) {
 		s, r, c := setup(t)
 		ctx := t.Context()
-		if err := s.Retry(ctx, c, now().Add(-time.Second)); err != nil {
+		if err := bot.Retry(ctx, s, c, now().Add(-time.Second)); err != nil {
 			t.Fatalf("Retry: %v", err)
 		}
 		// Not Ack: a stale ack still records the occurrence as delivered.
-		wantStale(t, s.Retry(ctx, c, past()), "a second Retry of the same claim")
+		wantStale(t, bot.Retry(ctx, s, c, past()), "a second Retry of the same claim")
 
 		for attempts := 1; attempts <= 2; attempts++ {
 			again := claimOne(t, s, longLease)
 			want := r
 			want.Attempts = attempts
-			if diff := cmp.Diff(want, again.Reminder, equateEmpty); diff != "" {
+			if diff := cmp.Diff(want, again.Reminder, equateEmpty, deliveryMarks); diff != "" {
 				t.Errorf("retried reminder mismatch (-want +got):\n%s", diff)
 			}
 			if !again.Due.Equal(c.Due) {
@@ -748,7 +754,7 @@ func testRetry(t *testing.T, newStore func(*testing.T) bot.Store) {
 				t.Error("Delivered = true for an occurrence never acked")
 			}
 			if attempts == 1 {
-				if err := s.Retry(ctx, again, past()); err != nil {
+				if err := bot.Retry(ctx, s, again, past()); err != nil {
 					t.Fatalf("Retry: %v", err)
 				}
 			}
@@ -757,7 +763,7 @@ func testRetry(t *testing.T, newStore func(*testing.T) bot.Store) {
 
 	t.Run("AtInFuture", func(t *testing.T) {
 		s, r, c := setup(t)
-		if err := s.Retry(t.Context(), c, future()); err != nil {
+		if err := bot.Retry(t.Context(), s, c, future()); err != nil {
 			t.Fatalf("Retry: %v", err)
 		}
 		wantNoClaims(t, s)
@@ -785,15 +791,15 @@ func testChangedWhileClaimed(t *testing.T, newStore func(*testing.T) bot.Store) 
 		{"PutFuture", func(ctx context.Context, s bot.Store) error {
 			r := replacement
 			r.Next = later
-			return s.PutReminder(ctx, r)
+			return putReminder(ctx, s, r)
 		}, []bot.Reminder{func() bot.Reminder { r := replacement; r.Next = later; return r }()}, false},
 		{"PutDue", func(ctx context.Context, s bot.Store) error {
 			r := replacement
 			r.Next = earlier
-			return s.PutReminder(ctx, r)
+			return putReminder(ctx, s, r)
 		}, []bot.Reminder{func() bot.Reminder { r := replacement; r.Next = earlier; return r }()}, true},
 		{"Delete", func(ctx context.Context, s bot.Store) error {
-			return s.DeleteReminder(ctx, id, bot.Daily)
+			return deleteReminder(ctx, s, id, bot.Daily)
 		}, nil, false},
 	}
 	for _, tc := range cases {
@@ -807,9 +813,9 @@ func testChangedWhileClaimed(t *testing.T, newStore func(*testing.T) bot.Store) 
 			}
 			next := r
 			next.Next = future().Add(time.Hour)
-			wantStale(t, s.Ack(ctx, c, &next), "Ack of a claim on a changed reminder")
-			wantStale(t, s.Retry(ctx, c, past()), "Retry of a claim on a changed reminder")
-			wantStale(t, s.Ack(ctx, c, nil), "Ack(nil) of a claim on a changed reminder")
+			wantStale(t, bot.Ack(ctx, s, c, &next), "Ack of a claim on a changed reminder")
+			wantStale(t, bot.Retry(ctx, s, c, past()), "Retry of a claim on a changed reminder")
+			wantStale(t, bot.Ack(ctx, s, c, nil), "Ack(nil) of a claim on a changed reminder")
 			wantReminders(t, s, id, tc.want...)
 			if !tc.due {
 				wantNoClaims(t, s)
@@ -817,10 +823,10 @@ func testChangedWhileClaimed(t *testing.T, newStore func(*testing.T) bot.Store) 
 			}
 			// The old claim's lease does not hold up the new reminder.
 			nc := claimOne(t, s, longLease)
-			if diff := cmp.Diff(tc.want[0], nc.Reminder, equateEmpty); diff != "" {
+			if diff := cmp.Diff(tc.want[0], nc.Reminder, equateEmpty, deliveryMarks); diff != "" {
 				t.Errorf("claimed reminder mismatch (-want +got):\n%s", diff)
 			}
-			if err := s.Ack(ctx, nc, nil); err != nil {
+			if err := bot.Ack(ctx, s, nc, nil); err != nil {
 				t.Errorf("Ack of the new claim: %v", err)
 			}
 		})
@@ -910,8 +916,8 @@ func testForget(t *testing.T, newStore func(*testing.T) bot.Store) {
 		t.Errorf("after Forget User = %+v, want an unknown user", u)
 	}
 	wantReminders(t, s, a)
-	wantStale(t, s.Ack(ctx, held, nil), "Ack of a forgotten user's claim")
-	wantStale(t, s.Retry(ctx, held, past()), "Retry of a forgotten user's claim")
+	wantStale(t, bot.Ack(ctx, s, held, nil), "Ack of a forgotten user's claim")
+	wantStale(t, bot.Retry(ctx, s, held, past()), "Retry of a forgotten user's claim")
 
 	// Once the short leases run out only b's reminder comes back.
 	for _, c := range short {
@@ -923,7 +929,7 @@ func testForget(t *testing.T, newStore func(*testing.T) bot.Store) {
 	}
 	wantNoClaims(t, s)
 
-	if diff := cmp.Diff(users[1], getUser(t, s, b), equateEmpty, storeTimes); diff != "" {
+	if diff := cmp.Diff(users[1], getUser(t, s, b), equateEmpty, storeTimes, cmpopts.IgnoreFields(bot.User{}, "Reminders", "Updated")); diff != "" {
 		t.Errorf("Forget(a) changed b (-before +after):\n%s", diff)
 	}
 	wantReminders(t, s, b, bDaily, bOnce)
@@ -954,12 +960,12 @@ func testContext(t *testing.T, newStore func(*testing.T) bot.Store) {
 				_, err := s.UpdateUser(ctx, id, func(u *bot.User) error { u.Zone = "UTC"; return nil })
 				return err
 			}},
-			{"PutReminder", func(ctx context.Context) error { return s.PutReminder(ctx, once(id, past())) }},
-			{"DeleteReminder", func(ctx context.Context) error { return s.DeleteReminder(ctx, id, bot.Daily) }},
-			{"Reminders", func(ctx context.Context) error { _, err := s.Reminders(ctx, id); return err }},
+			{"Settle", func(ctx context.Context) error {
+				return s.Settle(ctx, c, func(u *bot.User, _ bool) error { u.Zone = "UTC"; return nil })
+			}},
 			{"ClaimDue", func(ctx context.Context) error { _, err := s.ClaimDue(ctx, 10, longLease); return err }},
-			{"Ack", func(ctx context.Context) error { return s.Ack(ctx, c, nil) }},
-			{"Retry", func(ctx context.Context) error { return s.Retry(ctx, c, past()) }},
+			{"Ack", func(ctx context.Context) error { return bot.Ack(ctx, s, c, nil) }},
+			{"Retry", func(ctx context.Context) error { return bot.Retry(ctx, s, c, past()) }},
 			{"Forget", func(ctx context.Context) error { return s.Forget(ctx, id) }},
 			{"Ping", func(ctx context.Context) error { return s.Ping(ctx) }},
 		}
@@ -979,11 +985,11 @@ func testContext(t *testing.T, newStore func(*testing.T) bot.Store) {
 		}
 
 		// Nothing the cancelled calls asked for happened.
-		if u := getUser(t, s, id); !u.IsZero() {
-			t.Errorf("User = %+v, want an unknown user", u)
+		if u := getUser(t, s, id); u.Zone != "" {
+			t.Errorf("User = %+v, want the zone unset", u)
 		}
 		wantReminders(t, s, id, r)
-		if err := s.Ack(t.Context(), c, nil); err != nil {
+		if err := bot.Ack(t.Context(), s, c, nil); err != nil {
 			t.Errorf("Ack of the claim the cancelled calls left alone: %v", err)
 		}
 	})
@@ -997,7 +1003,7 @@ func testInvalidInput(t *testing.T, newStore func(*testing.T) bot.Store) {
 	ctx := t.Context()
 	due := time.Now().Add(-time.Minute)
 	good := bot.Reminder{User: bot.DiscordUser("1"), Kind: bot.Once, Next: due}
-	if err := s.PutReminder(ctx, good); err != nil {
+	if err := putReminder(ctx, s, good); err != nil {
 		t.Fatal(err)
 	}
 	cs, err := s.ClaimDue(ctx, 1, time.Minute)
@@ -1015,14 +1021,19 @@ func testInvalidInput(t *testing.T, newStore func(*testing.T) bot.Store) {
 			_, err := s.UpdateUser(ctx, "console:\x00", func(*bot.User) error { return nil })
 			return err
 		}()},
-		{"PutReminder without kind", s.PutReminder(ctx, with(func(r *bot.Reminder) { r.Kind = "" }))},
-		{"PutReminder without time", s.PutReminder(ctx, with(func(r *bot.Reminder) { r.Next = time.Time{} }))},
-		{"DeleteReminder kind with NUL", s.DeleteReminder(ctx, good.User, "once\x00")},
+		{"reminder without kind", putReminder(ctx, s, with(func(r *bot.Reminder) { r.Kind = "" }))},
+		{"reminder without time", putReminder(ctx, s, with(func(r *bot.Reminder) { r.Next = time.Time{} }))},
+		{"reminder kind with NUL", putReminder(ctx, s, with(func(r *bot.Reminder) { r.Kind = "once\x00" }))},
+		{"two reminders of one kind", func() error {
+			_, err := s.UpdateUser(ctx, good.User, func(u *bot.User) error {
+				u.Reminders = append(u.Reminders, good, good)
+				return nil
+			})
+			return err
+		}()},
 		{"Forget empty", s.Forget(ctx, "")},
 		{"ClaimDue limit 0", func() error { _, err := s.ClaimDue(ctx, 0, time.Minute); return err }()},
 		{"ClaimDue lease 0", func() error { _, err := s.ClaimDue(ctx, 1, 0); return err }()},
-		{"Ack with another user's next", s.Ack(ctx, cs[0], &bot.Reminder{User: bot.DiscordUser("2"), Kind: bot.Once, Next: due})},
-		{"Ack with another kind's next", s.Ack(ctx, cs[0], &bot.Reminder{Kind: bot.Daily, Next: due})},
 	}
 	for _, c := range calls {
 		if code := bot.ErrorCode(c.err); code != bot.Invalid {
@@ -1030,14 +1041,14 @@ func testInvalidInput(t *testing.T, newStore func(*testing.T) bot.Store) {
 		}
 	}
 	// A next with User and Kind left empty is the claimed reminder's.
-	if err := s.Ack(ctx, cs[0], &bot.Reminder{Next: due.Add(time.Hour)}); err != nil {
+	if err := bot.Ack(ctx, s, cs[0], &bot.Reminder{Next: due.Add(time.Hour)}); err != nil {
 		t.Errorf("Ack with an unnamed next: %v", err)
 	}
-	rs, err := s.Reminders(ctx, good.User)
-	if err != nil || len(rs) != 1 || rs[0].Kind != bot.Once {
-		t.Errorf("Reminders = %+v, %v; want the once reminder", rs, err)
+	rs := getUser(t, s, good.User).Reminders
+	if len(rs) != 1 || rs[0].Kind != bot.Once {
+		t.Errorf("Reminders = %+v; want the once reminder", rs)
 	}
-	if err := s.PutReminder(ctx, with(func(r *bot.Reminder) { r.Next, r.Paused = time.Time{}, "paused" })); err != nil {
+	if err := putReminder(ctx, s, with(func(r *bot.Reminder) { r.Next, r.Paused = time.Time{}, "paused" })); err != nil {
 		t.Errorf("a paused reminder needs no time: %v", err)
 	}
 }
