@@ -41,6 +41,9 @@ type Config struct {
 	Limiter Limiter
 	// CommandRate is the per-user limit; zero values take DefaultCommandRate.
 	CommandRate Rate
+	// Gate, when set, replaces Limiter for commands: the rate-limit check
+	// and the user's read in one store round trip.
+	Gate UserGate
 	// DeadLetters, when set, keeps the occurrences the scheduler gives up
 	// on. Wiring passes the store's own (optional ports are resolved once,
 	// there, so no wrapper can hide one); when nil, New takes Store's if it
@@ -78,6 +81,7 @@ type Bot struct {
 	timeout time.Duration
 	limiter Limiter
 	rate    Rate
+	gate    UserGate
 	// deadLetters is the optional port, nil when the store keeps none.
 	deadLetters DeadLetters
 
@@ -103,6 +107,7 @@ func New(cfg Config) (*Bot, error) {
 		limiter:     cfg.Limiter,
 		rate:        cfg.CommandRate,
 		deadLetters: cfg.DeadLetters,
+		gate:        cfg.Gate,
 		messengers:  map[string]Messenger{},
 	}
 	if b.deadLetters == nil {
@@ -174,7 +179,8 @@ func (b *Bot) Handle(ctx context.Context, user UserID, line string) Reply {
 				err = &Error{Code: Internal, Err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
 			}
 		}()
-		if err := b.allow(ctx, user); err != nil {
+		profile, err := b.allow(ctx, user)
+		if err != nil {
 			name = b.spec.nearest(line)
 			return Reply{}, err
 		}
@@ -184,7 +190,7 @@ func (b *Bot) Handle(ctx context.Context, user UserID, line string) Reply {
 			return Reply{}, err
 		}
 		name = parsed.Command.Path()
-		req := &Request{User: user, Command: parsed.Command, Args: parsed.Args, Now: b.clock.Now()}
+		req := &Request{User: user, Command: parsed.Command, Args: parsed.Args, Now: b.clock.Now(), profile: profile}
 		reply, err = parsed.Command.run(b, ctx, req)
 		switch {
 		case err != nil:
@@ -245,22 +251,37 @@ func outcomeName(c Code) string {
 
 // allow takes one command from the user's allowance. It returns a Limited
 // error when there is none left, and nil when the limiter fails: a broken
-// limiter must not turn into an outage.
-func (b *Bot) allow(ctx context.Context, user UserID) error {
-	if b.limiter == nil {
-		return nil
+// limiter must not turn into an outage. With a Gate it also returns the
+// user's record, read in the same round trip (nil otherwise).
+func (b *Bot) allow(ctx context.Context, user UserID) (*User, error) {
+	if b.limiter == nil && b.gate == nil {
+		return nil, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, limiterTimeout)
+	lctx, cancel := context.WithTimeout(ctx, limiterTimeout)
 	defer cancel()
-	// The key is the user's pseudonym: a rate key outlives nothing (it
-	// expires within a minute) but still should not spread raw ids around.
-	ok, wait, err := b.limiter.Allow(ctx, "cmd:"+HashUser(user), b.rate.PerMinute/60, b.rate.Burst)
+	var (
+		ok      bool
+		wait    time.Duration
+		err     error
+		profile *User
+	)
+	if b.gate != nil {
+		var u User
+		ok, wait, u, err = b.gate.AllowUser(lctx, user, b.rate.PerMinute/60, b.rate.Burst)
+		if err == nil {
+			profile = &u
+		}
+	} else {
+		// The key is the user's pseudonym: a rate key outlives nothing (it
+		// expires within a minute) but still should not spread raw ids.
+		ok, wait, err = b.limiter.Allow(lctx, "cmd:"+HashUser(user), b.rate.PerMinute/60, b.rate.Burst)
+	}
 	if err != nil {
 		b.log.Debug("rate limit check failed; allowing the command", "err", err)
-		return nil
+		return nil, nil
 	}
 	if ok {
-		return nil
+		return profile, nil
 	}
 	secs := int(wait.Round(time.Second) / time.Second)
 	if secs < 1 {
@@ -270,7 +291,7 @@ func (b *Bot) allow(ctx context.Context, user UserID) error {
 	if secs == 1 {
 		unit = "second"
 	}
-	return Errorf(Limited, "You're going a little fast for me. Please slow down and try again in %d %s.", secs, unit)
+	return nil, Errorf(Limited, "You're going a little fast for me. Please slow down and try again in %d %s.", secs, unit)
 }
 
 // storeError turns a deadline or cancellation into Unavailable, so the user

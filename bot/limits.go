@@ -24,6 +24,17 @@ type Limiter interface {
 	Allow(ctx context.Context, key string, rate float64, burst int) (ok bool, wait time.Duration, err error)
 }
 
+// UserGate is implemented by stores that can take one command from a
+// user's rate-limit bucket and read the user's record in one round trip
+// (Redis: one script on the user's shard). The bot uses it for every
+// command when it is wired (Config.Gate), so a command costs the store one
+// round trip, not two.
+type UserGate interface {
+	// AllowUser takes one event from the user's command bucket (GCRA, as
+	// Limiter.Allow) and returns the user's record either way.
+	AllowUser(ctx context.Context, id UserID, rate float64, burst int) (ok bool, wait time.Duration, u User, err error)
+}
+
 // LocalLimits is an in-process Deduper and Limiter, for a single process
 // (the embedded store, tests). Its memory is bounded: expired keys are
 // swept as new ones arrive.
