@@ -107,7 +107,7 @@ func TestHTTPEndpoints(t *testing.T) {
 	// A delivered reminder is counted, with its lag.
 	m.Bot.SetMessenger("console", newCountingMessenger())
 	m.Bot.Handle(context.Background(), "console:ana", "remind in 1m")
-	if err := m.Store.PutReminder(context.Background(), bot.Reminder{User: "console:ana", Kind: bot.Once, Zone: "UTC", Next: time.Now().Add(-time.Second)}); err != nil {
+	if err := putReminder(context.Background(), m.Store, bot.Reminder{User: "console:ana", Kind: bot.Once, Zone: "UTC", Next: time.Now().Add(-time.Second)}); err != nil {
 		t.Fatal(err)
 	}
 	if st, err := m.Bot.DeliverDue(context.Background()); err != nil || st.Sent != 1 {

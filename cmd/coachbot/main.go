@@ -106,6 +106,7 @@ type Main struct {
 
 	log       *slog.Logger
 	metrics   *metrics
+	ports     storePorts    // the store's optional ports, resolved once in Open
 	httpReady chan<- string // tests learn the bound address here
 	limits    *bot.LocalLimits
 }
@@ -180,18 +181,49 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 	}
+	m.ports = portsOf(m.Store)
 	m.metrics = newMetrics()
-	m.Bot, err = bot.New(bot.Config{
+	cfg := bot.Config{
 		Store:       countingStore{Store: m.Store, m: m.metrics},
 		Content:     pack,
 		Clock:       m.clock(),
 		Logger:      m.log,
 		OnCommand:   m.metrics.onCommand,
 		Reminders:   bot.SchedulerConfig{OnDelivery: m.metrics.onDelivery, Lease: m.Config.ReminderLease},
-		Limiter:     m.commandLimiter(),
 		CommandRate: bot.Rate{PerMinute: float64(m.Config.RateLimit), Burst: m.Config.RateBurst},
-	})
+		DeadLetters: m.ports.dead,
+	}
+	// The console and ask serve one person at their own keyboard (or a
+	// script they piped in), so they are not limited.
+	if m.serverMode() && m.Config.RateLimit > 0 {
+		if m.ports.gate != nil {
+			cfg.Gate = m.ports.gate // the limit and the user's read in one round trip
+		} else {
+			cfg.Limiter = m.limiter()
+		}
+	}
+	m.Bot, err = bot.New(cfg)
 	return err
+}
+
+// storePorts are the optional ports of the store Main opened. They are
+// resolved once, from the store itself, before anything wraps it: a
+// wrapper (countingStore) implements bot.Store only and would hide them
+// from a type assertion made later.
+type storePorts struct {
+	limiter bot.Limiter
+	deduper bot.Deduper
+	dead    bot.DeadLetters
+	gate    bot.UserGate
+}
+
+func portsOf(s bot.Store) storePorts {
+	var p storePorts
+	p.limiter, _ = s.(bot.Limiter)
+	p.deduper, _ = s.(bot.Deduper)
+	p.dead, _ = s.(bot.DeadLetters)
+	p.gate, _ = s.(bot.UserGate)
+	return p
 }
 
 // serverMode reports whether the process serves platforms over HTTP rather
@@ -200,22 +232,11 @@ func (m *Main) serverMode() bool {
 	return len(m.Config.Platforms()) > 0 || m.Config.HTTPAddr != ""
 }
 
-// commandLimiter returns what holds each user to COACH_RATE_LIMIT: Redis
-// when it is the store, so replicas share the allowance, else this process.
-// The console and ask serve one person at their own keyboard (or a script
-// they piped in), so they are not limited.
-func (m *Main) commandLimiter() bot.Limiter {
-	if !m.serverMode() || m.Config.RateLimit == 0 {
-		return nil
-	}
-	return m.limiter()
-}
-
 // limiter is Redis's when Redis is the store, so that replicas share
 // their rate buckets, else this process's.
 func (m *Main) limiter() bot.Limiter {
-	if l, ok := m.Store.(bot.Limiter); ok {
-		return l
+	if m.ports.limiter != nil {
+		return m.ports.limiter
 	}
 	return m.localLimits()
 }
@@ -338,7 +359,7 @@ func (m *Main) startPlatforms(ctx context.Context, mux *http.ServeMux, run func(
 	// Replicas sharing Redis share replay memory and rate buckets through
 	// it; otherwise this process keeps them.
 	var dedupe bot.Deduper = m.localLimits()
-	if d, ok := m.Store.(bot.Deduper); ok {
+	if d := m.ports.deduper; d != nil {
 		dedupe = d
 	}
 	if c.SlackBotToken != "" {

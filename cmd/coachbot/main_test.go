@@ -504,3 +504,9 @@ func moduleRoot(t testing.TB) string {
 		dir = parent
 	}
 }
+
+// putReminder sets r as its user's reminder of its kind, as the bot does.
+func putReminder(ctx context.Context, s bot.Store, r bot.Reminder) error {
+	_, err := s.UpdateUser(ctx, r.User, func(u *bot.User) error { u.SetReminder(r); return nil })
+	return err
+}

@@ -77,7 +77,10 @@ func (m *metrics) onDelivery(outcome string, lag time.Duration) {
 }
 
 // countingStore counts a Store's failures per operation, so an operator sees
-// a struggling store before users complain.
+// a struggling store before users complain. It wraps bot.Store only: the
+// store's optional ports (Limiter, Deduper, DeadLetters, UserGate) are
+// resolved from the unwrapped store once, at wiring (storePorts), so this
+// wrapper cannot hide them.
 type countingStore struct {
 	bot.Store
 	m *metrics
@@ -100,19 +103,6 @@ func (s countingStore) UpdateUser(ctx context.Context, id bot.UserID, fn func(*b
 	return u, s.count("update_user", err)
 }
 
-func (s countingStore) PutReminder(ctx context.Context, r bot.Reminder) error {
-	return s.count("put_reminder", s.Store.PutReminder(ctx, r))
-}
-
-func (s countingStore) DeleteReminder(ctx context.Context, id bot.UserID, kind bot.ReminderKind) error {
-	return s.count("delete_reminder", s.Store.DeleteReminder(ctx, id, kind))
-}
-
-func (s countingStore) Reminders(ctx context.Context, id bot.UserID) ([]bot.Reminder, error) {
-	r, err := s.Store.Reminders(ctx, id)
-	return r, s.count("reminders", err)
-}
-
 func (s countingStore) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]bot.Claim, error) {
 	c, err := s.Store.ClaimDue(ctx, limit, lease)
 	if ctx.Err() != nil { // shutting down, not failing
@@ -121,12 +111,8 @@ func (s countingStore) ClaimDue(ctx context.Context, limit int, lease time.Durat
 	return c, s.count("claim_due", err)
 }
 
-func (s countingStore) Ack(ctx context.Context, c bot.Claim, next *bot.Reminder) error {
-	return s.count("ack", s.Store.Ack(ctx, c, next))
-}
-
-func (s countingStore) Retry(ctx context.Context, c bot.Claim, at time.Time) error {
-	return s.count("retry", s.Store.Retry(ctx, c, at))
+func (s countingStore) Settle(ctx context.Context, c bot.Claim, fn func(*bot.User, bool) error) error {
+	return s.count("settle", s.Store.Settle(ctx, c, fn))
 }
 
 func (s countingStore) Forget(ctx context.Context, id bot.UserID) error {

@@ -105,7 +105,7 @@ func seedDue(t *testing.T, s bot.Store, prefix string, n int) []bot.UserID {
 		wg.Go(func() {
 			defer func() { <-sem }()
 			r := bot.Reminder{User: ids[i], Kind: bot.Once, Zone: "UTC", Next: due, Created: due}
-			if err := s.PutReminder(context.Background(), r); err != nil {
+			if err := putReminder(context.Background(), s, r); err != nil {
 				failed.Add(1)
 			}
 		})
@@ -249,12 +249,13 @@ func TestRedisKilledAndRestarted(t *testing.T) {
 	// Bring them due now by rewriting them one minute earlier.
 	for i := range users {
 		id := bot.UserID(fmt.Sprintf("test:k%d", i))
-		rems, err := store.Reminders(ctx, id)
-		if err != nil || len(rems) != 1 {
-			t.Fatalf("reminders of %s: %v %v", id, rems, err)
+		u, err := store.User(ctx, id)
+		if err != nil || len(u.Reminders) != 1 {
+			t.Fatalf("reminders of %s: %v %v", id, u.Reminders, err)
 		}
-		rems[0].Next = rems[0].Next.Add(-time.Minute - 2*time.Second)
-		if err := store.PutReminder(ctx, rems[0]); err != nil {
+		r := u.Reminders[0]
+		r.Next = r.Next.Add(-time.Minute - 2*time.Second)
+		if err := putReminder(ctx, store, r); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -325,7 +326,7 @@ func TestProcessKilledMidDelivery(t *testing.T) {
 	due := time.Now().Add(-30 * time.Second)
 	for i := range n {
 		r := bot.Reminder{User: bot.ConsoleUser(fmt.Sprintf("p%d", i)), Kind: bot.Once, Zone: "UTC", Next: due, Created: due}
-		if err := store.PutReminder(context.Background(), r); err != nil {
+		if err := putReminder(context.Background(), store, r); err != nil {
 			t.Fatal(err)
 		}
 	}
