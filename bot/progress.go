@@ -128,4 +128,3 @@ func days(n int) string {
 	}
 	return fmt.Sprintf("%d days", n)
 }
-
