@@ -351,6 +351,7 @@ func (b *Bot) withNotice(ctx context.Context, req *Request, r Reply) Reply {
 		return r
 	}
 	r.Text = "⚠️ " + notice + "\n\n" + r.Text
+	r.CacheKey = "" // personal now
 	return r
 }
 

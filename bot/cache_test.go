@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"sync"
@@ -15,7 +16,8 @@ import (
 
 // TestCacheKeys checks the promise that lets adapters cache renderings:
 // replies with the same CacheKey are identical whoever asks and whenever,
-// and personal replies and errors carry none.
+// and personal replies and errors carry none. A roadmap step is keyed by
+// its state, so the two new users share a key and ana has her own.
 func TestCacheKeys(t *testing.T) {
 	h := bottest.New(t)
 	// ana has progress, a reminder and a pending notice; ben has nothing.
@@ -35,7 +37,8 @@ func TestCacheKeys(t *testing.T) {
 		{"career lead", "career lead"},
 		{"help remind", "help remind"},
 		{"help", "help"},
-		{"roadmap next", ""},
+		{"roadmap next", "step"}, // keyed by the step's state: ana's and ben's differ
+		{"roadmap step 1", "step"},
 		{"progress", ""},
 		{"roadmap", ""},
 		{"export", ""},
@@ -43,9 +46,12 @@ func TestCacheKeys(t *testing.T) {
 		{"salary wizard", ""},
 		{"nonsense", ""},
 	} {
-		for _, user := range []bot.UserID{"test:ana", "test:ben"} {
+		for _, user := range []bot.UserID{"test:ana", "test:ben", "test:cy"} {
 			r := h.SayAs(user, tc.line)
-			if r.CacheKey != tc.key {
+			if tc.key == "step" && strings.HasPrefix(r.CacheKey, "step ") {
+				// ben and cy, both new, share the key; the check below
+				// compares their replies.
+			} else if r.CacheKey != tc.key {
 				t.Errorf("%s %q: CacheKey %q, want %q", user, tc.line, r.CacheKey, tc.key)
 			}
 			if r.CacheKey == "" {
@@ -112,5 +118,24 @@ func TestCacheGet(t *testing.T) {
 		if p != got[0] {
 			t.Fatal("concurrent callers got different values")
 		}
+	}
+}
+
+// TestNoticeMakesAReplyPersonal: a step reply carries a key, but not once a
+// pending notice is shown in it, or every user in that state would see it.
+func TestNoticeMakesAReplyPersonal(t *testing.T) {
+	h := bottest.New(t)
+	if _, err := h.Store.UpdateUser(context.Background(), h.User, func(u *bot.User) error {
+		u.Notice = "Your reminders are paused."
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r := h.Say("roadmap next")
+	if !strings.Contains(r.Text, "Your reminders are paused.") || r.CacheKey != "" {
+		t.Errorf("reply with a notice: key %q, text %q", r.CacheKey, r.Text)
+	}
+	if r := h.Say("roadmap next"); r.CacheKey == "" {
+		t.Error("the next step reply, without a notice, has no key")
 	}
 }

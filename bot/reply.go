@@ -22,11 +22,14 @@ type Reply struct {
 	Image    string // an https URL, optional
 	Footer   string // a short line of context under everything else
 
-	// CacheKey is set on replies that depend on nothing but the content
-	// pack and the command line (salary, skills, career, help, one tip),
-	// which are the same for every user: an adapter may keep what it
-	// renders from such a reply under this key (see Cache) instead of
-	// rendering it again. It is empty on anything personal or an error.
+	// CacheKey is set on replies that are the same for every user who gets
+	// it: those that depend on nothing but the content pack and the command
+	// line (salary, skills, career, help, one tip), and a roadmap step,
+	// which depends only on the step's state and how many steps are done.
+	// An adapter may keep what it renders from such a reply under this key
+	// (see Cache) instead of rendering it again. Keys come from the content,
+	// never from what users type, so they are bounded. It is empty on
+	// anything else and on errors.
 	CacheKey string
 }
 

@@ -89,6 +89,10 @@ func (b *Bot) stepReply(u User, i int, s *content.Step) Reply {
 		},
 		Progress: b.progressOf(u),
 	}
+	// The reply depends on the user only through the step's state and the
+	// count of steps done, so it is the same for everyone in that state:
+	// adapters render it once per state (a few hundred keys at most).
+	r.CacheKey = fmt.Sprintf("step %d done=%t %d/%d", i+1, done, r.Progress.Done, r.Progress.Total)
 	n := fmt.Sprint(i + 1)
 	if done {
 		r.Buttons = []Button{{Label: "Mark not done", Command: "roadmap undo " + n}}
