@@ -64,6 +64,13 @@ type DeliveryStats struct {
 	Claimed, Sent, Late, Duplicate, Retried, Paused, Dropped, Released int
 }
 
+// maxClaimBackoff caps the pause between failed claims. A failed claim
+// costs one bounded store call, so the pause only spares the log; capped
+// low, delivery resumes within seconds once the store is back (a cap of a
+// minute once left reminders waiting most of a minute after Redis came
+// back, which TestRedisKilledAndRestarted caught now and then).
+const maxClaimBackoff = 8 * time.Second
+
 // RunReminders delivers due reminders until ctx is cancelled. Every replica
 // may run it: claims are leased by the store, so each occurrence goes to
 // one replica. On cancellation it stops claiming and lets sends already
@@ -77,7 +84,7 @@ func (b *Bot) RunReminders(ctx context.Context) error {
 			return nil
 		case err != nil:
 			b.log.Error("claim due reminders", "err", err)
-			wait = min(wait*2, time.Minute) // the store is struggling: back off
+			wait = min(wait*2, maxClaimBackoff) // the store is struggling: back off
 		case st.Claimed == b.sched.Batch:
 			continue // more are waiting
 		default:
