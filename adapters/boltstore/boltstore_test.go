@@ -367,9 +367,17 @@ func TestForgetLeavesNoKeys(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Every user gets a claim in flight on each reminder.
-	if cs := claim(t, s, time.Hour); len(cs) != 4 {
+	// Every user gets a dead letter and a claim in flight on each reminder.
+	cs := claim(t, s, time.Hour)
+	if len(cs) != 4 {
 		t.Fatalf("claimed %d, want 4", len(cs))
+	}
+	for _, c := range cs {
+		if c.Reminder.Kind == bot.Once {
+			if err := s.DeadLetter(ctx, c, "gave up"); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 
 	if err := s.Forget(ctx, a); err != nil {
@@ -394,9 +402,9 @@ func TestForgetLeavesNoKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// b: record, 2 schedule entries, 2 slots.
-	if names[b] != 5 {
-		t.Errorf("b has %d keys after a was forgotten, want 5", names[b])
+	// b: record, 2 schedule entries, 2 slots, 1 dead letter.
+	if names[b] != 6 {
+		t.Errorf("b has %d keys after a was forgotten, want 6", names[b])
 	}
 }
 
@@ -422,6 +430,63 @@ func TestErrorsAreWrapped(t *testing.T) {
 	}
 	if got := bot.ErrorMessage(err); got != bot.ErrStaleClaim.Message {
 		t.Errorf("user message %q, want %q", got, bot.ErrStaleClaim.Message)
+	}
+}
+
+func TestDeadLetters(t *testing.T) {
+	clock := bottest.NewClock(time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC))
+	s := openTemp(t, WithClock(clock))
+	s.db.NoSync = true // a thousand commits; the file's durability is not under test
+	ctx := t.Context()
+	a, b, gone := bot.DiscordUser("1"), bot.DiscordUser("2"), bot.DiscordUser("3")
+	for _, id := range []bot.UserID{a, b} {
+		if _, err := s.UpdateUser(ctx, id, func(u *bot.User) error { u.Zone = "UTC"; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	due := time.Date(2026, 11, 30, 7, 0, 0, 0, time.UTC)
+	letter := func(id bot.UserID, i int) bot.Claim {
+		return bot.Claim{Reminder: bot.Reminder{User: id, Kind: bot.Once, Attempts: 6}, Due: due.Add(time.Duration(i) * time.Minute)}
+	}
+	long := strings.Repeat("é", 150) // 300 bytes, cut to 200 at a rune boundary
+	if err := s.DeadLetter(ctx, letter(a, -1), long); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeadLetter(ctx, letter(gone, 0), "no record"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.DeadLettered(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []DeadEntry{{User: a, Kind: bot.Once, Due: due.Add(-time.Minute), Attempts: 6, Reason: strings.Repeat("é", 100)}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("DeadLettered (-want +got):\n%s", diff)
+	}
+
+	// b fills the bucket past its bound: the newest deadKept stay, newest
+	// first, and a's (the oldest) is dropped.
+	for i := range deadKept + 5 {
+		if err := s.DeadLetter(ctx, letter(b, i), fmt.Sprint("send failed ", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err = s.DeadLettered(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != deadKept {
+		t.Fatalf("kept %d dead letters, want %d", len(got), deadKept)
+	}
+	if got[0].Reason != fmt.Sprint("send failed ", deadKept+4) || got[len(got)-1].Reason != "send failed 5" {
+		t.Errorf("kept %q … %q, want the newest first and the oldest dropped", got[0].Reason, got[len(got)-1].Reason)
+	}
+
+	if err := s.Forget(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.DeadLettered(ctx); err != nil || len(got) != 0 {
+		t.Errorf("after Forget DeadLettered = %d entries, %v; want none", len(got), err)
 	}
 }
 

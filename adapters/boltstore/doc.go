@@ -1,6 +1,7 @@
 // Package boltstore is coachbot's embedded bot.Store: one bbolt file on the
 // local disk, the zero-setup default when no Redis is configured. It suits a
 // single bot process; replicas that share state need adapters/redisstore.
+// It also keeps dead letters (bot.DeadLetters), which DeadLettered reads.
 //
 // It may import bot, go.etcd.io/bbolt and the standard library only, never
 // another adapter.
@@ -12,7 +13,7 @@
 // atomic and serialised with every other: the transaction is the
 // compare-and-set that the record needs, UpdateUser needs no retries and
 // keeps no revision, and a claim, a settle and a user's change to the same
-// reminder cannot interleave. Reads (User, Ping) are View
+// reminder cannot interleave. Reads (User, Ping, DeadLettered) are View
 // transactions that see the last commit. ClaimDue first looks in a View and
 // opens its Update only when something is due, because every bbolt commit
 // costs an fsync and the scheduler polls often. Only one process can open
@@ -39,6 +40,8 @@
 //	          expired leases are found the same way.
 //	slots     <member> → its key in schedule, so that a reminder's entry can
 //	          be found and moved without a scan; each member has one entry.
+//	dead      <8-byte sequence> → <member> "\x00" <due ms> "\x00" <attempts>
+//	          "\x00" <reason>: dead letters, the newest 1000.
 //
 // Whether an occurrence was delivered is the record's Reminder.Sent, so a
 // settle, the occurrence marker and the next slot are written together.

@@ -14,7 +14,7 @@ import (
 
 // buckets are the layout's buckets within one transaction.
 type buckets struct {
-	records, schedule, slots *bolt.Bucket
+	records, schedule, slots, dead *bolt.Bucket
 }
 
 func bucketsOf(tx *bolt.Tx) (buckets, error) {
@@ -22,8 +22,9 @@ func bucketsOf(tx *bolt.Tx) (buckets, error) {
 		records:  tx.Bucket(bucketRecords),
 		schedule: tx.Bucket(bucketSchedule),
 		slots:    tx.Bucket(bucketSlots),
+		dead:     tx.Bucket(bucketDead),
 	}
-	if b.records == nil || b.schedule == nil || b.slots == nil {
+	if b.records == nil || b.schedule == nil || b.slots == nil || b.dead == nil {
 		return buckets{}, errors.New("a bucket of the layout is missing")
 	}
 	return b, nil

@@ -17,14 +17,17 @@ import (
 	"github.com/coachbot/coachbot/bot"
 )
 
-// Store is the bbolt implementation of bot.Store. It is safe for
-// concurrent use by the goroutines of one process.
+// Store is the bbolt implementation of bot.Store and bot.DeadLetters. It
+// is safe for concurrent use by the goroutines of one process.
 type Store struct {
 	db    *bolt.DB
 	clock bot.Clock
 }
 
-var _ bot.Store = (*Store)(nil)
+var (
+	_ bot.Store       = (*Store)(nil)
+	_ bot.DeadLetters = (*Store)(nil)
+)
 
 // Option configures Open.
 type Option func(*Store)
@@ -48,6 +51,7 @@ var (
 	bucketRecords  = []byte("records")
 	bucketSchedule = []byte("schedule")
 	bucketSlots    = []byte("slots")
+	bucketDead     = []byte("dead")
 
 	keyVersion = []byte("version")
 )
@@ -122,7 +126,7 @@ func initLayout(tx *bolt.Tx, now time.Time) error {
 }
 
 func createLayout(tx *bolt.Tx) (buckets, error) {
-	for _, name := range [][]byte{bucketRecords, bucketSchedule, bucketSlots} {
+	for _, name := range [][]byte{bucketRecords, bucketSchedule, bucketSlots, bucketDead} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return buckets{}, fmt.Errorf("create bucket %s: %w", name, err)
 		}
@@ -352,9 +356,9 @@ func (s *Store) Settle(ctx context.Context, c bot.Claim, fn func(u *bot.User, he
 	return nil
 }
 
-// Forget implements bot.Store: the record and the user's index entries (so
-// their claims are stale and nothing of theirs comes due); no key or value
-// that names the user is left.
+// Forget implements bot.Store: the record, the user's index entries (so
+// their claims are stale and nothing of theirs comes due) and their dead
+// letters; no key or value that names the user is left.
 func (s *Store) Forget(ctx context.Context, id bot.UserID) error {
 	if err := id.Validate(); err != nil {
 		return err
@@ -372,7 +376,7 @@ func (s *Store) Forget(ctx context.Context, id bot.UserID) error {
 				return err
 			}
 		}
-		return nil
+		return b.forgetDead(id)
 	})
 }
 
