@@ -1,6 +1,9 @@
 package boltstore
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -102,5 +105,46 @@ func BenchmarkClaimDueIdle(b *testing.B) {
 		if cs, err := s.ClaimDue(ctx, 10, time.Minute); err != nil || len(cs) != 0 {
 			b.Fatalf("ClaimDue = %v, %v", cs, err)
 		}
+	}
+}
+
+// BenchmarkMigrateV1 is the one-off cost, at the first start of this
+// release, of Open on a layout 1 file of 10,000 users, each with a user
+// record and a daily reminder: how long that start takes.
+func BenchmarkMigrateV1(b *testing.B) {
+	const users = 10_000
+	next := time.Date(2026, 12, 21, 2, 0, 0, 0, time.UTC)
+	var us []v1User
+	var rs []v1Reminder
+	for i := range users {
+		id := fmt.Sprintf("discord:%018d", i)
+		us = append(us, v1User{ID: id, Done: []string{"internet", "os-basics", "git"}, Zone: "Asia/Kolkata",
+			Streak: v1Streak{Last: "2026-12-03", Current: 3, Best: 5, Days: 9}, Created: next, Updated: next})
+		rs = append(rs, v1Reminder{User: id, Kind: "daily", At: "07:30", Zone: "Asia/Kolkata", Days: 62, Next: next,
+			Created: next, Scheduled: true, SchedMS: next.UnixMilli()})
+	}
+	src := filepath.Join(b.TempDir(), "v1.db")
+	writeV1(b, src, us, rs)
+	data, err := os.ReadFile(src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(users, "users/op")
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		path := filepath.Join(b.TempDir(), fmt.Sprint(i, ".db"))
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		s, err := Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
 	}
 }

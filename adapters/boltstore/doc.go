@@ -46,6 +46,17 @@
 // Whether an occurrence was delivered is the record's Reminder.Sent, so a
 // settle, the occurrence marker and the next slot are written together.
 //
+// # Layout version 1
+//
+// The release before the one-record codec kept JSON user records, JSON
+// reminder records with their claim state, the schedule index in another
+// format and expiring occurrence markers. Open migrates such a file in one
+// write transaction (legacy.go): every user, reminders of ids that had no
+// user record included. A retry time becomes RetryAt, a lease still out
+// stays leased to its deadline, and a live marker becomes Reminder.Sent
+// (Next when Next was acked, so its reclaim is still Delivered). Open
+// refuses a version it does not know, written by a newer coachbot.
+//
 // # Clock
 //
 // Due times and leases are judged by the store's clock (WithClock; the system

@@ -33,7 +33,8 @@ var (
 type Option func(*Store)
 
 // WithClock makes the store judge due times and leases by c instead of the
-// system clock, so that tests can move time without waiting.
+// system clock, so that tests can move time without waiting. Migration
+// judges which occurrence markers of a layout 1 file are alive by it too.
 func WithClock(c bot.Clock) Option {
 	return func(s *Store) { s.clock = c }
 }
@@ -57,7 +58,8 @@ var (
 )
 
 // Open opens (creating if needed) the database file at path, typically
-// <COACH_DATA_DIR>/coachbot.db. Missing parent folders are created private to the user
+// <COACH_DATA_DIR>/coachbot.db, and migrates a file of the previous
+// release's layout. Missing parent folders are created private to the user
 // (0700) and so is the file (0600): it holds people's data.
 func Open(path string, opts ...Option) (*Store, error) {
 	s := &Store{clock: bot.SystemClock{}}
@@ -102,8 +104,8 @@ func (e newerLayoutError) Error() string {
 	return fmt.Sprintf("layout version %q is newer than %q", e.version, layoutVersion)
 }
 
-// initLayout makes a new file's buckets and refuses a file of another
-// layout. Layout 1 is refused until its migration is written.
+// initLayout makes a new file's buckets, migrates a layout 1 file and
+// refuses any other.
 func initLayout(tx *bolt.Tx, now time.Time) error {
 	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 	if err != nil {
@@ -116,7 +118,7 @@ func initLayout(tx *bolt.Tx, now time.Time) error {
 		}
 		return meta.Put(keyVersion, []byte(layoutVersion))
 	case "1":
-		return errors.New("layout version 1 is not migrated yet")
+		return migrateV1(tx, now)
 	case layoutVersion:
 		_, err := bucketsOf(tx)
 		return err
