@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -18,20 +17,24 @@ import (
 	"github.com/coachbot/coachbot/bot"
 )
 
-// Store is the bbolt implementation of bot.Store. It is safe for concurrent
-// use by the goroutines of one process.
+// Store is the bbolt implementation of bot.Store and bot.DeadLetters. It
+// is safe for concurrent use by the goroutines of one process.
 type Store struct {
 	db    *bolt.DB
 	clock bot.Clock
 }
 
-var _ bot.Store = (*Store)(nil)
+var (
+	_ bot.Store       = (*Store)(nil)
+	_ bot.DeadLetters = (*Store)(nil)
+)
 
 // Option configures Open.
 type Option func(*Store)
 
-// WithClock makes the store judge due times, leases and marker expiry by c
-// instead of the system clock, so that tests can move time without waiting.
+// WithClock makes the store judge due times and leases by c instead of the
+// system clock, so that tests can move time without waiting. Migration
+// judges which occurrence markers of a layout 1 file are alive by it too.
 func WithClock(c bot.Clock) Option {
 	return func(s *Store) { s.clock = c }
 }
@@ -41,32 +44,23 @@ const (
 	// gets a clear error instead of hanging forever.
 	lockTimeout = time.Second
 
-	// markerTTL is how long an acked occurrence is remembered. It only has
-	// to outlive the leases and retries of that occurrence, which end within
-	// the scheduler's grace period of a few hours.
-	markerTTL = 48 * time.Hour
-
-	// pruneBatch bounds the expired markers one ClaimDue removes, so that
-	// pruning a backlog never makes one claim slow.
-	pruneBatch = 1000
-
-	layoutVersion = "1"
+	layoutVersion = "2"
 )
 
 var (
-	bucketMeta         = []byte("meta")
-	bucketUsers        = []byte("users")
-	bucketReminders    = []byte("reminders")
-	bucketSchedule     = []byte("schedule")
-	bucketMarkers      = []byte("markers")
-	bucketMarkerExpiry = []byte("marker_expiry")
+	bucketMeta     = []byte("meta")
+	bucketRecords  = []byte("records")
+	bucketSchedule = []byte("schedule")
+	bucketSlots    = []byte("slots")
+	bucketDead     = []byte("dead")
 
 	keyVersion = []byte("version")
 )
 
 // Open opens (creating if needed) the database file at path, typically
-// <COACH_DATA_DIR>/coachbot.db. Missing parent folders are created private
-// to the user (0700) and so is the file (0600): it holds people's data.
+// <COACH_DATA_DIR>/coachbot.db, and migrates a file of the previous
+// release's layout. Missing parent folders are created private to the user
+// (0700) and so is the file (0600): it holds people's data.
 func Open(path string, opts ...Option) (*Store, error) {
 	s := &Store{clock: bot.SystemClock{}}
 	for _, o := range opts {
@@ -86,8 +80,14 @@ func Open(path string, opts ...Option) (*Store, error) {
 		return nil, bot.WrapError(bot.Unavailable, fmt.Errorf("boltstore: open %s: %w", path, err),
 			fmt.Sprintf("cannot open the data file %s", path))
 	}
-	if err := db.Update(initLayout); err != nil {
+	err = db.Update(func(tx *bolt.Tx) error { return initLayout(tx, s.clock.Now()) })
+	if err != nil {
 		_ = db.Close()
+		var newer newerLayoutError
+		if errors.As(err, &newer) {
+			return nil, bot.WrapError(bot.Internal, fmt.Errorf("boltstore: open %s: %w", path, err),
+				fmt.Sprintf("the data file %s was written by a newer coachbot (layout %s; this one reads up to %s); run that release or a newer one", path, newer.version, layoutVersion))
+		}
 		return nil, bot.WrapError(bot.Internal, fmt.Errorf("boltstore: open %s: %w", path, err),
 			fmt.Sprintf("cannot use the data file %s", path))
 	}
@@ -95,20 +95,45 @@ func Open(path string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
-func initLayout(tx *bolt.Tx) error {
-	for _, name := range [][]byte{bucketMeta, bucketUsers, bucketReminders, bucketSchedule, bucketMarkers, bucketMarkerExpiry} {
+// newerLayoutError is a file of a layout this build does not know. Open
+// refuses it rather than read it wrongly or write over what it does not
+// understand.
+type newerLayoutError struct{ version string }
+
+func (e newerLayoutError) Error() string {
+	return fmt.Sprintf("layout version %q is newer than %q", e.version, layoutVersion)
+}
+
+// initLayout makes a new file's buckets, migrates a layout 1 file and
+// refuses any other.
+func initLayout(tx *bolt.Tx, now time.Time) error {
+	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+	if err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucketMeta, err)
+	}
+	switch v := string(meta.Get(keyVersion)); v {
+	case "":
+		if _, err := createLayout(tx); err != nil {
+			return err
+		}
+		return meta.Put(keyVersion, []byte(layoutVersion))
+	case "1":
+		return migrateV1(tx, now)
+	case layoutVersion:
+		_, err := bucketsOf(tx)
+		return err
+	default:
+		return newerLayoutError{v}
+	}
+}
+
+func createLayout(tx *bolt.Tx) (buckets, error) {
+	for _, name := range [][]byte{bucketRecords, bucketSchedule, bucketSlots, bucketDead} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-			return fmt.Errorf("create bucket %s: %w", name, err)
+			return buckets{}, fmt.Errorf("create bucket %s: %w", name, err)
 		}
 	}
-	meta := tx.Bucket(bucketMeta)
-	switch v := meta.Get(keyVersion); {
-	case v == nil:
-		return meta.Put(keyVersion, []byte(layoutVersion))
-	case string(v) != layoutVersion:
-		return fmt.Errorf("layout version %q, this coachbot reads %q", v, layoutVersion)
-	}
-	return nil
+	return bucketsOf(tx)
 }
 
 // Close releases the file and its lock.
@@ -122,22 +147,23 @@ func (s *Store) Close() error {
 // Ping reports whether the file can still be read.
 func (s *Store) Ping(ctx context.Context) error {
 	return s.view(ctx, "ping", func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketMeta) == nil {
-			return errors.New("meta bucket missing")
-		}
-		return nil
+		_, err := bucketsOf(tx)
+		return err
 	})
 }
 
-// User returns the user's record, or User{ID: id} when there is none.
+// User implements bot.Store.
 func (s *Store) User(ctx context.Context, id bot.UserID) (bot.User, error) {
 	if err := id.Validate(); err != nil {
 		return bot.User{}, err
 	}
 	var u bot.User
 	err := s.view(ctx, "read user", func(tx *bolt.Tx) error {
-		var err error
-		u, err = getUser(tx, id)
+		b, err := bucketsOf(tx)
+		if err != nil {
+			return err
+		}
+		u, _, err = b.read(id)
 		return err
 	})
 	if err != nil {
@@ -146,39 +172,43 @@ func (s *Store) User(ctx context.Context, id bot.UserID) (bot.User, error) {
 	return u, nil
 }
 
-// UpdateUser applies fn inside the write transaction, so it is never retried
-// here. fn must not call the store: bbolt has one writer at a time and the
-// call would wait for itself.
+// UpdateUser implements bot.Store. fn runs inside the write transaction,
+// which bbolt serialises with every other, so it is never retried; it must
+// not call the store, or it would wait for itself.
 func (s *Store) UpdateUser(ctx context.Context, id bot.UserID, fn func(*bot.User) error) (bot.User, error) {
 	if err := id.Validate(); err != nil {
 		return bot.User{}, err
 	}
 	var out bot.User
 	err := s.update(ctx, "update user", func(tx *bolt.Tx) error {
-		u, err := getUser(tx, id)
+		b, err := bucketsOf(tx)
 		if err != nil {
 			return err
 		}
-		created := u.Created
+		old, _, err := b.read(id)
+		if err != nil {
+			return err
+		}
+		// A second decode, so that fn cannot reach old through a shared
+		// slice and hide a change of the reminders from Reindex.
+		u, _, _ := b.read(id)
 		if err := fn(&u); err != nil {
 			return callerError{err}
 		}
-		// The store owns these three fields: fn cannot move a record to
-		// another id or rewrite its history.
 		now := s.now()
-		if created.IsZero() {
-			created = now
+		u.ID, u.Created, u.Updated = id, old.Created, now
+		if u.Created.IsZero() {
+			u.Created = now
 		}
-		u.ID, u.Created, u.Updated = id, created, now
-		v, err := encodeUser(u)
+		if err := u.Validate(); err != nil {
+			return callerError{err}
+		}
+		data, err := b.write(old, u, "")
 		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketUsers).Put([]byte(id), v); err != nil {
-			return err
-		}
-		out = u
-		return nil
+		out, err = bot.DecodeUser(id, data)
+		return err
 	})
 	if err != nil {
 		return bot.User{}, err
@@ -186,75 +216,11 @@ func (s *Store) UpdateUser(ctx context.Context, id bot.UserID, fn func(*bot.User
 	return out, nil
 }
 
-// PutReminder replaces the reminder of r.Kind. Writing a record without a
-// token is what makes any claim on the old one stale.
-func (s *Store) PutReminder(ctx context.Context, r bot.Reminder) error {
-	if err := r.Validate(); err != nil {
-		return err
-	}
-	return s.update(ctx, "put reminder", func(tx *bolt.Tx) error {
-		rk := reminderKey(r.User, r.Kind)
-		if old, ok, err := getReminder(tx, rk); err != nil {
-			return err
-		} else if ok {
-			if err := unschedule(tx, rk, &old); err != nil {
-				return err
-			}
-		}
-		d := newReminderDoc(r)
-		if d.Paused == "" {
-			if err := schedule(tx, rk, &d, millis(d.Next)); err != nil {
-				return err
-			}
-		}
-		return putReminder(tx, rk, d)
-	})
-}
-
-// DeleteReminder removes the reminder and its schedule entry; a claim on it
-// finds no record at Ack and is stale.
-func (s *Store) DeleteReminder(ctx context.Context, id bot.UserID, kind bot.ReminderKind) error {
-	if err := id.Validate(); err != nil {
-		return err
-	}
-	if err := kind.Validate(); err != nil {
-		return err
-	}
-	return s.update(ctx, "delete reminder", func(tx *bolt.Tx) error {
-		return deleteReminder(tx, reminderKey(id, kind))
-	})
-}
-
-// Reminders returns the user's reminders ordered by Kind, which is the key
-// order of the reminders bucket.
-func (s *Store) Reminders(ctx context.Context, id bot.UserID) ([]bot.Reminder, error) {
-	if err := id.Validate(); err != nil {
-		return nil, err
-	}
-	var out []bot.Reminder
-	err := s.view(ctx, "list reminders", func(tx *bolt.Tx) error {
-		prefix := userPrefix(id)
-		c := tx.Bucket(bucketReminders).Cursor()
-		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			d, err := decodeReminder(v)
-			if err != nil {
-				return err
-			}
-			out = append(out, d.reminder())
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// ClaimDue scans the schedule index from its start up to the store's now.
-// Due reminders and expired leases are both entries there, so one scan finds
-// both, and each claim moves its entry to the new lease deadline.
+// ClaimDue implements bot.Store. Due reminders and expired leases are both
+// schedule entries at or before now, so one scan from the first key finds
+// both, and each claim moves its entry to its lease deadline.
 func (s *Store) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]bot.Claim, error) {
-	if limit <= 0 {
+	if limit < 1 {
 		return nil, bot.Errorf(bot.Invalid, "ClaimDue needs a positive limit, not %d.", limit)
 	}
 	// Leases are kept in milliseconds: a shorter one would end as it begins.
@@ -262,11 +228,10 @@ func (s *Store) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([
 		return nil, bot.Errorf(bot.Invalid, "ClaimDue needs a lease of at least 1ms, not %s.", lease)
 	}
 	// Most polls find nothing to do. A read transaction answers those
-	// without the write and fsync that every bbolt write commit costs.
+	// without the write and fsync that every bbolt commit costs.
 	work := false
 	err := s.view(ctx, "claim due reminders", func(tx *bolt.Tx) error {
-		nowMS := millis(s.now())
-		work = len(dueKeys(tx, nowMS, 1)) > 0 || markersExpired(tx, nowMS)
+		work = len(dueKeys(tx, millis(s.now()), 1)) > 0
 		return nil
 	})
 	if err != nil || !work {
@@ -274,28 +239,30 @@ func (s *Store) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([
 	}
 	var claims []bot.Claim
 	err = s.update(ctx, "claim due reminders", func(tx *bolt.Tx) error {
-		now := s.now()
-		nowMS := millis(now)
-		if err := pruneMarkers(tx, nowMS); err != nil {
+		b, err := bucketsOf(tx)
+		if err != nil {
 			return err
 		}
-		leaseMS := millis(now.Add(lease))
+		now := s.now()
+		// Every claimed entry must leave the due range, or the scan below
+		// would find it again: a lease ends after now even on a clock
+		// before 1970, where millis clamps.
+		nowMS := millis(now)
+		untilMS := max(millis(now.Add(lease)), nowMS+1)
+		until := time.UnixMilli(untilMS).UTC()
 		for len(claims) < limit {
 			keys := dueKeys(tx, nowMS, limit-len(claims))
 			if len(keys) == 0 {
 				break
 			}
 			for _, k := range keys {
-				c, ok, err := claim(tx, k, leaseMS)
+				c, ok, err := b.claim(k, now, until)
 				if err != nil {
 					return err
 				}
-				if !ok {
-					continue
+				if ok {
+					claims = append(claims, c)
 				}
-				c.Now = now
-				c.Delivered = hasMarker(tx, markerKey(c.rk, millis(c.Due)), nowMS)
-				claims = append(claims, c.Claim)
 			}
 		}
 		return nil
@@ -306,139 +273,119 @@ func (s *Store) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([
 	return claims, nil
 }
 
-// Ack records the occurrence marker whether or not the claim still holds:
-// a late holder did deliver, and the marker stops the next holder from
-// delivering again. So the transaction commits even when the ack is stale.
-func (s *Store) Ack(ctx context.Context, c bot.Claim, next *bot.Reminder) error {
-	r := c.Reminder
-	if err := r.User.Validate(); err != nil {
+// claim leases the reminder behind schedule key k until until. An entry that
+// nothing vouches for (its slot points elsewhere, or NewClaim finds no
+// unpaused reminder) is removed instead, so it cannot block the scan.
+func (b buckets) claim(k []byte, now, until time.Time) (bot.Claim, bool, error) {
+	if len(k) < 8 {
+		return bot.Claim{}, false, b.schedule.Delete(k)
+	}
+	m := k[8:]
+	id, kind, ok := splitMember(m)
+	if !ok || !bytes.Equal(b.slots.Get(m), k) {
+		return bot.Claim{}, false, b.schedule.Delete(k)
+	}
+	u, _, err := b.read(id)
+	if err != nil {
+		return bot.Claim{}, false, err
+	}
+	token := newToken()
+	c, ok := bot.NewClaim(u, kind, token, now, until)
+	if !ok {
+		return bot.Claim{}, false, b.leave(m)
+	}
+	return c, true, b.enter(m, millis(until), token)
+}
+
+// errUnchanged rolls back a settle that has nothing to write, so that it
+// costs no commit (an fsync): a stale Retry or Release changes nothing, and
+// a forgotten user's settle writes nothing.
+var errUnchanged = errors.New("nothing to write")
+
+// Settle implements bot.Store, in one write transaction. A settle that does
+// not hold its lease still commits what fn changed: a late holder did
+// deliver, and Reminder.Sent stops the next holder from sending again.
+func (s *Store) Settle(ctx context.Context, c bot.Claim, fn func(u *bot.User, held bool) error) error {
+	id, kind := c.Reminder.User, c.Reminder.Kind
+	if err := id.Validate(); err != nil {
 		return err
 	}
-	if err := r.Kind.Validate(); err != nil {
+	if err := kind.Validate(); err != nil {
 		return err
-	}
-	var n bot.Reminder
-	if next != nil {
-		n = *next
-		if n.User == "" {
-			n.User = r.User
-		}
-		if n.Kind == "" {
-			n.Kind = r.Kind
-		}
-		if n.User != r.User || n.Kind != r.Kind {
-			return bot.Errorf(bot.Invalid, "The next reminder must be the same user's reminder of the same kind.")
-		}
-		if err := n.Validate(); err != nil {
-			return err
-		}
 	}
 	stale := false
-	err := s.update(ctx, "ack reminder", func(tx *bolt.Tx) error {
-		stale = false
-		now := s.now()
-		nowMS := millis(now)
-		rk := reminderKey(r.User, r.Kind)
-		// A user who was forgotten while the reminder was being sent gets
-		// no marker: Forget promised that nothing about them is kept.
-		if known, err := userKnown(tx, r.User); err != nil {
-			return err
-		} else if known {
-			if err := putMarker(tx, markerKey(rk, millis(c.Due)), millis(now.Add(markerTTL))); err != nil {
-				return err
-			}
-		}
-		d, ok, err := getReminder(tx, rk)
+	err := s.update(ctx, "settle claim", func(tx *bolt.Tx) error {
+		b, err := bucketsOf(tx)
 		if err != nil {
 			return err
 		}
-		if !ok || !holds(d, c.Token, nowMS) {
-			stale = true
-			return nil
-		}
-		if next == nil {
-			return deleteReminder(tx, rk)
-		}
-		if err := unschedule(tx, rk, &d); err != nil {
+		old, data, err := b.read(id)
+		if err != nil {
 			return err
 		}
-		nd := newReminderDoc(n)
-		if nd.Paused == "" {
-			if err := schedule(tx, rk, &nd, millis(nd.Next)); err != nil {
-				return err
-			}
+		// A user forgotten while the claim was out stays forgotten.
+		if data == nil {
+			stale = true
+			return callerError{errUnchanged}
 		}
-		return putReminder(tx, rk, nd)
+		m := member(id, kind)
+		held := b.held(m, c.Token, millis(s.now()))
+		stale = !held
+		u, _, _ := b.read(id)
+		if err := fn(&u, held); err != nil {
+			return callerError{err}
+		}
+		u.ID, u.Created = id, old.Created
+		if err := u.Validate(); err != nil {
+			return callerError{err}
+		}
+		if held {
+			_, err = b.write(old, u, kind)
+			return err
+		}
+		if bytes.Equal(bot.EncodeUser(u), data) {
+			return callerError{errUnchanged}
+		}
+		_, err = b.write(old, u, "")
+		return err
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errUnchanged) {
 		return err
 	}
 	if stale {
-		return fmt.Errorf("boltstore: ack %s %s due %s: %w", r.User, r.Kind, c.Due.Format(time.RFC3339), bot.ErrStaleClaim)
+		return fmt.Errorf("boltstore: settle %s %s due %s: %w", bot.HashUser(id), kind, c.Due.Format(time.RFC3339), bot.ErrStaleClaim)
 	}
 	return nil
 }
 
-// Retry keeps Next (the occurrence, which the marker is keyed by) and only
-// enters the reminder in the schedule at the retry time.
-func (s *Store) Retry(ctx context.Context, c bot.Claim, at time.Time) error {
-	r := c.Reminder
-	if err := r.User.Validate(); err != nil {
-		return err
-	}
-	if err := r.Kind.Validate(); err != nil {
-		return err
-	}
-	return s.update(ctx, "retry reminder", func(tx *bolt.Tx) error {
-		rk := reminderKey(r.User, r.Kind)
-		d, ok, err := getReminder(tx, rk)
-		if err != nil {
-			return err
-		}
-		if !ok || !holds(d, c.Token, millis(s.now())) {
-			return fmt.Errorf("retry %s %s due %s: %w", r.User, r.Kind, c.Due.Format(time.RFC3339), bot.ErrStaleClaim)
-		}
-		if err := unschedule(tx, rk, &d); err != nil {
-			return err
-		}
-		d.Attempts++
-		if err := schedule(tx, rk, &d, millis(at)); err != nil {
-			return err
-		}
-		return putReminder(tx, rk, d)
-	})
-}
-
-// Forget deletes the user's record, reminders with their schedule entries
-// (so their claims are stale and they never come due) and markers with
-// their expiry entries: no key that names the user is left.
+// Forget implements bot.Store: the record, the user's index entries (so
+// their claims are stale and nothing of theirs comes due) and their dead
+// letters; no key or value that names the user is left.
 func (s *Store) Forget(ctx context.Context, id bot.UserID) error {
 	if err := id.Validate(); err != nil {
 		return err
 	}
 	return s.update(ctx, "forget user", func(tx *bolt.Tx) error {
-		if err := tx.Bucket(bucketUsers).Delete([]byte(id)); err != nil {
+		b, err := bucketsOf(tx)
+		if err != nil {
 			return err
 		}
-		prefix := userPrefix(id)
-		for _, rk := range keysWithPrefix(tx.Bucket(bucketReminders), prefix) {
-			if err := deleteReminder(tx, rk); err != nil {
+		if err := b.records.Delete([]byte(id)); err != nil {
+			return err
+		}
+		for _, m := range keysWithPrefix(b.slots, userPrefix(id)) {
+			if err := b.leave(m); err != nil {
 				return err
 			}
 		}
-		for _, mk := range keysWithPrefix(tx.Bucket(bucketMarkers), prefix) {
-			if err := deleteMarker(tx, mk); err != nil {
-				return err
-			}
-		}
-		return nil
+		return b.forgetDead(id)
 	})
 }
 
-func (s *Store) now() time.Time { return s.clock.Now().UTC() }
+func (s *Store) now() time.Time { return s.clock.Now().UTC().Truncate(time.Millisecond) }
 
-// callerError carries an error of UpdateUser's fn through bbolt unchanged,
-// so that the caller gets exactly the error it returned.
+// callerError carries an error of the caller's fn (or of its result's
+// validation) through bbolt unchanged, so that the caller gets exactly it.
 type callerError struct{ err error }
 
 func (e callerError) Error() string { return e.err.Error() }
@@ -468,9 +415,9 @@ func (s *Store) view(ctx context.Context, op string, fn func(*bolt.Tx) error) er
 }
 
 // fail codes an error for bot.Store's callers: errors that already carry a
-// code keep it (a stale claim stays a Conflict), a cancelled call or a
-// closed file is Unavailable (the user may try again) and the rest, a
-// corrupt record or a disk failure, is Internal.
+// code keep it, a cancelled call or a closed file is Unavailable (the user
+// may try again) and the rest, a corrupt record or a disk failure, is
+// Internal.
 func (s *Store) fail(op string, err error) error {
 	var be *bot.Error
 	switch {
@@ -482,205 +429,6 @@ func (s *Store) fail(op string, err error) error {
 	default:
 		return bot.WrapError(bot.Internal, fmt.Errorf("boltstore: %s: %w", op, err), "")
 	}
-}
-
-func getUser(tx *bolt.Tx, id bot.UserID) (bot.User, error) {
-	v := tx.Bucket(bucketUsers).Get([]byte(id))
-	if v == nil {
-		return bot.User{ID: id}, nil
-	}
-	return decodeUser(v)
-}
-
-// userKnown reports whether anything about the user is stored.
-func userKnown(tx *bolt.Tx, id bot.UserID) (bool, error) {
-	if tx.Bucket(bucketUsers).Get([]byte(id)) != nil {
-		return true, nil
-	}
-	prefix := userPrefix(id)
-	k, _ := tx.Bucket(bucketReminders).Cursor().Seek(prefix)
-	return k != nil && bytes.HasPrefix(k, prefix), nil
-}
-
-func getReminder(tx *bolt.Tx, rk []byte) (reminderDoc, bool, error) {
-	v := tx.Bucket(bucketReminders).Get(rk)
-	if v == nil {
-		return reminderDoc{}, false, nil
-	}
-	d, err := decodeReminder(v)
-	if err != nil {
-		return reminderDoc{}, false, err
-	}
-	return d, true, nil
-}
-
-func putReminder(tx *bolt.Tx, rk []byte, d reminderDoc) error {
-	v, err := json.Marshal(d)
-	if err != nil {
-		return err
-	}
-	return tx.Bucket(bucketReminders).Put(rk, v)
-}
-
-func deleteReminder(tx *bolt.Tx, rk []byte) error {
-	d, ok, err := getReminder(tx, rk)
-	if err != nil || !ok {
-		return err
-	}
-	if err := unschedule(tx, rk, &d); err != nil {
-		return err
-	}
-	return tx.Bucket(bucketReminders).Delete(rk)
-}
-
-// schedule enters the reminder in the index at ms and clears any claim:
-// every caller hands the reminder back to the pool.
-func schedule(tx *bolt.Tx, rk []byte, d *reminderDoc, ms int64) error {
-	d.Token, d.LeaseMS = "", 0
-	d.Scheduled, d.SchedMS = true, ms
-	return tx.Bucket(bucketSchedule).Put(timeKey(ms, rk), nil)
-}
-
-func unschedule(tx *bolt.Tx, rk []byte, d *reminderDoc) error {
-	if !d.Scheduled {
-		return nil
-	}
-	k := timeKey(d.SchedMS, rk)
-	d.Scheduled, d.SchedMS = false, 0
-	return tx.Bucket(bucketSchedule).Delete(k)
-}
-
-// holds reports whether token still holds the reminder's lease at nowMS.
-// A lease that ran out is lost even if nobody has claimed the reminder
-// since: its holder cannot know whether someone else is sending it.
-func holds(d reminderDoc, token string, nowMS int64) bool {
-	return token != "" && d.Token == token && d.LeaseMS > nowMS
-}
-
-// dueKeys copies up to n schedule keys due by nowMS. They are copied because
-// bbolt's slices die with the transaction and the caller rewrites the bucket
-// it would otherwise still be iterating.
-func dueKeys(tx *bolt.Tx, nowMS int64, n int) [][]byte {
-	var keys [][]byte
-	c := tx.Bucket(bucketSchedule).Cursor()
-	for k, _ := c.First(); k != nil && len(keys) < n; k, _ = c.Next() {
-		if len(k) < 8 || keyTime(k) > nowMS {
-			break
-		}
-		keys = append(keys, bytes.Clone(k))
-	}
-	return keys
-}
-
-type claimed struct {
-	bot.Claim
-	rk []byte
-}
-
-// claim leases the reminder behind schedule key k. An entry that does not
-// match its reminder's record (which the layout never leaves behind, but a
-// crash-free bug might) is removed rather than claimed, so it cannot block
-// the scan forever.
-func claim(tx *bolt.Tx, k []byte, leaseMS int64) (claimed, bool, error) {
-	sched := tx.Bucket(bucketSchedule)
-	rk := k[8:]
-	d, ok, err := getReminder(tx, rk)
-	if err != nil {
-		return claimed{}, false, err
-	}
-	if !ok || !d.Scheduled || d.SchedMS != keyTime(k) {
-		return claimed{}, false, sched.Delete(k)
-	}
-	if err := unschedule(tx, rk, &d); err != nil {
-		return claimed{}, false, err
-	}
-	d.Token, d.LeaseMS = newToken(), leaseMS
-	d.Scheduled, d.SchedMS = true, leaseMS
-	if err := sched.Put(timeKey(leaseMS, rk), nil); err != nil {
-		return claimed{}, false, err
-	}
-	if err := putReminder(tx, rk, d); err != nil {
-		return claimed{}, false, err
-	}
-	r := d.reminder()
-	return claimed{
-		Claim: bot.Claim{
-			Reminder:   r,
-			Due:        r.Next,
-			Token:      d.Token,
-			LeaseUntil: time.UnixMilli(leaseMS).UTC(),
-		},
-		rk: rk,
-	}, true, nil
-}
-
-func hasMarker(tx *bolt.Tx, mk []byte, nowMS int64) bool {
-	v := tx.Bucket(bucketMarkers).Get(mk)
-	return len(v) == 8 && keyTime(v) > nowMS
-}
-
-// putMarker records or renews a marker, moving its expiry entry along so
-// that each marker has exactly one.
-func putMarker(tx *bolt.Tx, mk []byte, expiryMS int64) error {
-	if err := deleteMarker(tx, mk); err != nil {
-		return err
-	}
-	if err := tx.Bucket(bucketMarkers).Put(mk, msBytes(expiryMS)); err != nil {
-		return err
-	}
-	return tx.Bucket(bucketMarkerExpiry).Put(timeKey(expiryMS, mk), nil)
-}
-
-func deleteMarker(tx *bolt.Tx, mk []byte) error {
-	markers := tx.Bucket(bucketMarkers)
-	v := markers.Get(mk)
-	if v == nil {
-		return nil
-	}
-	if len(v) == 8 {
-		if err := tx.Bucket(bucketMarkerExpiry).Delete(timeKey(keyTime(v), mk)); err != nil {
-			return err
-		}
-	}
-	return markers.Delete(mk)
-}
-
-func markersExpired(tx *bolt.Tx, nowMS int64) bool {
-	k, _ := tx.Bucket(bucketMarkerExpiry).Cursor().First()
-	return len(k) >= 8 && keyTime(k) <= nowMS
-}
-
-func pruneMarkers(tx *bolt.Tx, nowMS int64) error {
-	var expired [][]byte
-	c := tx.Bucket(bucketMarkerExpiry).Cursor()
-	for k, _ := c.First(); k != nil && len(expired) < pruneBatch; k, _ = c.Next() {
-		if len(k) < 8 || keyTime(k) > nowMS {
-			break
-		}
-		expired = append(expired, bytes.Clone(k))
-	}
-	markers, expiry := tx.Bucket(bucketMarkers), tx.Bucket(bucketMarkerExpiry)
-	for _, k := range expired {
-		mk := k[8:]
-		if v := markers.Get(mk); len(v) == 8 && keyTime(v) == keyTime(k) {
-			if err := markers.Delete(mk); err != nil {
-				return err
-			}
-		}
-		if err := expiry.Delete(k); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func keysWithPrefix(b *bolt.Bucket, prefix []byte) [][]byte {
-	var keys [][]byte
-	c := b.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		keys = append(keys, bytes.Clone(k))
-	}
-	return keys
 }
 
 // newToken returns 128 random bits: unguessable and, in practice, never
