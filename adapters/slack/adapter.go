@@ -15,6 +15,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/coachbot/coachbot/adapters/internal/webhook"
 	"github.com/coachbot/coachbot/bot"
 )
 
@@ -138,10 +139,10 @@ func (a *Adapter) Register(mux *http.ServeMux) {
 
 // verified reads the raw body and checks Slack's signature and timestamp
 // before anything else looks at the request. On failure it has answered
-// (413 for a body over bot.MaxBodyBytes, 401 otherwise) and returns false;
+// (413 for a body over webhook.MaxBodyBytes, 401 otherwise) and returns false;
 // on success the body is put back for the form parsers.
 func (a *Adapter) verified(w http.ResponseWriter, r *http.Request) bool {
-	body, ok := bot.ReadBody(w, r)
+	body, ok := webhook.ReadBody(w, r)
 	if !ok {
 		return false
 	}
@@ -185,7 +186,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// An error means the client went away; nothing to tell anyone.
-	_ = bot.WriteCachedJSON(w, &a.bodies, key, toWire(msg))
+	_ = webhook.WriteCachedJSON(w, &a.bodies, key, toWire(msg))
 }
 
 // serveInteraction acknowledges a button press at once and dispatches the

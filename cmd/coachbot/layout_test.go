@@ -115,6 +115,10 @@ func checkImports(pkgs []listedPackage) []string {
 	}
 	core := of("bot", "content")
 	coreTest := of("bot", "content", "bot/bottest", "bot/storetest")
+	imports := map[string][]string{}
+	for _, p := range pkgs {
+		imports[p.ImportPath] = p.Imports
+	}
 
 	var bad []string
 	report := func(p listedPackage, kind, imp, rule string) {
@@ -159,6 +163,30 @@ func checkImports(pkgs []listedPackage) []string {
 					}
 				}
 			}
+			// The standard library is allowed, but not its HTTP: that is
+			// the adapters' (adapters/internal/webhook). Checked through
+			// every dependency, since content or a std package could bring
+			// it in as well.
+			if chain := importChain(imports, p.ImportPath, noHTTP); chain != nil {
+				via := ""
+				if len(chain) > 2 {
+					via = " through " + strings.Join(chain[1:len(chain)-1], " → ")
+				}
+				bad = append(bad, fmt.Sprintf("bot imports %s%s: the core holds no HTTP; it belongs in adapters/internal/webhook (DESIGN §1)", chain[len(chain)-1], via))
+			}
+		case strings.HasPrefix(r, "adapters/internal/"):
+			// Shared by the adapters, so it must not lean on any one of
+			// them or on a platform SDK. A new dependency (say, an image
+			// library for the progress card) is added here on purpose.
+			for _, s := range sets {
+				for _, imp := range s.imports {
+					ok := isStd(imp) || core[imp] || strings.HasPrefix(rel(imp), "adapters/internal/") && ours(imp) ||
+						s.kind != "" && (coreTest[imp] || strings.HasPrefix(imp, goCmp))
+					if !ok {
+						report(p, s.kind, imp, r+" may import only the standard library, bot, content and adapters/internal/...")
+					}
+				}
+			}
 		case r == "bot/bottest" || r == "bot/storetest":
 			for _, s := range sets {
 				for _, imp := range s.imports {
@@ -179,7 +207,7 @@ func checkImports(pkgs []listedPackage) []string {
 		case a != "":
 			for _, s := range sets {
 				for _, imp := range s.imports {
-					if b := adapterOf(rel(imp)); ours(imp) && b != "" && b != a {
+					if b := adapterOf(rel(imp)); ours(imp) && b != "" && b != a && b != "internal" {
 						report(p, s.kind, imp, "an adapter never imports another adapter")
 					}
 				}
@@ -191,6 +219,38 @@ func checkImports(pkgs []listedPackage) []string {
 		}
 	}
 	return bad
+}
+
+// noHTTP reports the packages the core must not depend on: net/http and
+// everything below it (httptest, httptrace, …).
+func noHTTP(path string) bool { return path == "net/http" || strings.HasPrefix(path, "net/http/") }
+
+// importChain returns a shortest chain of imports from the package from to
+// one that bad reports, both ends included, or nil if there is none. It
+// follows what go list reported, so only non-test imports.
+func importChain(imports map[string][]string, from string, bad func(string) bool) []string {
+	prev := map[string]string{from: ""}
+	queue := []string{from}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, imp := range imports[p] {
+			if _, seen := prev[imp]; seen {
+				continue
+			}
+			prev[imp] = p
+			if bad(imp) {
+				chain := []string{imp}
+				for q := p; q != ""; q = prev[q] {
+					chain = append(chain, q)
+				}
+				slices.Reverse(chain)
+				return chain
+			}
+			queue = append(queue, imp)
+		}
+	}
+	return nil
 }
 
 func TestImportRules(t *testing.T) {
@@ -226,38 +286,52 @@ func TestCheckImportsCatches(t *testing.T) {
 	}
 	m := func(r string) string { return modulePath + "/" + r }
 	stdPkgs := []listedPackage{{ImportPath: "context", Standard: true}, {ImportPath: "fmt", Standard: true}}
+	stdPkg := func(path string, imports ...string) listedPackage {
+		return listedPackage{ImportPath: path, Standard: true, Imports: imports}
+	}
 	tests := []struct {
 		name string
 		pkg  listedPackage
-		want string // "" for none
+		want string          // "" for none
+		also []listedPackage // the dependencies the rule follows, if any
 	}{
-		{"bot on std and content", pkg("bot", "context", "fmt", m("content")), ""},
-		{"bot imports an adapter", pkg("bot", "context", m("adapters/boltstore")), "bot imports " + m("adapters/boltstore")},
-		{"bot imports a platform SDK", pkg("bot", "github.com/bwmarrin/discordgo"), "bot imports github.com/bwmarrin/discordgo"},
-		{"bot imports go-redis", pkg("bot", "github.com/redis/go-redis/v9"), "bot imports github.com/redis/go-redis/v9"},
-		{"bot imports bottest outside tests", pkg("bot", m("bot/bottest")), "bot imports " + m("bot/bottest")},
-		{"bot tests use bottest and go-cmp", listedPackage{ImportPath: m("bot"), XTestImports: []string{m("bot"), m("bot/bottest"), "github.com/google/go-cmp/cmp", "testing"}}, ""},
-		{"bot tests use an adapter", listedPackage{ImportPath: m("bot"), TestImports: []string{m("adapters/console")}}, "bot (in tests) imports " + m("adapters/console")},
-		{"bottest on bot and go-cmp", pkg("bot/bottest", m("bot"), m("content"), "github.com/google/go-cmp/cmp"), ""},
-		{"an adapter links a test helper", pkg("adapters/boltstore", m("bot"), m("bot/bottest")), "adapters/boltstore imports " + m("bot/bottest")},
-		{"storetest imports an adapter", pkg("bot/storetest", m("bot"), m("adapters/redisstore")), "bot/storetest imports " + m("adapters/redisstore")},
-		{"content on yaml", pkg("content", "fmt", yamlPkg), ""},
-		{"content imports bot", pkg("content", m("bot")), "content imports " + m("bot")},
-		{"content imports another yaml", pkg("content", "gopkg.in/yaml.v2"), "content imports gopkg.in/yaml.v2"},
-		{"adapter on bot and its SDK", pkg("adapters/slack", m("bot"), "github.com/slack-go/slack"), ""},
-		{"adapter imports another adapter", pkg("adapters/slack", m("bot"), m("adapters/console")), "adapters/slack imports " + m("adapters/console")},
-		{"adapter subpackage imports another adapter", pkg("adapters/redisstore/internal/lua", m("adapters/boltstore")), "adapters/redisstore/internal/lua imports " + m("adapters/boltstore")},
-		{"adapter imports its own subpackage", pkg("adapters/redisstore", m("adapters/redisstore/internal/lua")), ""},
-		{"adapter tests import another adapter", listedPackage{ImportPath: m("adapters/discord"), TestImports: []string{m("adapters/slack")}}, "adapters/discord (in tests) imports " + m("adapters/slack")},
-		{"adapter uses envconfig", pkg("adapters/discord", envconfigPkg), "adapters/discord imports " + envconfigPkg},
-		{"adapter reads flags", pkg("adapters/console", "flag"), "adapters/console imports flag"},
-		{"adapter tests read flags", listedPackage{ImportPath: m("adapters/console"), TestImports: []string{"flag"}}, ""},
-		{"cmd uses envconfig", pkg("cmd/coachbot", envconfigPkg, m("adapters/console"), m("adapters/boltstore")), ""},
-		{"a package outside the layout", pkg("internal/util", "fmt"), "internal/util is not a package of the DESIGN §1 layout"},
+		{"bot on std and content", pkg("bot", "context", "fmt", m("content")), "", nil},
+		{"bot imports net/http", pkg("bot", "context", "net/http"), "bot imports net/http: the core holds no HTTP", []listedPackage{stdPkg("net/http")}},
+		{"bot imports httptest", pkg("bot", "net/http/httptest"), "bot imports net/http/httptest:", []listedPackage{stdPkg("net/http/httptest")}},
+		{"bot reaches net/http through content", pkg("bot", m("content")), "bot imports net/http through " + m("content") + " → expvar:",
+			[]listedPackage{pkg("content", "expvar"), stdPkg("expvar", "net/http"), stdPkg("net/http")}},
+		{"bot tests use httptest", listedPackage{ImportPath: m("bot"), XTestImports: []string{m("bot"), "net/http/httptest", "testing"}}, "", nil},
+		{"adapter imports adapters/internal", pkg("adapters/slack", m("bot"), m("adapters/internal/webhook"), "github.com/slack-go/slack"), "", nil},
+		{"adapters/internal on std and bot", pkg("adapters/internal/webhook", "net/http", m("bot")), "", nil},
+		{"adapters/internal tests use bottest and go-cmp", listedPackage{ImportPath: m("adapters/internal/webhook"), XTestImports: []string{m("adapters/internal/webhook"), m("bot/bottest"), "github.com/google/go-cmp/cmp"}}, "", nil},
+		{"adapters/internal imports an SDK", pkg("adapters/internal/webhook", "github.com/slack-go/slack"), "adapters/internal/webhook imports github.com/slack-go/slack", nil},
+		{"adapters/internal imports an adapter", pkg("adapters/internal/webhook", m("adapters/discord")), "adapters/internal/webhook imports " + m("adapters/discord"), nil},
+		{"bot imports an adapter", pkg("bot", "context", m("adapters/boltstore")), "bot imports " + m("adapters/boltstore"), nil},
+		{"bot imports a platform SDK", pkg("bot", "github.com/bwmarrin/discordgo"), "bot imports github.com/bwmarrin/discordgo", nil},
+		{"bot imports go-redis", pkg("bot", "github.com/redis/go-redis/v9"), "bot imports github.com/redis/go-redis/v9", nil},
+		{"bot imports bottest outside tests", pkg("bot", m("bot/bottest")), "bot imports " + m("bot/bottest"), nil},
+		{"bot tests use bottest and go-cmp", listedPackage{ImportPath: m("bot"), XTestImports: []string{m("bot"), m("bot/bottest"), "github.com/google/go-cmp/cmp", "testing"}}, "", nil},
+		{"bot tests use an adapter", listedPackage{ImportPath: m("bot"), TestImports: []string{m("adapters/console")}}, "bot (in tests) imports " + m("adapters/console"), nil},
+		{"bottest on bot and go-cmp", pkg("bot/bottest", m("bot"), m("content"), "github.com/google/go-cmp/cmp"), "", nil},
+		{"an adapter links a test helper", pkg("adapters/boltstore", m("bot"), m("bot/bottest")), "adapters/boltstore imports " + m("bot/bottest"), nil},
+		{"storetest imports an adapter", pkg("bot/storetest", m("bot"), m("adapters/redisstore")), "bot/storetest imports " + m("adapters/redisstore"), nil},
+		{"content on yaml", pkg("content", "fmt", yamlPkg), "", nil},
+		{"content imports bot", pkg("content", m("bot")), "content imports " + m("bot"), nil},
+		{"content imports another yaml", pkg("content", "gopkg.in/yaml.v2"), "content imports gopkg.in/yaml.v2", nil},
+		{"adapter on bot and its SDK", pkg("adapters/slack", m("bot"), "github.com/slack-go/slack"), "", nil},
+		{"adapter imports another adapter", pkg("adapters/slack", m("bot"), m("adapters/console")), "adapters/slack imports " + m("adapters/console"), nil},
+		{"adapter subpackage imports another adapter", pkg("adapters/redisstore/internal/lua", m("adapters/boltstore")), "adapters/redisstore/internal/lua imports " + m("adapters/boltstore"), nil},
+		{"adapter imports its own subpackage", pkg("adapters/redisstore", m("adapters/redisstore/internal/lua")), "", nil},
+		{"adapter tests import another adapter", listedPackage{ImportPath: m("adapters/discord"), TestImports: []string{m("adapters/slack")}}, "adapters/discord (in tests) imports " + m("adapters/slack"), nil},
+		{"adapter uses envconfig", pkg("adapters/discord", envconfigPkg), "adapters/discord imports " + envconfigPkg, nil},
+		{"adapter reads flags", pkg("adapters/console", "flag"), "adapters/console imports flag", nil},
+		{"adapter tests read flags", listedPackage{ImportPath: m("adapters/console"), TestImports: []string{"flag"}}, "", nil},
+		{"cmd uses envconfig", pkg("cmd/coachbot", envconfigPkg, m("adapters/console"), m("adapters/boltstore")), "", nil},
+		{"a package outside the layout", pkg("internal/util", "fmt"), "internal/util is not a package of the DESIGN §1 layout", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := checkImports(append([]listedPackage{tt.pkg}, stdPkgs...))
+			got := checkImports(slices.Concat([]listedPackage{tt.pkg}, tt.also, stdPkgs))
 			if tt.want == "" {
 				if len(got) != 0 {
 					t.Errorf("violations %q, want none", got)
