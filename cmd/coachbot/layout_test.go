@@ -286,52 +286,46 @@ func TestCheckImportsCatches(t *testing.T) {
 	}
 	m := func(r string) string { return modulePath + "/" + r }
 	stdPkgs := []listedPackage{{ImportPath: "context", Standard: true}, {ImportPath: "fmt", Standard: true}}
-	stdPkg := func(path string, imports ...string) listedPackage {
-		return listedPackage{ImportPath: path, Standard: true, Imports: imports}
-	}
 	tests := []struct {
 		name string
 		pkg  listedPackage
-		want string          // "" for none
-		also []listedPackage // the dependencies the rule follows, if any
+		want string // "" for none
 	}{
-		{"bot on std and content", pkg("bot", "context", "fmt", m("content")), "", nil},
-		{"bot imports net/http", pkg("bot", "context", "net/http"), "bot imports net/http: the core holds no HTTP", []listedPackage{stdPkg("net/http")}},
-		{"bot imports httptest", pkg("bot", "net/http/httptest"), "bot imports net/http/httptest:", []listedPackage{stdPkg("net/http/httptest")}},
-		{"bot reaches net/http through content", pkg("bot", m("content")), "bot imports net/http through " + m("content") + " → expvar:",
-			[]listedPackage{pkg("content", "expvar"), stdPkg("expvar", "net/http"), stdPkg("net/http")}},
-		{"bot tests use httptest", listedPackage{ImportPath: m("bot"), XTestImports: []string{m("bot"), "net/http/httptest", "testing"}}, "", nil},
-		{"adapter imports adapters/internal", pkg("adapters/slack", m("bot"), m("adapters/internal/webhook"), "github.com/slack-go/slack"), "", nil},
-		{"adapters/internal on std and bot", pkg("adapters/internal/webhook", "net/http", m("bot")), "", nil},
-		{"adapters/internal tests use bottest and go-cmp", listedPackage{ImportPath: m("adapters/internal/webhook"), XTestImports: []string{m("adapters/internal/webhook"), m("bot/bottest"), "github.com/google/go-cmp/cmp"}}, "", nil},
-		{"adapters/internal imports an SDK", pkg("adapters/internal/webhook", "github.com/slack-go/slack"), "adapters/internal/webhook imports github.com/slack-go/slack", nil},
-		{"adapters/internal imports an adapter", pkg("adapters/internal/webhook", m("adapters/discord")), "adapters/internal/webhook imports " + m("adapters/discord"), nil},
-		{"bot imports an adapter", pkg("bot", "context", m("adapters/boltstore")), "bot imports " + m("adapters/boltstore"), nil},
-		{"bot imports a platform SDK", pkg("bot", "github.com/bwmarrin/discordgo"), "bot imports github.com/bwmarrin/discordgo", nil},
-		{"bot imports go-redis", pkg("bot", "github.com/redis/go-redis/v9"), "bot imports github.com/redis/go-redis/v9", nil},
-		{"bot imports bottest outside tests", pkg("bot", m("bot/bottest")), "bot imports " + m("bot/bottest"), nil},
-		{"bot tests use bottest and go-cmp", listedPackage{ImportPath: m("bot"), XTestImports: []string{m("bot"), m("bot/bottest"), "github.com/google/go-cmp/cmp", "testing"}}, "", nil},
-		{"bot tests use an adapter", listedPackage{ImportPath: m("bot"), TestImports: []string{m("adapters/console")}}, "bot (in tests) imports " + m("adapters/console"), nil},
-		{"bottest on bot and go-cmp", pkg("bot/bottest", m("bot"), m("content"), "github.com/google/go-cmp/cmp"), "", nil},
-		{"an adapter links a test helper", pkg("adapters/boltstore", m("bot"), m("bot/bottest")), "adapters/boltstore imports " + m("bot/bottest"), nil},
-		{"storetest imports an adapter", pkg("bot/storetest", m("bot"), m("adapters/redisstore")), "bot/storetest imports " + m("adapters/redisstore"), nil},
-		{"content on yaml", pkg("content", "fmt", yamlPkg), "", nil},
-		{"content imports bot", pkg("content", m("bot")), "content imports " + m("bot"), nil},
-		{"content imports another yaml", pkg("content", "gopkg.in/yaml.v2"), "content imports gopkg.in/yaml.v2", nil},
-		{"adapter on bot and its SDK", pkg("adapters/slack", m("bot"), "github.com/slack-go/slack"), "", nil},
-		{"adapter imports another adapter", pkg("adapters/slack", m("bot"), m("adapters/console")), "adapters/slack imports " + m("adapters/console"), nil},
-		{"adapter subpackage imports another adapter", pkg("adapters/redisstore/internal/lua", m("adapters/boltstore")), "adapters/redisstore/internal/lua imports " + m("adapters/boltstore"), nil},
-		{"adapter imports its own subpackage", pkg("adapters/redisstore", m("adapters/redisstore/internal/lua")), "", nil},
-		{"adapter tests import another adapter", listedPackage{ImportPath: m("adapters/discord"), TestImports: []string{m("adapters/slack")}}, "adapters/discord (in tests) imports " + m("adapters/slack"), nil},
-		{"adapter uses envconfig", pkg("adapters/discord", envconfigPkg), "adapters/discord imports " + envconfigPkg, nil},
-		{"adapter reads flags", pkg("adapters/console", "flag"), "adapters/console imports flag", nil},
-		{"adapter tests read flags", listedPackage{ImportPath: m("adapters/console"), TestImports: []string{"flag"}}, "", nil},
-		{"cmd uses envconfig", pkg("cmd/coachbot", envconfigPkg, m("adapters/console"), m("adapters/boltstore")), "", nil},
-		{"a package outside the layout", pkg("internal/util", "fmt"), "internal/util is not a package of the DESIGN §1 layout", nil},
+		{"bot on std and content", pkg("bot", "context", "fmt", m("content")), ""},
+		{"bot imports net/http", pkg("bot", "context", "net/http"), "bot imports net/http: the core holds no HTTP"},
+		{"bot imports httptest", pkg("bot", "net/http/httptest"), "bot imports net/http/httptest:"},
+		{"bot tests use httptest", listedPackage{ImportPath: m("bot"), XTestImports: []string{m("bot"), "net/http/httptest", "testing"}}, ""},
+		{"adapter imports adapters/internal", pkg("adapters/slack", m("bot"), m("adapters/internal/webhook"), "github.com/slack-go/slack"), ""},
+		{"adapters/internal on std and bot", pkg("adapters/internal/webhook", "net/http", m("bot")), ""},
+		{"adapters/internal tests use bottest and go-cmp", listedPackage{ImportPath: m("adapters/internal/webhook"), XTestImports: []string{m("adapters/internal/webhook"), m("bot/bottest"), "github.com/google/go-cmp/cmp"}}, ""},
+		{"adapters/internal imports an SDK", pkg("adapters/internal/webhook", "github.com/slack-go/slack"), "adapters/internal/webhook imports github.com/slack-go/slack"},
+		{"adapters/internal imports an adapter", pkg("adapters/internal/webhook", m("adapters/discord")), "adapters/internal/webhook imports " + m("adapters/discord")},
+		{"bot imports an adapter", pkg("bot", "context", m("adapters/boltstore")), "bot imports " + m("adapters/boltstore")},
+		{"bot imports a platform SDK", pkg("bot", "github.com/bwmarrin/discordgo"), "bot imports github.com/bwmarrin/discordgo"},
+		{"bot imports go-redis", pkg("bot", "github.com/redis/go-redis/v9"), "bot imports github.com/redis/go-redis/v9"},
+		{"bot imports bottest outside tests", pkg("bot", m("bot/bottest")), "bot imports " + m("bot/bottest")},
+		{"bot tests use bottest and go-cmp", listedPackage{ImportPath: m("bot"), XTestImports: []string{m("bot"), m("bot/bottest"), "github.com/google/go-cmp/cmp", "testing"}}, ""},
+		{"bot tests use an adapter", listedPackage{ImportPath: m("bot"), TestImports: []string{m("adapters/console")}}, "bot (in tests) imports " + m("adapters/console")},
+		{"bottest on bot and go-cmp", pkg("bot/bottest", m("bot"), m("content"), "github.com/google/go-cmp/cmp"), ""},
+		{"an adapter links a test helper", pkg("adapters/boltstore", m("bot"), m("bot/bottest")), "adapters/boltstore imports " + m("bot/bottest")},
+		{"storetest imports an adapter", pkg("bot/storetest", m("bot"), m("adapters/redisstore")), "bot/storetest imports " + m("adapters/redisstore")},
+		{"content on yaml", pkg("content", "fmt", yamlPkg), ""},
+		{"content imports bot", pkg("content", m("bot")), "content imports " + m("bot")},
+		{"content imports another yaml", pkg("content", "gopkg.in/yaml.v2"), "content imports gopkg.in/yaml.v2"},
+		{"adapter on bot and its SDK", pkg("adapters/slack", m("bot"), "github.com/slack-go/slack"), ""},
+		{"adapter imports another adapter", pkg("adapters/slack", m("bot"), m("adapters/console")), "adapters/slack imports " + m("adapters/console")},
+		{"adapter subpackage imports another adapter", pkg("adapters/redisstore/internal/lua", m("adapters/boltstore")), "adapters/redisstore/internal/lua imports " + m("adapters/boltstore")},
+		{"adapter imports its own subpackage", pkg("adapters/redisstore", m("adapters/redisstore/internal/lua")), ""},
+		{"adapter tests import another adapter", listedPackage{ImportPath: m("adapters/discord"), TestImports: []string{m("adapters/slack")}}, "adapters/discord (in tests) imports " + m("adapters/slack")},
+		{"adapter uses envconfig", pkg("adapters/discord", envconfigPkg), "adapters/discord imports " + envconfigPkg},
+		{"adapter reads flags", pkg("adapters/console", "flag"), "adapters/console imports flag"},
+		{"adapter tests read flags", listedPackage{ImportPath: m("adapters/console"), TestImports: []string{"flag"}}, ""},
+		{"cmd uses envconfig", pkg("cmd/coachbot", envconfigPkg, m("adapters/console"), m("adapters/boltstore")), ""},
+		{"a package outside the layout", pkg("internal/util", "fmt"), "internal/util is not a package of the DESIGN §1 layout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := checkImports(slices.Concat([]listedPackage{tt.pkg}, tt.also, stdPkgs))
+			got := checkImports(append([]listedPackage{tt.pkg}, stdPkgs...))
 			if tt.want == "" {
 				if len(got) != 0 {
 					t.Errorf("violations %q, want none", got)
@@ -340,6 +334,45 @@ func TestCheckImportsCatches(t *testing.T) {
 			}
 			if len(got) != 1 || !strings.HasPrefix(got[0], tt.want) {
 				t.Errorf("violations %q, want one starting %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCheckImportsFollowsBotsDependencies: net/http is refused in bot
+// through any chain of imports, and named with the chain.
+func TestCheckImportsFollowsBotsDependencies(t *testing.T) {
+	m := func(r string) string { return modulePath + "/" + r }
+	pkg := func(path string, std bool, imports ...string) listedPackage {
+		return listedPackage{ImportPath: path, Standard: std, Imports: imports}
+	}
+	tests := []struct {
+		name string
+		pkgs []listedPackage
+		want []string // violations, by prefix
+	}{
+		{"through content and a std package", []listedPackage{
+			pkg(m("bot"), false, "fmt", m("content")), pkg(m("content"), false, "expvar"),
+			pkg("expvar", true, "net/http"), pkg("net/http", true), pkg("fmt", true),
+		}, []string{"bot imports net/http through " + m("content") + " → expvar:"}},
+		{"a std package that does not reach it", []listedPackage{
+			pkg(m("bot"), false, "net/url"), pkg("net/url", true, "errors"), pkg("errors", true),
+		}, nil},
+		{"another package may", []listedPackage{
+			pkg(m("bot"), false, "fmt"), pkg("fmt", true),
+			pkg(m("adapters/internal/webhook"), false, m("bot"), "net/http"), pkg("net/http", true),
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := checkImports(tt.pkgs)
+			if len(got) != len(tt.want) {
+				t.Fatalf("violations %q, want %d starting %q", got, len(tt.want), tt.want)
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], tt.want[i]) {
+					t.Errorf("violation %q, want one starting %q", got[i], tt.want[i])
+				}
 			}
 		})
 	}
