@@ -1,44 +1,6 @@
 package bot
 
-import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
-	"net/http"
-	"strconv"
-	"sync"
-)
-
-// MaxBodyBytes caps a platform request's body (DESIGN §6). Real command and
-// interaction payloads are a few KiB.
-const MaxBodyBytes = 64 << 10
-
-// ReadBody reads a platform request's raw body, which must be verified
-// before anything is parsed. A body over MaxBodyBytes is answered 413 here
-// and ok is false; so is one that cannot be read (400). Callers return at
-// once when ok is false.
-func ReadBody(w http.ResponseWriter, r *http.Request) (body []byte, ok bool) {
-	if r.ContentLength > MaxBodyBytes {
-		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-		return nil, false
-	}
-	// Sized from Content-Length when given, so a normal body is read in
-	// one allocation instead of io.ReadAll's doubling from 512 bytes.
-	buf := bytes.NewBuffer(make([]byte, 0, max(r.ContentLength+1, 512)))
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	body = buf.Bytes()
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-		return nil, false
-	case err != nil:
-		http.Error(w, "cannot read request body", http.StatusBadRequest)
-		return nil, false
-	}
-	return body, true
-}
+import "context"
 
 // DMChannel returns the platform's DM channel with the user, from the
 // user's record when an adapter cached it there, else from open (the
@@ -68,54 +30,3 @@ func ForgetDMChannel(ctx context.Context, store Store, id UserID) error {
 	_, err := store.UpdateUser(ctx, id, func(u *User) error { u.DMChannel = ""; return nil })
 	return err
 }
-
-// WriteJSON answers a platform request with v as JSON, complete and with
-// its Content-Length: a reply of a few KiB written straight to the
-// ResponseWriter would go out chunked in several writes. It returns the
-// encoding or write error.
-func WriteJSON(w http.ResponseWriter, v any) error {
-	buf := jsonBufs.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= 64<<10 { // keep the pool's buffers reply-sized
-			buf.Reset()
-			jsonBufs.Put(buf)
-		}
-	}()
-	buf.Reset()
-	if err := json.NewEncoder(buf).Encode(v); err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return err
-	}
-	return WriteRawJSON(w, buf.Bytes())
-}
-
-// WriteCachedJSON answers with v as WriteJSON does, except that a reply
-// with a CacheKey (key not empty) is encoded once and kept in cache: every
-// later answer under key is the same bytes.
-func WriteCachedJSON(w http.ResponseWriter, cache *Cache[[]byte], key string, v any) error {
-	if key == "" {
-		return WriteJSON(w, v)
-	}
-	body, err := cache.Get(key, func() ([]byte, error) { return json.Marshal(v) })
-	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return err
-	}
-	return WriteRawJSON(w, body)
-}
-
-// WriteRawJSON answers with body, JSON encoded already (a cached answer),
-// as WriteJSON does. The answer is flushed: a deferral must reach the
-// platform while the bot is still at work.
-func WriteRawJSON(w http.ResponseWriter, body []byte) error {
-	h := w.Header()
-	h.Set("Content-Type", "application/json") // UTF-8 by definition (RFC 8259)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	_, err := w.Write(body)
-	if f, ok := w.(http.Flusher); ok {
-		f.Flush()
-	}
-	return err
-}
-
-var jsonBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -12,11 +12,13 @@ import (
 // the member with roles and avatar…) of which the adapter needs a dozen
 // fields. encoding/json reads the whole payload twice (validation, then
 // decoding), and discordgo's Interaction decodes it twice more; together
-// that cost more than the Ed25519 check the request needs anyway. So the
+// that costs from half to twice the Ed25519 check the request needs anyway
+// (a command, a button press). So the
 // payload is walked once here: the few fields are read and everything else
-// skipped without being decoded. Only "data", small and with the shape
-// discordgo knows, goes through encoding/json. FuzzDecodeInteraction holds
-// this walker to encoding/json's reading of the same fields.
+// skipped without being decoded. FuzzDecodeInteraction holds this walker
+// to encoding/json's reading of the same fields; BenchmarkDecode measures
+// what it saves (about a third of a command request's CPU) and says when
+// it would no longer be worth keeping.
 
 var errSyntax = errors.New("discord: malformed interaction JSON")
 

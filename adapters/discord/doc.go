@@ -17,6 +17,7 @@
 // own debug logging would print the token, so the session's log level is
 // left at its default (errors only).
 //
-// It may import bot, discordgo and the standard library; never another
-// adapter. Anything two adapters share belongs in bot.
+// It may import bot, discordgo, adapters/internal/... and the standard
+// library; never another adapter. What two adapters share belongs in
+// adapters/internal (HTTP) or in bot (everything else).
 package discord

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/coachbot/coachbot/adapters/internal/webhook"
 	"github.com/coachbot/coachbot/bot"
 )
 
@@ -39,7 +40,7 @@ func (a *Adapter) Register(mux *http.ServeMux) {
 }
 
 // ServeHTTP answers one HTTP interaction. Nothing is parsed or touched
-// before the request is verified: a body over bot.MaxBodyBytes gets 413; a
+// before the request is verified: a body over webhook.MaxBodyBytes gets 413; a
 // missing or bad Ed25519 signature over timestamp + body, a timestamp
 // outside FreshnessWindow, or an interaction id seen before gets 401 (the
 // id is remembered only once the signature holds, so forged requests cannot
@@ -53,7 +54,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	body, ok := bot.ReadBody(w, r)
+	body, ok := webhook.ReadBody(w, r)
 	if !ok {
 		return
 	}
@@ -89,7 +90,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return errors.New("discord: interaction already answered")
 		}
 		sent = true
-		return bot.WriteCachedJSON(w, &a.bodies, key, resp)
+		return webhook.WriteCachedJSON(w, &a.bodies, key, resp)
 	})
 }
 

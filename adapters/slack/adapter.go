@@ -1,12 +1,12 @@
 package slack
 
 import (
-	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/coachbot/coachbot/adapters/internal/webhook"
 	"github.com/coachbot/coachbot/bot"
 )
 
@@ -138,20 +139,20 @@ func (a *Adapter) Register(mux *http.ServeMux) {
 
 // verified reads the raw body and checks Slack's signature and timestamp
 // before anything else looks at the request. On failure it has answered
-// (413 for a body over bot.MaxBodyBytes, 401 otherwise) and returns false;
-// on success the body is put back for the form parsers.
-func (a *Adapter) verified(w http.ResponseWriter, r *http.Request) bool {
-	body, ok := bot.ReadBody(w, r)
+// (413 for a body over webhook.MaxBodyBytes, 401 otherwise) and ok is
+// false. On success the body it returns is what the handler parses: r.Body
+// is spent, so nothing can read a second, unverified copy of the request.
+func (a *Adapter) verified(w http.ResponseWriter, r *http.Request) (body []byte, ok bool) {
+	body, ok = webhook.ReadBody(w, r)
 	if !ok {
-		return false
+		return nil, false
 	}
 	if err := verify(r.Header, body, a.secret); err != nil {
 		a.log.Info("slack request refused", "path", r.URL.Path, "reason", err)
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
-		return false
+		return nil, false
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	return true
+	return body, true
 }
 
 // verify checks the v0 signature (HMAC-SHA256 of "v0:<timestamp>:<body>")
@@ -169,10 +170,12 @@ func verify(h http.Header, body []byte, secret string) error {
 
 // serveCommand answers a slash command in the HTTP response.
 func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
-	if !a.verified(w, r) {
+	body, ok := a.verified(w, r)
+	if !ok {
 		return
 	}
-	cmd, err := slack.SlashCommandParse(r)
+	f, err := parseForm(r.Header, body)
+	cmd := slashCommand(f)
 	if err != nil || cmd.TeamID == "" || cmd.UserID == "" {
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
 		return
@@ -185,23 +188,83 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// An error means the client went away; nothing to tell anyone.
-	_ = bot.WriteCachedJSON(w, &a.bodies, key, toWire(msg))
+	_ = webhook.WriteCachedJSON(w, &a.bodies, key, toWire(msg))
 }
 
 // serveInteraction acknowledges a button press at once and dispatches the
 // button's command line as the presser; the answer follows through the
 // payload's response_url.
 func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
-	if !a.verified(w, r) {
+	body, ok := a.verified(w, r)
+	if !ok {
 		return
 	}
-	ic, err := slack.InteractionCallbackParse(r)
+	ic, err := interactionCallback(r.Header, body)
 	if err != nil {
 		http.Error(w, "malformed interaction payload", http.StatusBadRequest)
 		return
 	}
 	w.WriteHeader(http.StatusOK)
 	a.press(r.Context(), ic)
+}
+
+// parseForm reads a verified body as the form Slack posts. It is what
+// slack-go's parsers get from http.Request.ParseForm, without reading the
+// request a second time: only a form body counts (a query string in the
+// URL is not signed), and a malformed one is an error.
+func parseForm(h http.Header, body []byte) (url.Values, error) {
+	ct, _, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err != nil {
+		return nil, fmt.Errorf("slack: content type: %w", err)
+	}
+	if ct != "application/x-www-form-urlencoded" {
+		return nil, fmt.Errorf("slack: content type %q, want a form", ct)
+	}
+	f, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, fmt.Errorf("slack: form: %w", err)
+	}
+	return f, nil
+}
+
+// slashCommand reads a slash command's form as slack.SlashCommandParse
+// does, so HTTP and Socket Mode hand answer the same value.
+func slashCommand(f url.Values) slack.SlashCommand {
+	return slack.SlashCommand{
+		Token:               f.Get("token"),
+		TeamID:              f.Get("team_id"),
+		TeamDomain:          f.Get("team_domain"),
+		EnterpriseID:        f.Get("enterprise_id"),
+		EnterpriseName:      f.Get("enterprise_name"),
+		IsEnterpriseInstall: f.Get("is_enterprise_install") == "true",
+		ChannelID:           f.Get("channel_id"),
+		ChannelName:         f.Get("channel_name"),
+		UserID:              f.Get("user_id"),
+		UserName:            f.Get("user_name"),
+		Command:             f.Get("command"),
+		Text:                f.Get("text"),
+		ResponseURL:         f.Get("response_url"),
+		TriggerID:           f.Get("trigger_id"),
+		APIAppID:            f.Get("api_app_id"),
+	}
+}
+
+// interactionCallback reads an interaction's form and decodes its payload
+// field, JSON, as slack.InteractionCallbackParse does.
+func interactionCallback(h http.Header, body []byte) (slack.InteractionCallback, error) {
+	f, err := parseForm(h, body)
+	if err != nil {
+		return slack.InteractionCallback{}, err
+	}
+	payload := f.Get("payload")
+	if payload == "" {
+		return slack.InteractionCallback{}, errors.New("slack: interaction without a payload")
+	}
+	var ic slack.InteractionCallback
+	if err := json.Unmarshal([]byte(payload), &ic); err != nil {
+		return slack.InteractionCallback{}, fmt.Errorf("slack: interaction payload: %w", err)
+	}
+	return ic, nil
 }
 
 // commandLine turns a slash command into a line of the text grammar: the

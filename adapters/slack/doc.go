@@ -16,6 +16,7 @@
 // signing secret or message text.
 //
 // It may import bot, slack-go (github.com/slack-go/slack and its socketmode
-// package) and the standard library; never another adapter. What two
-// adapters share belongs in bot.
+// package), adapters/internal/... and the standard library; never another
+// adapter. What two adapters share belongs in adapters/internal (HTTP) or in
+// bot (everything else).
 package slack

@@ -18,6 +18,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/coachbot/coachbot/adapters/internal/webhook"
 	coachslack "github.com/coachbot/coachbot/adapters/slack"
 	"github.com/coachbot/coachbot/bot"
 	"github.com/coachbot/coachbot/bot/bottest"
@@ -108,7 +109,7 @@ func checkStatus(t *testing.T, rec *httptest.ResponseRecorder, body []byte) {
 	switch rec.Code {
 	case http.StatusOK, http.StatusBadRequest:
 	case http.StatusRequestEntityTooLarge:
-		if len(body) <= bot.MaxBodyBytes {
+		if len(body) <= webhook.MaxBodyBytes {
 			t.Fatalf("413 for a body of %d bytes", len(body))
 		}
 	default:
@@ -165,7 +166,7 @@ func FuzzSlashCommand(f *testing.F) {
 	} {
 		f.Add([]byte(raw))
 	}
-	f.Add(append([]byte("team_id=T1&user_id=U1&text="), bytes.Repeat([]byte("a"), bot.MaxBodyBytes)...))
+	f.Add(append([]byte("team_id=T1&user_id=U1&text="), bytes.Repeat([]byte("a"), webhook.MaxBodyBytes)...))
 
 	pack := content.MustDefault()
 	f.Fuzz(func(t *testing.T, body []byte) {

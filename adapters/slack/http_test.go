@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -251,6 +252,62 @@ func TestMethodsAndMalformedBodies(t *testing.T) {
 	if e.commands.Load() != 0 {
 		t.Errorf("the bot handled a malformed request")
 	}
+}
+
+// onceReader is a request body that counts what is read from it.
+type onceReader struct {
+	r    *bytes.Reader
+	read int
+}
+
+func (o *onceReader) Read(p []byte) (int, error) {
+	n, err := o.r.Read(p)
+	o.read += n
+	return n, err
+}
+
+func (o *onceReader) Close() error { return nil }
+
+// TestVerifiedBodyIsTheOnlyCopy: the endpoints parse the bytes they
+// verified and nothing else. The body is read once, to its end, and not put
+// back into the request; nothing calls ParseForm, which would read the
+// request a second time.
+func TestVerifiedBodyIsTheOnlyCopy(t *testing.T) {
+	e := newEnv(t)
+	mux := http.NewServeMux() // e.srv would hide the *http.Request the handler saw
+	e.a.Register(mux)
+	for _, tc := range []struct {
+		path string
+		body []byte
+	}{
+		{"/slack/commands", commandForm(t, "/salary", "mid", e.fake.HooksURL()+"/c")},
+		{"/slack/interactions", []byte("payload=" + url.QueryEscape(string(blockActions(t, e.fake.HooksURL(), "cmd:0", "tip"))))},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			body := &onceReader{r: bytes.NewReader(tc.body)}
+			req := httptest.NewRequest(http.MethodPost, tc.path, nil)
+			req.Body, req.ContentLength = body, int64(len(tc.body))
+			for k, v := range signedHeader(signingSecret, time.Now(), tc.body) {
+				req.Header[k] = v
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			rec := httptest.NewRecorder()
+			mux.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			if body.read != len(tc.body) {
+				t.Errorf("read %d bytes of the body, want all %d once", body.read, len(tc.body))
+			}
+			if req.Body != body {
+				t.Errorf("the handler put a body back into the request (%T): a second reader could parse it", req.Body)
+			}
+			if req.Form != nil || req.PostForm != nil {
+				t.Errorf("the request's form was parsed from the request (ParseForm), not from the verified bytes")
+			}
+		})
+	}
+	e.fake.WaitCall("hook") // the press's answer, so nothing outlives the test
 }
 
 // TestButtonPress presses buttons the way Slack reports it (block_actions)

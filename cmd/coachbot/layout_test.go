@@ -115,6 +115,10 @@ func checkImports(pkgs []listedPackage) []string {
 	}
 	core := of("bot", "content")
 	coreTest := of("bot", "content", "bot/bottest", "bot/storetest")
+	imports := map[string][]string{}
+	for _, p := range pkgs {
+		imports[p.ImportPath] = p.Imports
+	}
 
 	var bad []string
 	report := func(p listedPackage, kind, imp, rule string) {
@@ -159,6 +163,30 @@ func checkImports(pkgs []listedPackage) []string {
 					}
 				}
 			}
+			// The standard library is allowed, but not its HTTP: that is
+			// the adapters' (adapters/internal/webhook). Checked through
+			// every dependency, since content or a std package could bring
+			// it in as well.
+			if chain := importChain(imports, p.ImportPath, noHTTP); chain != nil {
+				via := ""
+				if len(chain) > 2 {
+					via = " through " + strings.Join(chain[1:len(chain)-1], " → ")
+				}
+				bad = append(bad, fmt.Sprintf("bot imports %s%s: the core holds no HTTP; it belongs in adapters/internal/webhook (DESIGN §1)", chain[len(chain)-1], via))
+			}
+		case strings.HasPrefix(r, "adapters/internal/"):
+			// Shared by the adapters, so it must not lean on any one of
+			// them or on a platform SDK. A new dependency (say, an image
+			// library for the progress card) is added here on purpose.
+			for _, s := range sets {
+				for _, imp := range s.imports {
+					ok := isStd(imp) || core[imp] || strings.HasPrefix(rel(imp), "adapters/internal/") && ours(imp) ||
+						s.kind != "" && (coreTest[imp] || strings.HasPrefix(imp, goCmp))
+					if !ok {
+						report(p, s.kind, imp, r+" may import only the standard library, bot, content and adapters/internal/...")
+					}
+				}
+			}
 		case r == "bot/bottest" || r == "bot/storetest":
 			for _, s := range sets {
 				for _, imp := range s.imports {
@@ -179,7 +207,7 @@ func checkImports(pkgs []listedPackage) []string {
 		case a != "":
 			for _, s := range sets {
 				for _, imp := range s.imports {
-					if b := adapterOf(rel(imp)); ours(imp) && b != "" && b != a {
+					if b := adapterOf(rel(imp)); ours(imp) && b != "" && b != a && b != "internal" {
 						report(p, s.kind, imp, "an adapter never imports another adapter")
 					}
 				}
@@ -191,6 +219,38 @@ func checkImports(pkgs []listedPackage) []string {
 		}
 	}
 	return bad
+}
+
+// noHTTP reports the packages the core must not depend on: net/http and
+// everything below it (httptest, httptrace, …).
+func noHTTP(path string) bool { return path == "net/http" || strings.HasPrefix(path, "net/http/") }
+
+// importChain returns a shortest chain of imports from the package from to
+// one that bad reports, both ends included, or nil if there is none. It
+// follows what go list reported, so only non-test imports.
+func importChain(imports map[string][]string, from string, bad func(string) bool) []string {
+	prev := map[string]string{from: ""}
+	queue := []string{from}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, imp := range imports[p] {
+			if _, seen := prev[imp]; seen {
+				continue
+			}
+			prev[imp] = p
+			if bad(imp) {
+				chain := []string{imp}
+				for q := p; q != ""; q = prev[q] {
+					chain = append(chain, q)
+				}
+				slices.Reverse(chain)
+				return chain
+			}
+			queue = append(queue, imp)
+		}
+	}
+	return nil
 }
 
 func TestImportRules(t *testing.T) {
@@ -232,6 +292,14 @@ func TestCheckImportsCatches(t *testing.T) {
 		want string // "" for none
 	}{
 		{"bot on std and content", pkg("bot", "context", "fmt", m("content")), ""},
+		{"bot imports net/http", pkg("bot", "context", "net/http"), "bot imports net/http: the core holds no HTTP"},
+		{"bot imports httptest", pkg("bot", "net/http/httptest"), "bot imports net/http/httptest:"},
+		{"bot tests use httptest", listedPackage{ImportPath: m("bot"), XTestImports: []string{m("bot"), "net/http/httptest", "testing"}}, ""},
+		{"adapter imports adapters/internal", pkg("adapters/slack", m("bot"), m("adapters/internal/webhook"), "github.com/slack-go/slack"), ""},
+		{"adapters/internal on std and bot", pkg("adapters/internal/webhook", "net/http", m("bot")), ""},
+		{"adapters/internal tests use bottest and go-cmp", listedPackage{ImportPath: m("adapters/internal/webhook"), XTestImports: []string{m("adapters/internal/webhook"), m("bot/bottest"), "github.com/google/go-cmp/cmp"}}, ""},
+		{"adapters/internal imports an SDK", pkg("adapters/internal/webhook", "github.com/slack-go/slack"), "adapters/internal/webhook imports github.com/slack-go/slack"},
+		{"adapters/internal imports an adapter", pkg("adapters/internal/webhook", m("adapters/discord")), "adapters/internal/webhook imports " + m("adapters/discord")},
 		{"bot imports an adapter", pkg("bot", "context", m("adapters/boltstore")), "bot imports " + m("adapters/boltstore")},
 		{"bot imports a platform SDK", pkg("bot", "github.com/bwmarrin/discordgo"), "bot imports github.com/bwmarrin/discordgo"},
 		{"bot imports go-redis", pkg("bot", "github.com/redis/go-redis/v9"), "bot imports github.com/redis/go-redis/v9"},
@@ -266,6 +334,45 @@ func TestCheckImportsCatches(t *testing.T) {
 			}
 			if len(got) != 1 || !strings.HasPrefix(got[0], tt.want) {
 				t.Errorf("violations %q, want one starting %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestCheckImportsFollowsBotsDependencies: net/http is refused in bot
+// through any chain of imports, and named with the chain.
+func TestCheckImportsFollowsBotsDependencies(t *testing.T) {
+	m := func(r string) string { return modulePath + "/" + r }
+	pkg := func(path string, std bool, imports ...string) listedPackage {
+		return listedPackage{ImportPath: path, Standard: std, Imports: imports}
+	}
+	tests := []struct {
+		name string
+		pkgs []listedPackage
+		want []string // violations, by prefix
+	}{
+		{"through content and a std package", []listedPackage{
+			pkg(m("bot"), false, "fmt", m("content")), pkg(m("content"), false, "expvar"),
+			pkg("expvar", true, "net/http"), pkg("net/http", true), pkg("fmt", true),
+		}, []string{"bot imports net/http through " + m("content") + " → expvar:"}},
+		{"a std package that does not reach it", []listedPackage{
+			pkg(m("bot"), false, "net/url"), pkg("net/url", true, "errors"), pkg("errors", true),
+		}, nil},
+		{"another package may", []listedPackage{
+			pkg(m("bot"), false, "fmt"), pkg("fmt", true),
+			pkg(m("adapters/internal/webhook"), false, m("bot"), "net/http"), pkg("net/http", true),
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := checkImports(tt.pkgs)
+			if len(got) != len(tt.want) {
+				t.Fatalf("violations %q, want %d starting %q", got, len(tt.want), tt.want)
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], tt.want[i]) {
+					t.Errorf("violation %q, want one starting %q", got[i], tt.want[i])
+				}
 			}
 		})
 	}

@@ -80,7 +80,7 @@ func baselineHandler(platform string, pub ed25519.PublicKey) (http.Handler, erro
 }
 
 // readBody reads the whole body, at most maxBody, as coachbot's
-// bot.ReadBody does; on failure it has answered.
+// adapters/internal/webhook.ReadBody does; on failure it has answered.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	n := r.ContentLength
 	if n > maxBody {
