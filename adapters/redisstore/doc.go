@@ -12,7 +12,8 @@
 //
 // Open connects (URL for one server; Addrs for a Cluster, or with
 // MasterName for Sentinel), checks that Redis answers and that the data was
-// written with the same shard count, and returns the Store. Whoever opens it (cmd/coachbot)
+// written with the same shard count, migrates the data of the release
+// before (below), and returns the Store. Whoever opens it (cmd/coachbot)
 // then calls Reconcile once, at start-up, to repair any index entry that
 // disagrees with its record.
 //
@@ -86,6 +87,7 @@
 //	                         so a resent call still reports k as new.
 //	coachbot:rate:{<k>}      string: Allow's (bot.Limiter) bucket k, as
 //	                         AllowUser's.
+//	coachbot:migrate         string, 30 s: held by the replica migrating.
 //
 // A short id is the user id with its platform shortened: "d:<id>" for
 // discord:, "s:<team>:<user>" for slack:, "c:<name>" for console:, and
@@ -118,4 +120,19 @@
 // know before its script runs whether the claim still holds its lease, so
 // it runs the caller's function for both answers and sends both results;
 // the script checks the lease and writes the one that applies.
+//
+// # Migrating from layout version 1
+//
+// The release before this one kept each user as a hash of fields in
+// formats of its own and reminders in per-millisecond bucket lists. Open
+// finds version "1" in coachbot:layout and migrates: under the lock
+// coachbot:migrate (SET NX, renewed while it works; replicas that start
+// meanwhile wait for version "2"), it moves each user in one script (the
+// record and its index entries written, then the old hash and its bucket
+// entries removed), removes what is left of the old index, and records
+// version "2" last. A migration that stops halfway is finished by the next
+// Open. Hashes that held nothing but acked-occurrence markers are dropped;
+// a marker of the occurrence a reminder still names becomes its Sent. The
+// old release must be stopped before the new one starts: it would keep
+// writing hashes no one reads, and refuses to start on version "2".
 package redisstore

@@ -88,7 +88,10 @@ type Store struct {
 var _ bot.Store = (*Store)(nil)
 
 // Open connects to Redis, checks that it answers and that its data was
-// laid out for the same shard count, and returns the store. Whoever opens the store should call Reconcile once after
+// laid out for the same shard count, migrates data the release before
+// wrote (layout version 1; see doc.go), and returns the store. A
+// migration runs within ctx, however long it takes; everything else
+// within 2 s. Whoever opens the store should call Reconcile once after
 // Open, at start-up, to repair any reminder that fell out of the index.
 func Open(ctx context.Context, o Options) (*Store, error) {
 	client, where, err := newClient(o)
@@ -196,8 +199,8 @@ func New(client redis.UniversalClient, o Options) *Store {
 	return s
 }
 
-// checkLayout records this layout in a Redis that has none, and refuses
-// any other, or another shard count.
+// checkLayout records this layout in a Redis that has none, migrates one
+// of layout version 1, and refuses any other, or another shard count.
 func (s *Store) checkLayout(ctx context.Context) error {
 	for {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
@@ -207,8 +210,14 @@ func (s *Store) checkLayout(ctx context.Context) error {
 			return s.fail("check layout", err)
 		}
 		if len(got) == 2 && got[1] == strconv.Itoa(len(s.prefixes)) {
-			if got[0] == layoutVersion {
+			switch got[0] {
+			case layoutVersion:
 				return nil
+			case legacyVersion:
+				if err := s.migrate(ctx); err != nil {
+					return err
+				}
+				continue
 			}
 		}
 		return bot.WrapError(bot.Internal,
