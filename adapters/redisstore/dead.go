@@ -48,7 +48,7 @@ func (s *Store) DeadLetter(ctx context.Context, c bot.Claim, reason string) erro
 		return err
 	}
 	defer cancel()
-	prefix, _ := s.userKey(r.User)
+	prefix, _, _ := s.userKeys(r.User)
 	key := prefix + "dead"
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.LPush(ctx, key, deadEntry(r.User, r.Kind, c.Due, r.Attempts, reason))

@@ -42,7 +42,7 @@ func (s *Store) FirstSeen(ctx context.Context, key string, ttl time.Duration) (b
 		return false, err
 	}
 	defer cancel()
-	n, err := s.runScript(ctx, seenScript, []string{seenPrefix + key + "}"}, newTokenPrefix(), ttl.Milliseconds()).Int()
+	n, err := s.runScript(ctx, seenScript, []string{seenPrefix + key + "}"}, randomHex(8), ttl.Milliseconds()).Int()
 	if err != nil {
 		return false, s.fail("dedupe", err)
 	}
@@ -63,10 +63,8 @@ func (s *Store) Allow(ctx context.Context, key string, rate float64, burst int) 
 		return false, 0, err
 	}
 	defer cancel()
-	// The script counts in microseconds (TIME's resolution; Unix µs fit a
-	// Lua double exactly). A rate above a million per second is no limit.
-	interval := max(time.Duration(float64(time.Second)/rate).Microseconds(), 1)
-	res, err := s.runScript(ctx, allowScript, []string{ratePrefix + key + "}"}, interval, int64(burst-1)*interval).Int64Slice()
+	interval, tolerance := gcraArgs(rate, burst)
+	res, err := s.runScript(ctx, allowScript, []string{ratePrefix + key + "}"}, interval, tolerance).Int64Slice()
 	if err != nil {
 		return false, 0, s.fail("rate limit", err)
 	}
@@ -79,39 +77,13 @@ func (s *Store) Allow(ctx context.Context, key string, rate float64, burst int) 
 	return false, time.Duration(res[1]) * time.Microsecond, nil
 }
 
-// seenScript records a key unless it is there. KEYS: the key. ARGV: a
-// value unique to the call, the ttl in ms. Returns 1 when the key was new
-// or holds this call's value (the call was resent), else 0.
-var seenScript = redis.NewScript(`
-local v = redis.call('GET', KEYS[1])
-if v then
-  if v == ARGV[1] then return 1 end
-  return 0
-end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
-`)
-
-// allowScript is GCRA: the key holds the bucket's theoretical arrival time
-// (TAT) in Unix µs; an event is allowed while the TAT is at most the
-// tolerance ((burst-1) intervals) ahead of now, and pushes it on by one
-// interval. The key expires when the TAT passes: the bucket is full again
-// then, which is what a missing key means. KEYS: the bucket. ARGV: the
-// interval and the tolerance in µs. Returns {1, 0} when allowed, else
-// {0, µs until it would be}.
-var allowScript = redis.NewScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local interval = tonumber(ARGV[1])
-local tat = tonumber(redis.call('GET', KEYS[1]) or 0) or 0
-if tat < now then tat = now end
-local wait = tat - tonumber(ARGV[2]) - now
-if wait > 0 then return {0, wait} end
-tat = tat + interval
--- %d, not tostring: a Lua number as a string keeps only 14 digits.
-redis.call('SET', KEYS[1], string.format('%d', tat), 'PX', math.ceil((tat - now) / 1000))
-return {1, 0}
-`)
+// gcraArgs returns the gcra script's interval and tolerance in µs. The
+// script counts in microseconds (TIME's resolution; Unix µs fit a Lua
+// double exactly): a rate above a million per second is no limit.
+func gcraArgs(rate float64, burst int) (interval, tolerance int64) {
+	interval = max(time.Duration(float64(time.Second)/rate).Microseconds(), 1)
+	return interval, int64(burst-1) * interval
+}
 
 // RouteLogs sends go-redis's own log lines (a failed dial, a pool that
 // could not reconnect) to l at Debug level. go-redis otherwise prints them
@@ -128,6 +100,7 @@ func RouteLogs(l *slog.Logger) {
 // redisLog adapts a slog.Logger to go-redis's logging interface.
 type redisLog struct{ l *slog.Logger }
 
+// Printf implements go-redis's internal.Logging.
 func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
 	if ctx == nil {
 		ctx = context.Background()

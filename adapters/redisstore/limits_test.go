@@ -124,3 +124,53 @@ func TestRouteLogs(t *testing.T) {
 		t.Errorf("log output %q", out)
 	}
 }
+
+// TestAllowUser: the user's command bucket is the same GCRA as Allow's,
+// shared by every store, and the record comes back whether or not the
+// command is allowed.
+func TestAllowUser(t *testing.T) {
+	each(t, func(t *testing.T, tg target) {
+		a, b := tg.open(t), tg.open(t)
+		id := bot.DiscordUser("1")
+		if _, err := a.UpdateUser(ctxb, id, func(u *bot.User) error { u.Zone = "UTC"; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		allow := func(s *Store) (bool, time.Duration) {
+			t.Helper()
+			ok, wait, u, err := s.AllowUser(ctxb, id, 2, 3) // 2 per second, bursts of 3
+			if err != nil {
+				t.Fatal(err)
+			}
+			if u.ID != id || u.Zone != "UTC" {
+				t.Errorf("AllowUser returned the user %+v", u)
+			}
+			return ok, wait
+		}
+		for i, s := range []*Store{a, b, a} {
+			if ok, _ := allow(s); !ok {
+				t.Fatalf("command %d of the burst refused", i+1)
+			}
+		}
+		if ok, wait := allow(b); ok || wait <= 0 || wait > 500*time.Millisecond {
+			t.Fatalf("fourth command: ok=%v wait=%v, want refused for up to 500ms", ok, wait)
+		}
+		// Another user has a bucket of their own, and no record.
+		ok, _, u, err := a.AllowUser(ctxb, bot.DiscordUser("2"), 2, 3)
+		if err != nil || !ok || !u.IsZero() || u.ID != bot.DiscordUser("2") {
+			t.Errorf("AllowUser of an unknown user = %v, %+v, %v", ok, u, err)
+		}
+		// The bucket sits beside the record, in the same slot, and expires
+		// once it is full again.
+		p, short, _ := a.userKeys(id)
+		key := p + "rate:" + short
+		if ttl := tg.nodeOf(t, key).PTTL(ctxb, key).Val(); ttl <= 0 || ttl > 1500*time.Millisecond {
+			t.Errorf("bucket PTTL = %v, want within the burst window (1.5s)", ttl)
+		}
+		if _, _, _, err := a.AllowUser(ctxb, id, 0, 1); bot.ErrorCode(err) != bot.Internal {
+			t.Errorf("rate 0: %v, want Internal", err)
+		}
+		if _, _, _, err := a.AllowUser(ctxb, "", 1, 1); bot.ErrorCode(err) != bot.Invalid {
+			t.Errorf("no id: %v, want Invalid", err)
+		}
+	})
+}

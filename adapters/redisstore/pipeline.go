@@ -26,8 +26,8 @@ const (
 	autoBatchMax = 128
 )
 
-// autoPipe sends the hot, one-command calls (User's HGETALL, Allow's and
-// FirstSeen's scripts) that arrive while many others are in flight to
+// autoPipe sends the one-command calls (AllowUser's, Allow's and
+// FirstSeen's scripts, the record reads and writes) that arrive while many others are in flight to
 // Redis together, as one pipeline: one write and one read for all of
 // them. Under load most of a call's cost, on both sides, is its own
 // syscalls, not the command. There is no timer: while few calls are in
@@ -35,8 +35,7 @@ const (
 // exactly as without the pipeliner; beyond, one that finds a pipeline idle
 // goes out at once, alone, and the rest wait for the next free pipeline,
 // so batching only replaces waiting for a free connection with waiting
-// for a free pipeline (rueidis calls this natural batching). It is
-// ackBatcher's scheme for any command.
+// for a free pipeline (rueidis calls this natural batching).
 type autoPipe struct {
 	rdb  redis.UniversalClient
 	in   chan *pipeOp
@@ -104,6 +103,29 @@ func (p *autoPipe) do(ctx context.Context, op *pipeOp) (redis.Cmder, error) {
 	case <-p.done:
 		return nil, redis.ErrClosed
 	}
+}
+
+// nextBatch waits for one item from in, then takes whatever else is
+// already queued, up to max, without waiting: an item that arrives alone
+// goes out alone at once, and items that arrive while a batch is at Redis
+// go out together with the next one. ok is false once done is closed.
+func nextBatch[T any](in <-chan T, done <-chan struct{}, batch []T, max int) (_ []T, ok bool) {
+	batch = batch[:0]
+	select {
+	case x := <-in:
+		batch = append(batch, x)
+	case <-done:
+		return batch, false
+	}
+	for len(batch) < max {
+		select {
+		case x := <-in:
+			batch = append(batch, x)
+		default:
+			return batch, true
+		}
+	}
+	return batch, true
 }
 
 // close stops the workers after the pipelines in flight have finished.
@@ -223,18 +245,18 @@ func (s *Store) runScript(ctx context.Context, script *redis.Script, keys []stri
 	return res.(*redis.Cmd)
 }
 
-// hGetAll is HGETALL, sent through the pipeliner unless it is off.
-func (s *Store) hGetAll(ctx context.Context, key string) *redis.MapStringStringCmd {
+// get is GET, sent through the pipeliner unless it is off.
+func (s *Store) get(ctx context.Context, key string) *redis.StringCmd {
 	if s.pipe == nil {
-		return s.rdb.HGetAll(ctx, key)
+		return s.rdb.Get(ctx, key)
 	}
 	res, err := s.pipe.do(ctx, &pipeOp{cmd: func(ctx context.Context, c redis.Cmdable) redis.Cmder {
-		return c.HGetAll(ctx, key)
+		return c.Get(ctx, key)
 	}})
 	if err != nil {
-		cmd := redis.NewMapStringStringCmd(ctx)
+		cmd := redis.NewStringCmd(ctx)
 		cmd.SetErr(err)
 		return cmd
 	}
-	return res.(*redis.MapStringStringCmd)
+	return res.(*redis.StringCmd)
 }

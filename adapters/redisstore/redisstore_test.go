@@ -2,8 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -14,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/coachbot/coachbot/adapters/redisstore/redistest"
@@ -87,7 +84,7 @@ func (tg target) flush(t testing.TB) {
 }
 
 // open opens a store on the target. Its cleanup checks, with Reconcile,
-// that the indexes agree with the hashes exactly: every conformance test
+// that the index agrees with the records exactly: every conformance test
 // thereby also proves that it left no orphaned or missing index entry.
 func (tg target) open(t testing.TB) *Store {
 	t.Helper()
@@ -97,7 +94,7 @@ func (tg target) open(t testing.TB) *Store {
 	}
 	t.Cleanup(func() {
 		if n, err := s.Reconcile(context.Background()); n != 0 || err != nil {
-			t.Errorf("Reconcile after the test = %d repairs, %v; want 0: the indexes disagreed with the hashes", n, err)
+			t.Errorf("Reconcile after the test = %d repairs, %v; want 0: the index disagreed with the records", n, err)
 		}
 		if err := s.Close(); err != nil {
 			t.Errorf("Close: %v", err)
@@ -143,6 +140,18 @@ func (tg target) keys(t testing.TB) []string {
 	return keys
 }
 
+// client returns a client of the target that routes keys to their node,
+// for a test to change what the store wrote.
+func (tg target) client(t testing.TB) redis.UniversalClient {
+	t.Helper()
+	c, _, err := newClient(tg.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // nodeOf returns the client of the master that holds key.
 func (tg target) nodeOf(t testing.TB, key string) *redis.Client {
 	t.Helper()
@@ -166,6 +175,26 @@ func daily(id bot.UserID, next time.Time) bot.Reminder {
 	return bot.Reminder{User: id, Kind: bot.Daily, At: "09:30", Zone: "Asia/Kolkata", Days: bot.WorkDays, Next: next, Created: nowSec()}
 }
 
+// put sets reminders as the bot does: in one UpdateUser.
+func put(t testing.TB, s bot.Store, rs ...bot.Reminder) {
+	t.Helper()
+	for _, r := range rs {
+		if _, err := s.UpdateUser(ctxb, r.User, func(u *bot.User) error { u.SetReminder(r); return nil }); err != nil {
+			t.Fatalf("put %s %s: %v", r.User, r.Kind, err)
+		}
+	}
+}
+
+// claim claims up to limit with a long lease.
+func claim(t testing.TB, s bot.Store, limit int) []bot.Claim {
+	t.Helper()
+	cs, err := s.ClaimDue(ctxb, limit, time.Hour)
+	if err != nil {
+		t.Fatalf("ClaimDue: %v", err)
+	}
+	return cs
+}
+
 func TestForgetLeavesNoKeys(t *testing.T) {
 	each(t, func(t *testing.T, tg target) {
 		s := tg.open(t)
@@ -175,44 +204,43 @@ func TestForgetLeavesNoKeys(t *testing.T) {
 		for _, id := range []bot.UserID{a, b, c} {
 			_, err := s.UpdateUser(ctxb, id, func(u *bot.User) error {
 				u.Zone = "UTC"
-				u.Notice = strings.Repeat("a notice long enough to be chunked ", 4)
+				u.Notice = strings.Repeat("a long notice ", 10)
 				for i := range 20 {
 					u.Done = append(u.Done, fmt.Sprintf("step-number-%d", i))
 				}
+				for _, kind := range []bot.ReminderKind{bot.Daily, bot.Once, "weekly"} {
+					r := daily(id, due)
+					r.Kind = kind
+					u.SetReminder(r)
+				}
+				p := daily(id, due)
+				p.Kind, p.Paused = "paused", "closed DMs"
+				u.SetReminder(p)
 				return nil
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, kind := range []bot.ReminderKind{bot.Daily, bot.Once, "weekly"} {
-				r := daily(id, due)
-				r.Kind = kind
-				if err := s.PutReminder(ctxb, r); err != nil {
-					t.Fatal(err)
-				}
-			}
-			p := daily(id, due)
-			p.Kind, p.Paused = "paused", strings.Repeat("closed DMs ", 10)
-			if err := s.PutReminder(ctxb, p); err != nil {
+			if _, _, _, err := s.AllowUser(ctxb, id, 1, 5); err != nil {
 				t.Fatal(err)
 			}
 		}
-		// Every user gets markers (daily acked, rescheduled to the past),
-		// a claim in flight (once) and a retry (weekly).
-		cs, err := s.ClaimDue(ctxb, 100, time.Hour)
-		if err != nil || len(cs) != 9 {
-			t.Fatalf("ClaimDue = %d claims, %v; want 9", len(cs), err)
+		// Every user gets a delivered daily (its next in the past, due
+		// again), a claim in flight (once) and a retry (weekly).
+		cs := claim(t, s, 100)
+		if len(cs) != 9 {
+			t.Fatalf("ClaimDue = %d claims; want 9", len(cs))
 		}
 		for _, cl := range cs {
 			switch cl.Reminder.Kind {
 			case bot.Daily:
 				next := cl.Reminder
 				next.Next = due.Add(-time.Hour)
-				if err := s.Ack(ctxb, cl, &next); err != nil {
+				if err := bot.Ack(ctxb, s, cl, &next); err != nil {
 					t.Fatal(err)
 				}
 			case "weekly":
-				if err := s.Retry(ctxb, cl, due.Add(time.Hour)); err != nil {
+				if err := bot.Retry(ctxb, s, cl, due.Add(time.Hour)); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -236,8 +264,9 @@ func TestForgetLeavesNoKeys(t *testing.T) {
 				t.Errorf("dead letter of the forgotten user is left: %+v", d)
 			}
 		}
+		short := shortID(a)
 		for _, key := range tg.keys(t) {
-			if strings.HasSuffix(key, ":u:"+shortID(a)) {
+			if strings.HasSuffix(key, ":"+short) {
 				t.Errorf("key %q of the forgotten user is left", key)
 			}
 			n := tg.nodeOf(t, key)
@@ -247,26 +276,17 @@ func TestForgetLeavesNoKeys(t *testing.T) {
 				members = n.LRange(ctxb, key, 0, -1).Val()
 			case "zset":
 				members = n.ZRange(ctxb, key, 0, -1).Val()
-			case "hash":
-				for f, v := range n.HGetAll(ctxb, key).Val() {
-					if strings.Contains(v, shortID(a)+"\x00") || strings.Contains(f, shortID(a)+"\x00") {
-						t.Errorf("hash %q holds %q=%q, which names the forgotten user", key, f, v)
-					}
-				}
 			}
 			for _, m := range members {
-				if id, _, _ := strings.Cut(m, "\x00"); id == shortID(a) {
+				if id, _, _ := strings.Cut(m, "\x00"); id == short {
 					t.Errorf("%s %q still holds %q", n.Type(ctxb, key).Val(), key, m)
 				}
 			}
 		}
 		// The others are whole.
 		for _, id := range []bot.UserID{b, c} {
-			if u, err := s.User(ctxb, id); err != nil || len(u.Done) != 20 {
+			if u, err := s.User(ctxb, id); err != nil || len(u.Done) != 20 || len(u.Reminders) != 4 {
 				t.Errorf("User(%s) = %+v, %v after Forget(%s)", id, u, err, a)
-			}
-			if rs, err := s.Reminders(ctxb, id); err != nil || len(rs) != 4 {
-				t.Errorf("Reminders(%s) = %d, %v after Forget(%s), want 4", id, len(rs), err, a)
 			}
 		}
 	})
@@ -291,7 +311,7 @@ func TestDeadLetter(t *testing.T) {
 		if diff := cmp.Diff(want, dead); diff != "" {
 			t.Errorf("DeadLettered (-want +got):\n%s", diff)
 		}
-		prefix, _ := s.userKey(id)
+		prefix, _, _ := s.userKeys(id)
 		key := prefix + "dead"
 		if got := tg.nodeOf(t, key).LRange(ctxb, key, 0, -1).Val(); len(got) != 1 ||
 			got[0] != shortID(id)+"\x00_7765656b6c79\x00"+strconv.FormatInt(due.UnixMilli(), 10)+"\x006\x00"+strings.Repeat("é", 100) {
@@ -328,88 +348,70 @@ func TestDeadLetterCapped(t *testing.T) {
 	})
 }
 
+// TestReconcile breaks the index by hand in every way it can be wrong and
+// checks that Reconcile puts it right, and that a second one finds
+// nothing to do.
 func TestReconcile(t *testing.T) {
 	each(t, func(t *testing.T, tg target) {
 		s := tg.open(t)
 		due := nowSec().Add(-minute)
-		broken, fine, leased := bot.DiscordUser("1"), bot.DiscordUser("2"), bot.DiscordUser("3")
-		for _, id := range []bot.UserID{broken, fine, leased} {
-			if err := s.PutReminder(ctxb, daily(id, due)); err != nil {
-				t.Fatal(err)
-			}
+		lost, fine, moved, both, leased := bot.DiscordUser("1"), bot.DiscordUser("2"), bot.DiscordUser("3"), bot.DiscordUser("4"), bot.DiscordUser("5")
+		for _, id := range []bot.UserID{lost, fine, moved, both, leased} {
+			put(t, s, daily(id, due))
 		}
-		// Take leased's reminder out on a long lease first.
-		shardOf := func(id bot.UserID) string { return s.prefixes[s.shard(id)] }
+		// Claim leased's reminder on a long lease, and give back the rest.
 		var held bot.Claim
-		for {
-			cs, err := s.ClaimDue(ctxb, 1, time.Hour)
-			if err != nil || len(cs) != 1 {
-				t.Fatalf("ClaimDue = %v, %v", cs, err)
-			}
-			if cs[0].Reminder.User == leased {
-				held = cs[0]
-				break
-			}
-			// Put back anything else.
-			if err := s.PutReminder(ctxb, cs[0].Reminder); err != nil {
+		for _, c := range claim(t, s, 10) {
+			if c.Reminder.User == leased {
+				held = c
+			} else if err := bot.Release(ctxb, s, c); err != nil {
 				t.Fatal(err)
 			}
 		}
-
-		// Break things by hand:
-		p := shardOf(broken)
-		bucket := b62(due.UnixMilli())
-		m := member(shortID(broken), "d")
-		n := tg.nodeOf(t, p+"b:"+bucket)
-		// the reminder falls out of its bucket (and the bucket out of the
-		// due index, if it was the only one there),
-		n.LRem(ctxb, p+"b:"+bucket, 0, m)
-		if n.Exists(ctxb, p+"b:"+bucket).Val() == 0 {
-			n.ZRem(ctxb, p+"due", bucket)
+		m := func(id bot.UserID, code string) string { return member(shortID(id), code) }
+		rdb := tg.client(t)
+		node := func(id bot.UserID) (redis.UniversalClient, string) {
+			p, _, _ := s.userKeys(id)
+			return rdb, p
 		}
-		// a member nobody vouches for turns up in a bucket, another in the
-		// lease index, and a bucket turns up that the due index lacks;
-		ghost := member(shortID("console:ghost"), "d")
-		n.RPush(ctxb, p+"b:"+bucket, ghost)
-		n.ZAdd(ctxb, p+"due", redis.Z{Score: float64(due.UnixMilli()), Member: bucket})
-		n.ZAdd(ctxb, p+"lease", redis.Z{Score: float64(due.UnixMilli()), Member: member(shortID("console:ghost"), "o")})
-		n.RPush(ctxb, p+"b:G8", member(shortID("console:ghost"), "x"))
-		// the leased reminder loses its lease entry (the claim is lost: the
-		// reminder must come back rather than vanish), and an empty bucket
-		// stays in the due index.
-		lp := shardOf(leased)
-		ln := tg.nodeOf(t, lp+"lease")
-		ln.ZRem(ctxb, lp+"lease", member(shortID(leased), "d"))
-		ln.ZAdd(ctxb, lp+"due", redis.Z{Score: 5000, Member: b62(5000)})
+		ms := float64(due.UnixMilli())
+		// lost falls out of the index; moved waits at the wrong time;
+		// both is also in the lease index; leased's lease entry is lost
+		// (the claim is lost: the reminder must come back, not vanish);
+		// entries nobody vouches for turn up: a user without a record, a
+		// kind the record does not have.
+		n, p := node(lost)
+		n.ZRem(ctxb, p+"due", m(lost, "d"))
+		n, p = node(moved)
+		n.ZAdd(ctxb, p+"due", redis.Z{Score: ms + float64(time.Hour.Milliseconds()), Member: m(moved, "d")})
+		n, p = node(both)
+		n.ZAdd(ctxb, p+"lease", redis.Z{Score: ms * fence, Member: m(both, "d")})
+		n, p = node(leased)
+		n.ZRem(ctxb, p+"lease", m(leased, "d"))
+		n.ZAdd(ctxb, p+"due", redis.Z{Score: ms, Member: m("console:ghost", "d")})
+		n.ZAdd(ctxb, p+"lease", redis.Z{Score: ms * fence, Member: m("console:ghost", "o")})
+		n, p = node(fine)
+		n.ZAdd(ctxb, p+"due", redis.Z{Score: ms, Member: m(fine, "o")})
 
 		fixed, err := s.Reconcile(ctxb)
 		if err != nil {
 			t.Fatal(err)
 		}
-		// re-index broken and leased, drop the two ghosts in buckets and
-		// the one in lease, index bucket G8 (then drop its ghost), drop the
-		// due entry of 5000
-		if fixed < 6 {
-			t.Errorf("Reconcile made %d repairs, want at least 6", fixed)
+		if fixed != 7 {
+			t.Errorf("Reconcile made %d repairs, want 7", fixed)
 		}
-		t.Logf("Reconcile made %d repairs", fixed)
 		if again, err := s.Reconcile(ctxb); again != 0 || err != nil {
 			t.Errorf("a second Reconcile = %d, %v; want nothing left to repair", again, err)
 		}
-
-		cs, err := s.ClaimDue(ctxb, 10, time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
 		got := map[bot.UserID]int{}
-		for _, c := range cs {
+		for _, c := range claim(t, s, 10) {
 			got[c.Reminder.User]++
 		}
-		if want := map[bot.UserID]int{broken: 1, fine: 1, leased: 1}; !cmp.Equal(want, got) {
+		if want := map[bot.UserID]int{lost: 1, fine: 1, moved: 1, both: 1, leased: 1}; !cmp.Equal(want, got) {
 			t.Errorf("after Reconcile claimed %v, want %v", got, want)
 		}
 		// The lost claim is stale: its reminder was claimed anew.
-		if err := s.Ack(ctxb, held, nil); !errors.Is(err, bot.ErrStaleClaim) {
+		if err := bot.Ack(ctxb, s, held, nil); !errors.Is(err, bot.ErrStaleClaim) {
 			t.Errorf("Ack of the claim whose lease entry was lost = %v, want ErrStaleClaim", err)
 		}
 	})
@@ -430,10 +432,9 @@ func TestRedisDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := daily(id, nowSec().Add(-minute))
-	if err := s.PutReminder(ctxb, r); err != nil {
-		t.Fatal(err)
-	}
-	claim := bot.Claim{Reminder: r, Due: r.Next, Token: "x"}
+	put(t, s, r)
+	held := claim(t, s, 1)[0]
+	before = getUser(t, s, id)
 
 	tg.srv.Kill()
 	calls := []struct {
@@ -446,16 +447,15 @@ func TestRedisDown(t *testing.T) {
 			_, err := s.UpdateUser(ctx, id, func(u *bot.User) error { u.Zone = "UTC"; return nil })
 			return err
 		}},
-		{"PutReminder", func(ctx context.Context) error { return s.PutReminder(ctx, r) }},
-		{"DeleteReminder", func(ctx context.Context) error { return s.DeleteReminder(ctx, id, bot.Once) }},
-		{"Reminders", func(ctx context.Context) error { _, err := s.Reminders(ctx, id); return err }},
 		{"ClaimDue", func(ctx context.Context) error { _, err := s.ClaimDue(ctx, 10, minute); return err }},
-		{"Ack", func(ctx context.Context) error { return s.Ack(ctx, claim, nil) }},
-		{"Retry", func(ctx context.Context) error { return s.Retry(ctx, claim, time.Now()) }},
+		{"Ack", func(ctx context.Context) error { return bot.Ack(ctx, s, held, nil) }},
+		{"Retry", func(ctx context.Context) error { return bot.Retry(ctx, s, held, time.Now()) }},
 		{"Forget", func(ctx context.Context) error { return s.Forget(ctx, id) }},
 		{"Reconcile", func(ctx context.Context) error { _, err := s.Reconcile(ctx); return err }},
 		{"Allow", func(ctx context.Context) error { _, _, err := s.Allow(ctx, "k", 1, 1); return err }},
 		{"FirstSeen", func(ctx context.Context) error { _, err := s.FirstSeen(ctx, "k", minute); return err }},
+		{"AllowUser", func(ctx context.Context) error { _, _, _, err := s.AllowUser(ctx, id, 1, 1); return err }},
+		{"DeadLetter", func(ctx context.Context) error { return s.DeadLetter(ctx, held, "x") }},
 	}
 	friendly := bot.ErrorMessage(bot.WrapError(bot.Unavailable, errors.New("x"), ""))
 	for _, c := range calls {
@@ -500,12 +500,9 @@ func TestRedisDown(t *testing.T) {
 	if diff := cmp.Diff(before, got); diff != "" {
 		t.Errorf("the user after the restart (-before +after):\n%s", diff)
 	}
-	cs, err := s.ClaimDue(ctxb, 10, minute)
-	if err != nil || len(cs) != 1 {
-		t.Fatalf("ClaimDue after the restart = %v, %v; want the reminder", cs, err)
-	}
-	if diff := cmp.Diff(r, cs[0].Reminder); diff != "" {
-		t.Errorf("the reminder after the restart (-before +after):\n%s", diff)
+	// The claim made before the crash still holds.
+	if err := bot.Ack(ctxb, s, held, nil); err != nil {
+		t.Errorf("Ack after the restart of the claim made before: %v", err)
 	}
 	// The restarted server knows no scripts: calls pipelined together
 	// still answer, and as before (the limiter's and deduper's keys are
@@ -525,9 +522,8 @@ func TestRedisHung(t *testing.T) {
 	s := tg.open(t)
 	id := bot.ConsoleUser("ana")
 	r := daily(id, nowSec().Add(-minute))
-	if err := s.PutReminder(ctxb, r); err != nil {
-		t.Fatal(err)
-	}
+	put(t, s, r)
+	held := claim(t, s, 1)[0]
 	resume := tg.pause(t)
 	calls := []struct {
 		name string
@@ -538,11 +534,9 @@ func TestRedisHung(t *testing.T) {
 			_, err := s.UpdateUser(ctx, id, func(u *bot.User) error { u.Zone = "UTC"; return nil })
 			return err
 		}},
-		{"PutReminder", func(ctx context.Context) error { return s.PutReminder(ctx, r) }},
 		{"ClaimDue", func(ctx context.Context) error { _, err := s.ClaimDue(ctx, 10, minute); return err }},
-		{"Ack", func(ctx context.Context) error {
-			return s.Ack(ctx, bot.Claim{Reminder: r, Due: r.Next, Token: "x"}, nil)
-		}},
+		{"Ack", func(ctx context.Context) error { return bot.Ack(ctx, s, held, nil) }},
+		{"AllowUser", func(ctx context.Context) error { _, _, _, err := s.AllowUser(ctx, id, 1, 1); return err }},
 		{"Allow", func(ctx context.Context) error { _, _, err := s.Allow(ctx, "k", 1, 1); return err }},
 		{"FirstSeen", func(ctx context.Context) error { _, err := s.FirstSeen(ctx, "k", minute); return err }},
 	}
@@ -560,8 +554,8 @@ func TestRedisHung(t *testing.T) {
 	if err := s.Ping(ctxb); err != nil {
 		t.Fatalf("Ping after Redis continued: %v", err)
 	}
-	if rs, err := s.Reminders(ctxb, id); err != nil || len(rs) != 1 {
-		t.Errorf("Reminders after Redis continued = %v, %v", rs, err)
+	if err := bot.Ack(ctxb, s, held, nil); err != nil {
+		t.Errorf("Ack after Redis continued: %v", err)
 	}
 }
 
@@ -578,31 +572,13 @@ func testReplicasClaimOnce(t *testing.T, tg target) {
 	for range replicas {
 		stores = append(stores, tg.open(t))
 	}
-	minuteStart := time.Now().UTC().Truncate(time.Minute).Add(-minute)
-	ids := make(chan int)
-	var wg sync.WaitGroup
-	for range 16 {
-		wg.Go(func() {
-			for i := range ids {
-				r := daily(bot.DiscordUser(fmt.Sprintf("%018d", i)), minuteStart.Add(time.Duration(i%60)*time.Second))
-				if err := stores[i%replicas].PutReminder(ctxb, r); err != nil {
-					t.Error(err)
-				}
-			}
-		})
-	}
-	for i := range reminders {
-		ids <- i
-	}
-	close(ids)
-	wg.Wait()
-
+	seedDue(t, stores[0], reminders)
 	var (
 		mu     sync.Mutex
 		counts = map[bot.UserID]int{}
 		calls  = make([]int, replicas)
+		wg     sync.WaitGroup
 	)
-	start := time.Now()
 	for i, s := range stores {
 		wg.Go(func() {
 			for {
@@ -610,6 +586,9 @@ func testReplicasClaimOnce(t *testing.T, tg target) {
 				if err != nil {
 					t.Errorf("replica %d: ClaimDue: %v", i, err)
 					return
+				}
+				if len(cs) > batch {
+					t.Errorf("replica %d: ClaimDue(%d) returned %d", i, batch, len(cs))
 				}
 				if len(cs) == 0 {
 					return
@@ -620,14 +599,13 @@ func testReplicasClaimOnce(t *testing.T, tg target) {
 					counts[c.Reminder.User]++
 				}
 				mu.Unlock()
-				// Ack the batch at once, as the scheduler's workers do, so
-				// that acks of several shards share pipelines.
+				// Ack the batch at once, as the scheduler's workers do.
 				var acks sync.WaitGroup
 				for _, c := range cs {
 					acks.Go(func() {
 						next := c.Reminder
 						next.Next = next.Next.Add(24 * time.Hour)
-						if err := s.Ack(ctxb, c, &next); err != nil {
+						if err := bot.Ack(ctxb, s, c, &next); err != nil {
 							t.Errorf("replica %d: Ack: %v", i, err)
 						}
 					})
@@ -642,11 +620,85 @@ func testReplicasClaimOnce(t *testing.T, tg target) {
 		duplicates += n - 1
 	}
 	missed := reminders - len(counts)
-	t.Logf("%d reminders, %d replicas: claimed %d distinct in %v (ClaimDue calls per replica %v); duplicates %d, missed %d",
-		reminders, replicas, len(counts), time.Since(start).Round(time.Millisecond), calls, duplicates, missed)
+	t.Logf("%d reminders, %d replicas: claimed %d distinct (ClaimDue calls per replica %v); duplicates %d, missed %d",
+		reminders, replicas, len(counts), calls, duplicates, missed)
 	if duplicates != 0 || missed != 0 {
 		t.Errorf("duplicates %d, missed %d; want 0 and 0", duplicates, missed)
 	}
+}
+
+// TestClaimDueLimit: whatever the limit, against due reminders spread over
+// every shard, ClaimDue returns at most limit, and what it claimed but did
+// not return is given back at once: claiming on until nothing is left
+// finds every reminder exactly once.
+func TestClaimDueLimit(t *testing.T) {
+	tg := single(t)
+	for _, limit := range []int{1, 5, 16, 17, 40} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			tg.flush(t)
+			s := tg.open(t)
+			const reminders = 100
+			seedDue(t, s, reminders)
+			seen := map[bot.UserID]int{}
+			for rounds := 0; ; rounds++ {
+				cs, err := s.ClaimDue(ctxb, limit, time.Hour)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(cs) > limit {
+					t.Fatalf("ClaimDue(%d) returned %d", limit, len(cs))
+				}
+				if len(cs) == 0 {
+					break
+				}
+				if rounds > reminders {
+					t.Fatal("ClaimDue keeps returning claims")
+				}
+				for _, c := range cs {
+					seen[c.Reminder.User]++
+				}
+			}
+			if len(seen) != reminders {
+				t.Errorf("claimed %d distinct reminders, want %d", len(seen), reminders)
+			}
+			for id, n := range seen {
+				if n != 1 {
+					t.Errorf("%s claimed %d times", id, n)
+				}
+			}
+		})
+	}
+}
+
+// TestClaimDueDropsOrphans: an index entry that its record does not
+// vouch for (no record, or a kind the record does not have) is dropped,
+// not claimed, and does not hold up the shard.
+func TestClaimDueDropsOrphans(t *testing.T) {
+	each(t, func(t *testing.T, tg target) {
+		s := tg.open(t)
+		id := bot.DiscordUser("1")
+		due := nowSec().Add(-minute)
+		put(t, s, daily(id, due))
+		p, short, _ := s.userKeys(id)
+		n := tg.nodeOf(t, p+"due")
+		early := float64(due.Add(-time.Hour).UnixMilli())
+		n.ZAdd(ctxb, p+"due", redis.Z{Score: early, Member: member(short, "o")}, redis.Z{Score: early, Member: member("c:ghost", "d")})
+		cs := claim(t, s, 1)
+		if len(cs) != 0 && (len(cs) != 1 || cs[0].Reminder.Kind != bot.Daily) {
+			t.Fatalf("claimed %+v, want the daily or nothing", cs)
+		}
+		if len(cs) == 0 {
+			cs = claim(t, s, 1)
+		}
+		if len(cs) != 1 || cs[0].Reminder.Kind != bot.Daily {
+			t.Fatalf("claimed %+v, want the daily", cs)
+		}
+		for _, key := range []string{p + "due", p + "lease"} {
+			if got := n.ZRange(ctxb, key, 0, -1).Val(); len(got) > 1 || len(got) == 1 && got[0] != member(short, "d") {
+				t.Errorf("%s holds %q, want the orphans gone", key, got)
+			}
+		}
+	})
 }
 
 func TestOpen(t *testing.T) {
@@ -705,65 +757,53 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// TestMarkerOnlyHashExpires: a user with nothing but a marker left keeps
-// no key for ever, and a new write makes the hash permanent again.
-func TestMarkerOnlyHashExpires(t *testing.T) {
+// TestWriteSentTwice: a write script that reaches Redis twice (go-redis
+// sends a command again when its reply was lost) is recognised by its own
+// value: it is reported as done, and applied once.
+func TestWriteSentTwice(t *testing.T) {
 	tg := single(t)
 	s := tg.open(t)
-	id := bot.DiscordUser("1")
-	r := daily(id, nowSec().Add(-minute))
-	r.Kind = bot.Once
-	if err := s.PutReminder(ctxb, r); err != nil {
-		t.Fatal(err)
-	}
-	cs, err := s.ClaimDue(ctxb, 1, minute)
-	if err != nil || len(cs) != 1 {
-		t.Fatalf("ClaimDue = %v, %v", cs, err)
-	}
-	if err := s.Ack(ctxb, cs[0], nil); err != nil {
-		t.Fatal(err)
-	}
-	_, key := s.userKey(id)
-	rdb := tg.srv.Client()
-	fields := rdb.HGetAll(ctxb, key).Val()
-	if _, ok := fields["mo"]; !ok || len(fields) != 1 {
-		t.Fatalf("after the ack the hash holds %v, want only the marker", fields)
-	}
-	if ttl := rdb.PTTL(ctxb, key).Val(); ttl <= 0 || ttl > 48*time.Hour {
-		t.Errorf("a hash with only a marker has TTL %v, want up to 24h", ttl)
-	}
-	if _, err := s.UpdateUser(ctxb, id, func(u *bot.User) error { u.Zone = "UTC"; return nil }); err != nil {
-		t.Fatal(err)
-	}
-	if ttl := rdb.PTTL(ctxb, key).Val(); ttl != -1 {
-		t.Errorf("after UpdateUser the hash has TTL %v, want none", ttl)
-	}
-}
-
-// TestUpdateUserRetriedWrite: a compare-and-set that reaches Redis twice
-// (go-redis retries a command whose reply was lost) is not applied twice
-// and is reported as done.
-func TestUpdateUserRetriedWrite(t *testing.T) {
-	tg := single(t)
-	s := tg.open(t)
-	_, key := s.userKey("console:ana")
-	p, _ := s.userKey("console:ana")
-	args := []any{0, "u", "a|b", "ud", "x,y"}
-	for i, want := range []int{1, 2} {
-		got, err := casScript.Run(ctxb, s.rdb, []string{key, p + "w:1"}, args...).Int()
-		if err != nil || got != want {
-			t.Errorf("cas call %d = %d, %v; want %d", i+1, got, err, want)
+	id := bot.ConsoleUser("ana")
+	p, short, key := s.userKeys(id)
+	keys := []string{key, p + "due", p + "lease"}
+	u := bot.User{ID: id, Zone: "UTC"}
+	first := recordValue(nextRevision(""), u)
+	for i := range 2 {
+		got, err := casScript.Run(ctxb, s.rdb, keys, "", first, 0, 0).Int()
+		if err != nil || got != 1 {
+			t.Errorf("cas call %d = %d, %v; want 1", i+1, got, err)
 		}
 	}
-	// Another writer with the same old record and the same new one is not
-	// mistaken for the retried write: its update would be lost.
-	got, err := casScript.Run(ctxb, s.rdb, []string{key, p + "w:2"}, args...).Int()
-	if err != nil || got != 0 {
-		t.Errorf("cas from a stale read that writes the same = %d, %v; want 0", got, err)
+	// Another writer with the same read and the same record, but its own
+	// revision, is not mistaken for the first: its update would be lost.
+	other := recordValue(nextRevision(""), u)
+	if got, err := casScript.Run(ctxb, s.rdb, keys, "", other, 0, 0).Int(); err != nil || got != 0 {
+		t.Errorf("cas of another writer from the same read = %d, %v; want 0", got, err)
 	}
-	got, err = casScript.Run(ctxb, s.rdb, []string{key, p + "w:3"}, 0, "u", "c|d").Int()
-	if err != nil || got != 0 {
-		t.Errorf("cas from a stale read = %d, %v; want 0", got, err)
+	if v := tg.srv.Client().Get(ctxb, key).Val(); v != first {
+		t.Errorf("record = %q, want %q", v, first)
+	}
+
+	// Settle: the held write, sent twice, is held both times.
+	r := daily(id, nowSec().Add(-minute))
+	put(t, s, r)
+	c := claim(t, s, 1)[0]
+	rev, old, err := decodeRecord(id, tg.srv.Client().Get(ctxb, key).Val())
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := old
+	next.Notice = "settled"
+	args := []any{rev, member(short, "d"), leaseScore(c.Token), "w", recordValue(nextRevision(rev), next)}
+	args = append(args, reindexArgs(short, old, next, bot.Daily)...)
+	args = append(args, "n", "", 0, 0)
+	for i := range 2 {
+		if got, err := settleScript.Run(ctxb, s.rdb, keys, args...).Text(); err != nil || got != "held" {
+			t.Errorf("settle call %d = %q, %v; want held", i+1, got, err)
+		}
+	}
+	if got := getUser(t, s, id); got.Notice != "settled" {
+		t.Errorf("Notice = %q after the settle", got.Notice)
 	}
 }
 
@@ -772,180 +812,45 @@ func TestLayout(t *testing.T) {
 	tg := single(t)
 	s := tg.open(t)
 	id := bot.DiscordUser("123456789012345678")
-	if _, err := s.UpdateUser(ctxb, id, func(u *bot.User) error {
+	next := time.Date(2026, 11, 24, 4, 0, 0, 0, time.UTC)
+	u, err := s.UpdateUser(ctxb, id, func(u *bot.User) error {
 		u.Done, u.Zone = []string{"choose-a-language", "fundamentals"}, "Asia/Kolkata"
 		u.Streak = bot.Streak{Last: "2026-11-23", Current: 3, Best: 9, Days: 41}
+		u.SetReminder(daily(id, next))
 		return nil
-	}); err != nil {
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	next := time.Date(2026, 11, 24, 4, 0, 0, 0, time.UTC)
-	if err := s.PutReminder(ctxb, daily(id, next)); err != nil {
-		t.Fatal(err)
-	}
-	p, key := s.userKey(id)
-	if !strings.HasPrefix(p, "{c") || key != p+"u:d:123456789012345678" {
-		t.Errorf("user key %q", key)
+	p, short, key := s.userKeys(id)
+	if !strings.HasPrefix(p, "{c") || short != "d:123456789012345678" || key != p+"r:"+short {
+		t.Errorf("record key %q", key)
 	}
 	rdb := tg.srv.Client()
-	fields := rdb.HGetAll(ctxb, key).Val()
-	names := sortedKeys(fields)
-	if want := []string{"rd", "u"}; !cmp.Equal(want, names) {
-		t.Errorf("hash fields %v, want %v", names, want)
+	v := rdb.Get(ctxb, key).Val()
+	rev, rec, _ := strings.Cut(v, ":")
+	if count, tag, _ := strings.Cut(rev, "."); count != "1" || len(tag) != 4 {
+		t.Errorf("revision %q, want 1.<tag>", rev)
 	}
-	if enc := rdb.ObjectEncoding(ctxb, key).Val(); enc != "listpack" {
-		t.Errorf("the user hash is a %s, want a listpack", enc)
+	if rec != string(bot.EncodeUser(u)) {
+		t.Errorf("record bytes %q, want bot.EncodeUser's", rec)
 	}
-	bucket := b62(next.UnixMilli())
-	if got := rdb.LRange(ctxb, p+"b:"+bucket, 0, -1).Val(); !cmp.Equal([]string{member(shortID(id), "d")}, got) {
-		t.Errorf("bucket holds %q", got)
+	want := []redis.Z{{Score: float64(next.UnixMilli()), Member: member(short, "d")}}
+	if got := rdb.ZRangeWithScores(ctxb, p+"due", 0, -1).Val(); !cmp.Equal(want, got) {
+		t.Errorf("due index holds %v, want %v", got, want)
 	}
-	if got := rdb.ZRange(ctxb, p+"due", 0, -1).Val(); !cmp.Equal([]string{bucket}, got) {
-		t.Errorf("due index holds %q", got)
+	if got := rdb.Exists(ctxb, p+"lease").Val(); got != 0 {
+		t.Error("a lease index without claims")
 	}
-	t.Logf("fields: %q; MEMORY USAGE of the hash: %d bytes", fields, rdb.MemoryUsage(ctxb, key).Val())
+	t.Logf("record %d bytes (%d of them the record); MEMORY USAGE of the key: %d bytes, of the due index: %d",
+		len(v), len(rec), rdb.MemoryUsage(ctxb, key).Val(), rdb.MemoryUsage(ctxb, p+"due").Val())
 }
 
-func TestCodec(t *testing.T) {
-	weird := "a|b\\c,d~1\x00é" + strings.Repeat("x", 150)
-	users := []bot.User{
-		{ID: "console:ana"},
-		{ID: "console:ana", Created: time.UnixMilli(1), Updated: time.UnixMilli(2)},
-		{
-			ID: "slack:T1:U1", Done: []string{"a", weird, "", "c,d"}, Zone: weird, Notice: weird,
-			Streak:  bot.Streak{Last: weird, Current: 1, Best: 2, Days: 3},
-			Created: time.Date(1960, 1, 1, 0, 0, 0, 1e6, time.UTC), Updated: time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC),
-		},
+func getUser(t testing.TB, s bot.Store, id bot.UserID) bot.User {
+	t.Helper()
+	u, err := s.User(ctxb, id)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, u := range users {
-		fields := userFields(u)
-		for f, v := range fields {
-			// Free text is chunked; a reminder's spec is not (the scripts
-			// read it whole), which costs memory, not correctness, for
-			// absurdly long zone names.
-			if len(v) > chunkSize {
-				t.Errorf("field %s is %d bytes, over %d", f, len(v), chunkSize)
-			}
-		}
-		got, err := decodeUser(u.ID, fields)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if u.Created.IsZero() {
-			// A user that was never written has no "u" field at all to
-			// read back; userFields is only called on written users.
-			continue
-		}
-		if diff := cmp.Diff(u, got, cmpopts.EquateEmpty()); diff != "" {
-			t.Errorf("user round trip (-want +got):\n%s", diff)
-		}
-	}
-	reminders := []bot.Reminder{
-		{User: "u", Kind: bot.Daily, Next: time.UnixMilli(1234567890123).UTC()},
-		{User: "u", Kind: "k|\\~", At: weird, Zone: weird, Days: bot.EveryDay, Next: time.Date(1969, 1, 1, 0, 0, 0, 0, time.UTC), Attempts: 7, Created: time.UnixMilli(5).UTC()},
-		{User: "u", Kind: bot.Once, Paused: weird, Attempts: 2},
-	}
-	for _, r := range reminders {
-		w := encodeReminder(r)
-		fields := map[string]string{}
-		for i := 0; i < len(w.fields); i += 2 {
-			fields[w.fields[i]] = w.fields[i+1]
-		}
-		got, err := decodeReminders(r.User, fields)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff([]bot.Reminder{r}, got, cmpopts.EquateEmpty()); diff != "" {
-			t.Errorf("reminder round trip (-want +got):\n%s", diff)
-		}
-	}
-	for _, id := range []bot.UserID{"discord:1", "slack:T1:U1", "console:ana", "telegram:7", "=x", "d:1", ""} {
-		if got, err := longID(shortID(id)); err != nil || got != id {
-			t.Errorf("longID(shortID(%q)) = %q, %v", id, got, err)
-		}
-	}
-	for _, z := range []string{"", "UTC", "Asia/Kolkata", "Etc/GMT", "Mars/Olympus", "#1", "=x", "#"} {
-		if got, ok := expandZone(compactZone(z)); !ok || got != z {
-			t.Errorf("expandZone(compactZone(%q)) = %q, %v", z, got, ok)
-		}
-	}
-	for _, n := range []int64{0, 1, 61, 62, -1, 1763880000000, -62135596800000, 1<<63 - 1} {
-		if got, err := unb62(b62(n)); err != nil || got != n {
-			t.Errorf("unb62(b62(%d)) = %d, %v", n, got, err)
-		}
-	}
-	for _, d := range []string{"2026-11-23", "1969-12-31", "0001-01-01", "2026-02-30", "2026-13-01", "2026-1-01", "+026-01-01", "2026-11-230", "yesterday", "=x", ""} {
-		if got, err := expandDate(compactDate(d)); err != nil || got != d {
-			t.Errorf("expandDate(compactDate(%q)) = %q, %v", d, got, err)
-		}
-	}
-	for _, c := range []string{"00:00", "09:30", "23:59", "24:00", "09:60", "9:30", "09:300", "-9:30", "=x", "noon", ""} {
-		if got, err := expandClock(compactClock(c)); err != nil || got != c {
-			t.Errorf("expandClock(compactClock(%q)) = %q, %v", c, got, err)
-		}
-	}
-	for _, items := range [][]string{{""}, {"a"}, {"", ""}, {"a\\", "|b"}, {"\\|", "\\"}} {
-		if got := split('|', join('|', items...)); !cmp.Equal(items, got) {
-			t.Errorf("split(join(%q)) = %q", items, got)
-		}
-	}
-}
-
-// pinnedZones entries of zoneCodes are pinned by their digest: they are
-// stored in Redis by position. Append new zones after them and leave this
-// test as it is.
-const (
-	pinnedZones      = 117
-	pinnedZoneDigest = "509965d9262400691679a8929810d1aae3f239426dae610aa356d5a16ee88b1d"
-)
-
-func TestZoneCodesAppendOnly(t *testing.T) {
-	if len(zoneCodes) < pinnedZones {
-		t.Fatalf("zoneCodes has %d entries, fewer than the %d pinned: entries were removed", len(zoneCodes), pinnedZones)
-	}
-	sum := sha256.Sum256([]byte(strings.Join(zoneCodes[:pinnedZones], "\n")))
-	if got := hex.EncodeToString(sum[:]); got != pinnedZoneDigest {
-		t.Errorf("the first %d zone codes changed (digest %s): stored zones would read back as other zones; only append", pinnedZones, got)
-	}
-	seen := map[string]bool{}
-	for _, z := range zoneCodes {
-		if seen[z] {
-			t.Errorf("zone %q is listed twice", z)
-		}
-		seen[z] = true
-		if _, err := time.LoadLocation(z); err != nil {
-			t.Errorf("zone %q: %v", z, err)
-		}
-	}
-}
-
-// TestMarkers checks the scripts' marker bookkeeping directly: expired
-// markers go, the last four stay, an occurrence is listed once.
-func TestMarkers(t *testing.T) {
-	rdb := single(t).srv.Client()
-	script := redis.NewScript(prelude + `return markers(ARGV[2], ARGV[3], tonumber(ARGV[4]))`)
-	const day = 24 * time.Hour
-	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
-	id := func(d time.Duration) string { return markerID(now.Add(-d)) }
-	cases := []struct {
-		name, mk, due, want string
-	}{
-		{"first", "", id(0), id(0)},
-		{"same again", id(0), id(0), id(0)},
-		{"a recent one stays", id(time.Hour), id(0), id(time.Hour) + "," + id(0)},
-		{"yesterday's goes", id(day), id(0), id(0)},
-		{"older than a day goes", id(day + time.Minute), id(0), id(0)},
-		{"of several, the expired go", id(2*day) + "," + id(3*time.Hour) + "," + id(2*time.Hour), id(0),
-			id(3*time.Hour) + "," + id(2*time.Hour) + "," + id(0)},
-		{"at most four", strings.Join([]string{id(5 * time.Hour), id(4 * time.Hour), id(3 * time.Hour), id(2 * time.Hour)}, ","), id(0),
-			strings.Join([]string{id(4 * time.Hour), id(3 * time.Hour), id(2 * time.Hour), id(0)}, ",")},
-		{"listed once", id(time.Hour) + "," + id(0), id(0), id(time.Hour) + "," + id(0)},
-		{"a narrower one (1970s) is parsed", markerID(time.UnixMilli(5)), id(0), id(0)},
-	}
-	for _, c := range cases {
-		got, err := script.Run(ctxb, rdb, nil, "{c0}:", c.mk, c.due, now.UnixMilli()).Text()
-		if err != nil || got != c.want {
-			t.Errorf("%s: markers(%q, %q) = %q, %v; want %q", c.name, c.mk, c.due, got, err, c.want)
-		}
-	}
+	return u
 }
