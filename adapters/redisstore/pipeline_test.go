@@ -288,7 +288,8 @@ func TestAutoPipelineHung(t *testing.T) {
 
 // TestAutoPipelineNoScript: after Redis forgets the scripts (SCRIPT FLUSH,
 // as after a restart or a failover), pipelined script calls still answer
-// (sent again as EVAL), and the calls after them find the scripts loaded.
+// (sent again as EVAL), and the calls after them find the scripts loaded;
+// so do ClaimDue's pipeline and the write scripts.
 func TestAutoPipelineNoScript(t *testing.T) {
 	each(t, func(t *testing.T, tg target) {
 		tg.flush(t)
@@ -340,6 +341,24 @@ func TestAutoPipelineNoScript(t *testing.T) {
 		allowed, first := limitsAtOnce(t, s, "after-flush-", 100, 10, 5, 25)
 		if allowed != 50 || first != 25 {
 			t.Errorf("after SCRIPT FLUSH: %d allowed (want 50), %d first (want 25)", allowed, first)
+		}
+
+		// ClaimDue sends its scripts in a pipeline of its own, and the
+		// write scripts go through the pipeliner: each, sent first after
+		// a flush, still does its work.
+		put(t, s, daily("console:ana", nowSec().Add(-minute)))
+		flushScripts()
+		cs := claim(t, s, 10)
+		if len(cs) != 1 {
+			t.Fatalf("ClaimDue after SCRIPT FLUSH claimed %d, want 1", len(cs))
+		}
+		flushScripts()
+		if err := bot.Ack(ctxb, s, cs[0], nil); err != nil {
+			t.Errorf("Ack after SCRIPT FLUSH: %v", err)
+		}
+		flushScripts()
+		if _, _, u, err := s.AllowUser(ctxb, "console:ana", 1, 1); err != nil || u.Zone != "UTC" || len(u.Reminders) != 0 {
+			t.Errorf("AllowUser after SCRIPT FLUSH = %+v, %v", u, err)
 		}
 	})
 }
