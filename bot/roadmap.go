@@ -63,8 +63,20 @@ func (b *Bot) roadmapStep(ctx context.Context, req *Request) (Reply, error) {
 	return b.stepReply(u, i, step), nil
 }
 
-// stepReply renders step i (0-based) for user u.
+// stepReply renders step i (0-based) for user u. The reply depends on the
+// user only through the step's state and the count of steps done, so it is
+// the same for everyone in that state: it is built once per state (a few
+// hundred at most, bounded by the content) and shared, and adapters render
+// it once per state too (its CacheKey). Callers must not modify its slices.
 func (b *Bot) stepReply(u User, i int, s *content.Step) Reply {
+	done := slices.Contains(u.Done, s.ID)
+	p := b.progressOf(u)
+	key := fmt.Sprintf("step %d done=%t %d/%d", i+1, done, p.Done, p.Total)
+	r, _ := b.steps.Get(key, func() (Reply, error) { return b.buildStepReply(i, s, done, p, key), nil })
+	return r
+}
+
+func (b *Bot) buildStepReply(i int, s *content.Step, done bool, p *Progress, key string) Reply {
 	var t strings.Builder
 	t.WriteString(s.Why)
 	t.WriteString("\n\n**Topics**")
@@ -75,7 +87,6 @@ func (b *Bot) stepReply(u User, i int, s *content.Step) Reply {
 		}
 		fmt.Fprintf(&t, "\n- **%s**: %s Read: %s", tp.Title, withStop(tp.Summary), strings.Join(links, " · "))
 	}
-	done := slices.Contains(u.Done, s.ID)
 	title := fmt.Sprintf("Step %d of %d: %s", i+1, len(b.pack.Steps), s.Title)
 	if done {
 		title += " ✅"
@@ -87,12 +98,9 @@ func (b *Bot) stepReply(u User, i int, s *content.Step) Reply {
 			{Name: "Project", Value: "**" + s.Project.Title + "**. " + s.Project.Description},
 			{Name: "Time", Value: "About " + s.Weeks.String() + " weeks", Inline: true},
 		},
-		Progress: b.progressOf(u),
+		Progress: p,
+		CacheKey: key,
 	}
-	// The reply depends on the user only through the step's state and the
-	// count of steps done, so it is the same for everyone in that state:
-	// adapters render it once per state (a few hundred keys at most).
-	r.CacheKey = fmt.Sprintf("step %d done=%t %d/%d", i+1, done, r.Progress.Done, r.Progress.Total)
 	n := fmt.Sprint(i + 1)
 	if done {
 		r.Buttons = []Button{{Label: "Mark not done", Command: "roadmap undo " + n}}

@@ -76,7 +76,7 @@ func testSettle(t *testing.T, newStore func(*testing.T) bot.Store) {
 		s, c := setup(t)
 		var sawHeld bool
 		err := s.Settle(t.Context(), c, func(u *bot.User, held bool) error {
-			sawHeld = held
+			sawHeld = sawHeld || held // Redis calls fn for both answers
 			if held {
 				u.Notice = "settled"
 			}
