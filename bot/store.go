@@ -77,6 +77,16 @@ type DeadLetters interface {
 	DeadLetter(ctx context.Context, c Claim, reason string) error
 }
 
+// DeadEntry is an occurrence the scheduler gave up on, as a store that
+// keeps dead letters reads it back for an operator.
+type DeadEntry struct {
+	User     UserID
+	Kind     ReminderKind
+	Due      time.Time // the occurrence, in UTC
+	Attempts int       // failed sends of it
+	Reason   string    // why the last one failed (at most 200 bytes)
+}
+
 // ReminderKind names a user's reminder slot. A user has at most one reminder
 // of each kind, which keeps what one user can schedule bounded.
 type ReminderKind string
@@ -144,6 +154,15 @@ func (u UserID) Validate() error {
 		return Errorf(Invalid, "That user id can't be stored.")
 	}
 	return nil
+}
+
+// Validate reports whether a store can act on the claim: a valid user and
+// kind (see UserID.Validate).
+func (c Claim) Validate() error {
+	if err := c.Reminder.User.Validate(); err != nil {
+		return err
+	}
+	return c.Reminder.Kind.Validate()
 }
 
 // Validate reports whether a store can keep the kind (see UserID.Validate).

@@ -23,27 +23,18 @@ const (
 )
 
 // DeadEntry is an occurrence the scheduler gave up on, as DeadLettered
-// reads it back (the shape redisstore's has).
-type DeadEntry struct {
-	User     bot.UserID
-	Kind     bot.ReminderKind
-	Due      time.Time // the occurrence, in UTC
-	Attempts int       // failed sends of it
-	Reason   string    // why the last one failed (at most 200 bytes)
-}
+// reads it back: the same for every store.
+type DeadEntry = bot.DeadEntry
 
 // DeadLetter implements bot.DeadLetters. Entries are keyed by the bucket's
 // sequence, so key order is age and dropping the oldest is a short scan
 // from the first key. A user forgotten while the claim was out gets no
 // entry: Forget promised nothing about them is kept.
 func (s *Store) DeadLetter(ctx context.Context, c bot.Claim, reason string) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
 	r := c.Reminder
-	if err := r.User.Validate(); err != nil {
-		return err
-	}
-	if err := r.Kind.Validate(); err != nil {
-		return err
-	}
 	return s.update(ctx, "dead letter", func(tx *bolt.Tx) error {
 		b, err := bucketsOf(tx)
 		if err != nil {

@@ -306,13 +306,10 @@ var errUnchanged = errors.New("nothing to write")
 // not hold its lease still commits what fn changed: a late holder did
 // deliver, and Reminder.Sent stops the next holder from sending again.
 func (s *Store) Settle(ctx context.Context, c bot.Claim, fn func(u *bot.User, held bool) error) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
 	id, kind := c.Reminder.User, c.Reminder.Kind
-	if err := id.Validate(); err != nil {
-		return err
-	}
-	if err := kind.Validate(); err != nil {
-		return err
-	}
 	stale := false
 	err := s.update(ctx, "settle claim", func(tx *bolt.Tx) error {
 		b, err := bucketsOf(tx)

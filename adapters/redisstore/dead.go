@@ -23,26 +23,17 @@ const (
 var _ bot.DeadLetters = (*Store)(nil)
 
 // DeadEntry is an occurrence the scheduler gave up on, as DeadLettered
-// reads it back.
-type DeadEntry struct {
-	User     bot.UserID
-	Kind     bot.ReminderKind
-	Due      time.Time // the occurrence, in UTC
-	Attempts int       // failed sends of it
-	Reason   string    // why the last one failed (at most 200 bytes)
-}
+// reads it back: the same for every store.
+type DeadEntry = bot.DeadEntry
 
 // DeadLetter implements bot.DeadLetters: it pushes one compact entry on the
 // dead list of the user's shard and trims the list to the newest 1000, in
 // one MULTI (the two commands are on one key).
 func (s *Store) DeadLetter(ctx context.Context, c bot.Claim, reason string) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
 	r := c.Reminder
-	if err := r.User.Validate(); err != nil {
-		return err
-	}
-	if err := r.Kind.Validate(); err != nil {
-		return err
-	}
 	ctx, cancel, err := s.begin(ctx, "dead letter")
 	if err != nil {
 		return err

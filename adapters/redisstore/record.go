@@ -198,13 +198,10 @@ func reindexArgs(short string, old, new bot.User, released bot.ReminderKind) []a
 // known inside the script, so fn runs here for both answers, each on its
 // own copy of the record, and the script writes the one that applies.
 func (s *Store) Settle(ctx context.Context, c bot.Claim, fn func(u *bot.User, held bool) error) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
 	id, kind := c.Reminder.User, c.Reminder.Kind
-	if err := id.Validate(); err != nil {
-		return err
-	}
-	if err := kind.Validate(); err != nil {
-		return err
-	}
 	ctx, cancel, err := s.begin(ctx, "settle claim")
 	if err != nil {
 		return err

@@ -189,7 +189,7 @@ func (s *MemStore) Settle(ctx context.Context, c bot.Claim, fn func(*bot.User, b
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id, kind := c.Reminder.User, c.Reminder.Kind
-	if err := s.check(ctx, id.Validate(), kind.Validate()); err != nil {
+	if err := s.check(ctx, c.Validate()); err != nil {
 		return err
 	}
 	stale := fmt.Errorf("memstore: settle %s %s due %s: %w", bot.HashUser(id), kind, c.Due.Format(time.RFC3339), bot.ErrStaleClaim)
