@@ -50,16 +50,26 @@ func TestDeadLetterThroughMain(t *testing.T) {
 		t.Fatalf("remind in 1m: %+v", r)
 	}
 	// Each failed send is retried after 30 s, 1 m, 2 m, ...: move the clock
-	// past each retry and wait for the scheduler (a real 1 s tick) to try.
+	// past each retry and wait for the scheduler (a real 1 s tick) to try
+	// and to record the retry. The clock moves only once the retry is
+	// recorded: moved while a send is under way, it would end the claim's
+	// lease first, and the retry would rightly be refused as stale.
 	const attempts = 6
-	for n := int32(1); n <= attempts; n++ {
+	for n := 1; n < attempts; n++ {
 		clock.Advance(11 * time.Minute)
-		waitUntil(t, fmt.Sprintf("send attempt %d", n), func() bool { return posts.Load() >= n })
+		waitUntil(t, fmt.Sprintf("retry %d in /metrics", n), func() bool {
+			_, metrics := get(t, base+"/metrics")
+			return strings.Contains(metrics, fmt.Sprintf(`coachbot_reminders_total{outcome="retry"} %d`, n))
+		})
 	}
+	clock.Advance(11 * time.Minute)
 	waitUntil(t, "the dropped reminder in /metrics", func() bool {
 		_, metrics := get(t, base+"/metrics")
 		return strings.Contains(metrics, `coachbot_reminders_total{outcome="dropped"} 1`)
 	})
+	if got := posts.Load(); got != attempts {
+		t.Errorf("%d sends, want %d", got, attempts)
+	}
 	stop()
 
 	store, err := boltstore.Open(filepath.Join(dir, "coachbot.db"), boltstore.WithClock(clock))

@@ -304,12 +304,14 @@ func (m *Main) serve(ctx context.Context) error {
 			}
 		})
 	}
-	run("reminders", m.Bot.RunReminders)
-
+	// Reminders start once every messenger is registered: a reminder
+	// claimed before its platform's messenger is there fails, and waits out
+	// a retry (found by TestProcessKilledMidDelivery on a loaded machine).
 	platforms := m.Config.Platforms()
 	if !m.serverMode() {
 		c := console.New(m.Bot, console.Config{In: m.Stdin, Out: m.Stdout, User: m.consoleUser(), Prompt: m.Terminal, Zone: localZone()})
 		m.Bot.SetMessenger("console", c)
+		run("reminders", m.Bot.RunReminders)
 		wg.Go(func() {
 			if err := c.Run(ctx); err != nil {
 				errs <- err
@@ -323,6 +325,7 @@ func (m *Main) serve(ctx context.Context) error {
 			wg.Wait()
 			return err
 		}
+		run("reminders", m.Bot.RunReminders)
 		addr := m.Config.HTTPAddr
 		if addr == "" {
 			addr = defaultHTTPAddr
