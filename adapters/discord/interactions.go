@@ -90,7 +90,15 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return errors.New("discord: interaction already answered")
 		}
 		sent = true
-		return webhook.WriteCachedJSON(w, &a.bodies, key, resp)
+		if err := webhook.WriteCachedJSON(w, &a.bodies, key, resp); err != nil {
+			return err
+		}
+		switch resp.Type {
+		case discordgo.InteractionResponseDeferredChannelMessageWithSource, discordgo.InteractionResponseDeferredMessageUpdate:
+			// The bot is still at work: the deferral must reach Discord now.
+			return webhook.Flush(w)
+		}
+		return nil
 	})
 }
 
