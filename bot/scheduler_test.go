@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -456,4 +457,101 @@ func TestShutdownReleasesClaims(t *testing.T) {
 	if err != nil || len(claims) != 3 {
 		t.Errorf("after shutdown ClaimDue = %d claims, %v; want 3", len(claims), err)
 	}
+}
+
+// slowMessenger takes took, on the test's clock, to deliver each DM, and
+// counts what it delivered to each user.
+type slowMessenger struct {
+	took time.Duration
+
+	mu   sync.Mutex
+	sent map[bot.UserID]int
+}
+
+func (m *slowMessenger) SendDM(ctx context.Context, to bot.UserID, _ bot.Reply) error {
+	t := time.NewTimer(m.took)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent[to]++
+	return nil
+}
+
+// TestLeaseRunsOutInsideABatch: two replicas share a store; one claims a
+// batch whose sends, one at a time, outlast the lease. A claim whose lease
+// ran out (or would before its send could finish) is not sent: the other
+// replica takes it over, and every user gets one DM. Before, the last
+// claims of the batch were sent by both.
+func TestLeaseRunsOutInsideABatch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := bottest.NewMemStore(bot.SystemClock{})
+		m := &slowMessenger{took: 2 * time.Second, sent: map[bot.UserID]int{}}
+		var (
+			replicas []*bottest.Harness
+			mu       sync.Mutex
+			stats    []bot.DeliveryStats
+		)
+		for range 2 {
+			h := bottest.New(t, bottest.WithStore(store), bottest.WithConfig(func(c *bot.Config) {
+				c.Clock = bot.SystemClock{} // the bubble's fake time
+				c.Reminders = bot.SchedulerConfig{
+					Interval: time.Second, Batch: 10, Workers: 1,
+					Lease: 10 * time.Second, SendTimeout: 3 * time.Second,
+				}
+			}))
+			h.SetMessenger("test", m)
+			replicas = append(replicas, h)
+		}
+		const users = 10
+		for i := range users {
+			replicas[0].SayAs(bot.UserID(fmt.Sprintf("test:%d", i)), "remind in 1m")
+		}
+
+		ctx, cancel := context.WithCancel(t.Context())
+		var wg sync.WaitGroup
+		for _, h := range replicas {
+			wg.Go(func() {
+				for ctx.Err() == nil {
+					st, err := h.DeliverDue(ctx)
+					if err != nil && ctx.Err() == nil {
+						t.Error(err)
+					}
+					mu.Lock()
+					stats = append(stats, st)
+					mu.Unlock()
+					if st.Claimed == 0 {
+						time.Sleep(time.Second)
+					}
+				}
+			})
+		}
+		time.Sleep(10 * time.Minute)
+		cancel()
+		wg.Wait()
+
+		var total bot.DeliveryStats
+		for _, st := range stats {
+			total.Sent += st.Sent
+			total.Expired += st.Expired
+			total.Duplicate += st.Duplicate
+		}
+		t.Logf("sent %d, expired %d, duplicate %d", total.Sent, total.Expired, total.Duplicate)
+		for i := range users {
+			id := bot.UserID(fmt.Sprintf("test:%d", i))
+			if n := m.sent[id]; n != 1 {
+				t.Errorf("%s got %d DMs, want 1", id, n)
+			}
+			if rems, err := store.Reminders(t.Context(), id); err != nil || len(rems) != 0 {
+				t.Errorf("%s still has %+v (%v)", id, rems, err)
+			}
+		}
+		if total.Expired == 0 {
+			t.Error("no claim expired: the test did not make a lease run out inside a batch")
+		}
+	})
 }
