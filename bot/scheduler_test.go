@@ -555,3 +555,37 @@ func TestLeaseRunsOutInsideABatch(t *testing.T) {
 		}
 	})
 }
+
+// TestRollingRestartsAreNotAttempts: a reminder whose send is cut short by
+// six shutdowns in a row (rolling restarts) is released each time, not
+// counted as failed, so its first real failure is retried, not dropped.
+func TestRollingRestartsAreNotAttempts(t *testing.T) {
+	h := bottest.New(t, bottest.WithConfig(func(c *bot.Config) {
+		c.Reminders.ShutdownGrace = time.Millisecond
+	}))
+	h.Say("remind in 1m")
+	h.Clock.Advance(time.Minute)
+	for i := range 6 {
+		m := blockingMessenger{started: make(chan struct{}, 1)}
+		h.SetMessenger("test", m)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan bot.DeliveryStats)
+		go func() {
+			st, _ := h.DeliverDue(ctx)
+			done <- st
+		}()
+		<-m.started
+		cancel() // SIGTERM while the send is under way
+		if st := <-done; st != (bot.DeliveryStats{Claimed: 1, Released: 1}) {
+			t.Fatalf("restart %d: %+v, want the claim released", i+1, st)
+		}
+	}
+	h.SetMessenger("test", h.Messenger)
+	h.Messenger.Fail = func(bot.UserID, int) error { return errors.New("platform down") }
+	if st := h.Deliver(t); st != (bot.DeliveryStats{Claimed: 1, Retried: 1}) {
+		t.Errorf("the first real failure: %+v, want a retry", st)
+	}
+	if rems := reminders(t, h, h.User); len(rems) != 1 || rems[0].Attempts != 1 {
+		t.Errorf("reminders = %+v, want one with 1 attempt", rems)
+	}
+}
