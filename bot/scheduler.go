@@ -21,7 +21,7 @@ type SchedulerConfig struct {
 	// SendTimeout bounds one platform send (10s, and at most half the
 	// lease, so that a fresh claim always has time for its send).
 	SendTimeout time.Duration
-	Workers     int           // sends in parallel (8)
+	Workers     int // sends in parallel (8)
 	// ShutdownGrace is how long sends already under way may run on after
 	// the scheduler is told to stop; claims not sent by then are released
 	// for another replica (3s, so a process stops within 5s of SIGTERM).

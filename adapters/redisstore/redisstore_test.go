@@ -300,7 +300,7 @@ func TestDeadLetter(t *testing.T) {
 		r := daily(id, due)
 		r.Kind, r.Attempts = "weekly", 6
 		reason := strings.Repeat("é", 150) // 300 bytes
-		keep(t, s, id) // a user forgotten meanwhile gets no dead letter
+		keep(t, s, id)                     // a user forgotten meanwhile gets no dead letter
 		if err := s.DeadLetter(ctxb, bot.Claim{Reminder: r, Due: due}, reason); err != nil {
 			t.Fatal(err)
 		}
