@@ -337,8 +337,10 @@ func TestProcessKilledMidDelivery(t *testing.T) {
 	}
 	seen := map[string]int{}
 	var mu sync.Mutex
+	logs := bottest.NewBuffer() // both processes' logs: why a send failed
 	run := func(untilKill func(total int) bool) *exec.Cmd {
 		cmd := exec.Command(bin)
+		cmd.Stderr = logs
 		cmd.Env = append(os.Environ(), "COACH_REDIS_URL="+srv.URL(), "COACH_REMINDER_LEASE=2s", "COACH_DATA_DIR="+t.TempDir(), "COACH_HTTP_ADDR=")
 		stdin, _ := cmd.StdinPipe() // held open: the console runs until killed
 		t.Cleanup(func() { stdin.Close() })
@@ -410,7 +412,14 @@ func TestProcessKilledMidDelivery(t *testing.T) {
 		t.Errorf("%d reminders acked but never printed: %v", len(lost), lost)
 	}
 	if len(delayed) > 0 {
-		t.Errorf("%d reminders not delivered within %s, still scheduled: %v", len(delayed), bottest.WaitLimit, delayed)
+		var failed []string
+		for line := range strings.Lines(logs.String()) {
+			if strings.Contains(line, "will retry") && len(failed) < 3 {
+				failed = append(failed, line)
+			}
+		}
+		t.Errorf("%d reminders not delivered within %s, still scheduled: %v\nfailed sends (the first 3):\n%s",
+			len(delayed), bottest.WaitLimit, delayed, strings.Join(failed, ""))
 	}
 }
 
