@@ -589,3 +589,71 @@ func TestRollingRestartsAreNotAttempts(t *testing.T) {
 		t.Errorf("reminders = %+v, want one with 1 attempt", rems)
 	}
 }
+
+// forgettingMessenger is a platform adapter during whose send the user
+// types "forget confirm": it looks up the DM channel as adapters do
+// (bot.DMChannel), the user is forgotten while the channel opens, and
+// then the send ends with err.
+type forgettingMessenger struct {
+	h   *bottest.Harness
+	err error
+}
+
+func (m forgettingMessenger) SendDM(ctx context.Context, to bot.UserID, _ bot.Reply) error {
+	_, err := bot.DMChannel(ctx, m.h.Store, to, func(context.Context) (string, error) {
+		m.h.SayAs(to, "forget confirm")
+		return "D1", nil
+	})
+	if err != nil {
+		return err
+	}
+	return m.err
+}
+
+// TestForgetDuringDelivery: "forget confirm" while a reminder is being
+// delivered leaves nothing behind, whatever the delivery does next: ack
+// it, retry it, pause it or give up on it. Before, the DM channel cache
+// re-created the record, and the ack or pause wrote into it.
+func TestForgetDuringDelivery(t *testing.T) {
+	tests := []struct {
+		name     string
+		err      error
+		attempts int // failed sends before this one
+	}{
+		{name: "sent"},
+		{name: "failed", err: errors.New("platform down")},
+		{name: "closed DMs", err: &bot.DeliveryError{Permanent: true, Err: errors.New("50007")}},
+		{name: "given up", err: errors.New("platform down"), attempts: 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := bottest.New(t)
+			h.Say("remind daily 10:30 UTC")
+			if tt.attempts > 0 {
+				if _, err := h.Store.UpdateUser(context.Background(), h.User, func(u *bot.User) error {
+					r, _ := u.Reminder(bot.Daily)
+					r.Attempts = tt.attempts
+					u.SetReminder(r)
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			h.SetMessenger("test", forgettingMessenger{h: h, err: tt.err})
+			h.Clock.Set(time.Date(2026, 11, 23, 10, 30, 0, 0, time.UTC))
+			if st := h.Deliver(t); st.Claimed != 1 {
+				t.Fatalf("stats %+v, want one claim", st)
+			}
+			if u, err := h.Store.User(context.Background(), h.User); err != nil || !u.IsZero() {
+				t.Errorf("after the delivery the forgotten user is %+v, %v; want nothing", u, err)
+			}
+			if dead, err := h.Store.DeadLettersOf(context.Background(), h.User); err != nil || len(dead) != 0 {
+				t.Errorf("dead letters %+v, %v; want none", dead, err)
+			}
+			h.Clock.Advance(48 * time.Hour)
+			if st := h.Deliver(t); st.Claimed != 0 {
+				t.Errorf("a forgotten user's reminder was claimed: %+v", st)
+			}
+		})
+	}
+}
