@@ -420,10 +420,14 @@ func (b *Bot) withNotice(ctx context.Context, req *Request, r Reply) Reply {
 		return r
 	}
 	notice := u.Notice
-	if _, err := b.update(ctx, req, func(u *User) error { u.Notice = ""; return nil }); err != nil {
+	// Clearing the notice must not bring back a user who was forgotten
+	// since the read (see Store).
+	cleared, err := UpdateKept(ctx, b.store, req.User, func(u *User) error { u.Notice = ""; return nil })
+	if err != nil {
 		b.log.Warn("clear notice", "user", HashUser(req.User), "err", err)
 		return r
 	}
+	req.profile = &cleared
 	r.Text = "⚠️ " + notice + "\n\n" + r.Text
 	r.CacheKey = "" // personal now
 	return r

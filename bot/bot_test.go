@@ -260,6 +260,14 @@ func TestExportAndForget(t *testing.T) {
 	h.Say("roadmap done 1")
 	h.Say("checkin")
 	h.Say("remind daily 07:00 Europe/London mon,wed")
+	// A reminder the scheduler gave up on is kept about the user too.
+	rems, _ := h.Store.Reminders(context.Background(), h.User)
+	dead := rems[0]
+	dead.Attempts = 6
+	if err := h.Store.DeadLetter(context.Background(), bot.Claim{Reminder: dead, Due: time.Date(2026, 11, 20, 7, 0, 0, 0, time.UTC)}, "platform down"); err != nil {
+		t.Fatal(err)
+	}
+	h.Clock.Advance(time.Minute)
 
 	r := h.Say("export")
 	js, ok := strings.CutPrefix(r.Text, "```json\n")
@@ -272,13 +280,18 @@ func TestExportAndForget(t *testing.T) {
 	}
 	want := map[string]any{
 		"user":               "test:ana",
-		"exported_at":        "2026-11-23T10:00:00Z",
+		"exported_at":        "2026-11-23T10:01:00Z",
 		"created":            "2026-11-23T10:00:00Z",
+		"updated":            "2026-11-23T10:00:00Z",
 		"time_zone":          "Europe/London",
 		"roadmap_steps_done": []any{"languages"},
 		"streak":             map[string]any{"last_day": "2026-11-23", "current": 1.0, "best": 1.0, "days_studied": 1.0},
 		"reminders": []any{map[string]any{
 			"kind": "daily", "at": "07:00", "time_zone": "Europe/London", "days": "mon,wed", "next": "2026-11-25T07:00:00Z",
+			"created": "2026-11-23T10:00:00Z", "attempts": 0.0,
+		}},
+		"dead_letters": []any{map[string]any{
+			"kind": "daily", "due": "2026-11-20T07:00:00Z", "attempts": 6.0, "reason": "platform down",
 		}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -292,9 +305,12 @@ func TestExportAndForget(t *testing.T) {
 	}
 	wantContains(t, h.Say("forget confirm"), "Everything deleted")
 	u, _ := h.Store.User(context.Background(), h.User)
-	rems, _ := h.Store.Reminders(context.Background(), h.User)
+	rems, _ = h.Store.Reminders(context.Background(), h.User)
 	if !u.IsZero() || len(rems) != 0 {
 		t.Errorf("after forget: user %+v, reminders %v", u, rems)
+	}
+	if dead, err := h.Store.DeadLettersOf(context.Background(), h.User); err != nil || len(dead) != 0 {
+		t.Errorf("after forget: dead letters %+v, %v", dead, err)
 	}
 	h.Clock.Advance(48 * time.Hour)
 	if st := h.Deliver(t); st.Claimed != 0 {

@@ -18,16 +18,18 @@ type SchedulerConfig struct {
 	Lease       time.Duration // how long a claim is ours before others may take it (1m)
 	Grace       time.Duration // an occurrence older than this is skipped, not sent late (3h)
 	MaxAttempts int           // failed sends of one occurrence before it is dropped (6)
-	SendTimeout time.Duration // bound on one platform send (10s)
-	Workers     int           // sends in parallel (8)
+	// SendTimeout bounds one platform send (10s, and at most half the
+	// lease, so that a fresh claim always has time for its send).
+	SendTimeout time.Duration
+	Workers     int // sends in parallel (8)
 	// ShutdownGrace is how long sends already under way may run on after
 	// the scheduler is told to stop; claims not sent by then are released
 	// for another replica (3s, so a process stops within 5s of SIGTERM).
 	ShutdownGrace time.Duration
 	// OnDelivery, when set, is told the outcome of every claimed occurrence
-	// ("sent", "late", "duplicate", "retry", "paused", "dropped", "released")
-	// and its lag
-	// behind the due time. The metrics hang here.
+	// ("sent", "late", "duplicate", "retry", "paused", "dropped",
+	// "released", "expired") and its lag behind the due time. The metrics
+	// hang here.
 	OnDelivery func(outcome string, lag time.Duration)
 }
 
@@ -50,6 +52,7 @@ func (c SchedulerConfig) withDefaults() SchedulerConfig {
 	if c.SendTimeout <= 0 {
 		c.SendTimeout = 10 * time.Second
 	}
+	c.SendTimeout = min(c.SendTimeout, c.Lease/2)
 	if c.Workers <= 0 {
 		c.Workers = 8
 	}
@@ -62,7 +65,18 @@ func (c SchedulerConfig) withDefaults() SchedulerConfig {
 // DeliveryStats counts what one DeliverDue pass did.
 type DeliveryStats struct {
 	Claimed, Sent, Late, Duplicate, Retried, Paused, Dropped, Released int
+	// Expired counts claims not sent because their lease had run out, or
+	// would have before the send could finish, by the time a worker got
+	// to them: they are left for the next claim, and are not attempts.
+	Expired int
 }
+
+// ackMargin is the part of a lease kept free after a send's SendTimeout,
+// for the ack that follows it: a claim is sent only while at least
+// SendTimeout plus this much of its lease is left, so that the ack (or at
+// least the occurrence marker of a late one) is written before another
+// replica can claim the occurrence again.
+func (c SchedulerConfig) ackMargin() time.Duration { return c.Lease / 10 }
 
 // maxClaimBackoff caps the pause between failed claims. A failed claim
 // costs one bounded store call, so the pause only spares the log; capped
@@ -105,6 +119,11 @@ func (b *Bot) RunReminders(ctx context.Context) error {
 // are released at once, so a stopping replica neither cuts a message in
 // half nor sits on claims until their lease runs out.
 func (b *Bot) DeliverDue(ctx context.Context) (DeliveryStats, error) {
+	// The leases run on the store's clock, which may differ from ours:
+	// what we know is how long each lease is, and that it began after
+	// this moment. Reading our clock before the call keeps the estimate
+	// of when each lease ends on the early side.
+	asked := b.clock.Now()
 	claims, err := b.store.ClaimDue(ctx, b.sched.Batch, b.sched.Lease)
 	if err != nil {
 		return DeliveryStats{}, err
@@ -152,6 +171,8 @@ func (b *Bot) DeliverDue(ctx context.Context) (DeliveryStats, error) {
 			st.Dropped++
 		case "released":
 			st.Released++
+		case "expired":
+			st.Expired++
 		}
 	}
 	for _, c := range claims {
@@ -170,7 +191,7 @@ func (b *Bot) DeliverDue(ctx context.Context) (DeliveryStats, error) {
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			count(b.deliver(storeCtx, sendCtx, c))
+			count(b.deliver(storeCtx, sendCtx, c, asked.Add(c.LeaseUntil.Sub(c.Now))))
 		})
 	}
 	wg.Wait()
@@ -186,8 +207,9 @@ func (b *Bot) release(ctx context.Context, c Claim) string {
 }
 
 // deliver handles one claim and returns its outcome. Store calls use ctx;
-// the platform send uses sendCtx, which a shutdown cuts short.
-func (b *Bot) deliver(ctx, sendCtx context.Context, c Claim) (outcome string) {
+// the platform send uses sendCtx, which a shutdown cuts short. leaseEnd is
+// when the claim's lease ends at the latest, on our clock.
+func (b *Bot) deliver(ctx, sendCtx context.Context, c Claim, leaseEnd time.Time) (outcome string) {
 	r := c.Reminder
 	log := b.log.With("user", HashUser(r.User), "kind", string(r.Kind), "due", c.Due)
 	defer func() {
@@ -215,6 +237,14 @@ func (b *Bot) deliver(ctx, sendCtx context.Context, c Claim) (outcome string) {
 		return b.finish(ctx, log, c, "late")
 	}
 
+	// A claim waits for a worker, behind the sends before it in its batch.
+	// Once its lease has run out another replica may have claimed the
+	// occurrence again, and sending it would be a second delivery; so is
+	// a send that cannot finish, with its ack, inside the lease.
+	if left := leaseEnd.Sub(b.clock.Now()); left < b.sched.SendTimeout+b.sched.ackMargin() {
+		return b.expire(ctx, log, c, left)
+	}
+
 	m := b.messenger(r.User.Platform())
 	if m == nil {
 		return b.retry(ctx, log, c, 0, fmt.Errorf("no messenger for platform %q", r.User.Platform()))
@@ -238,6 +268,19 @@ func (b *Bot) deliver(ctx, sendCtx context.Context, c Claim) (outcome string) {
 	default:
 		return b.retry(ctx, log, c, 0, err)
 	}
+}
+
+// expire gives back a claim whose lease is (nearly) over without sending
+// it. While the lease still holds, Release hands it to the next claim at
+// once; after, the release is refused as stale and the store gives the
+// occurrence to whoever claims it next. Either way it is not an attempt.
+func (b *Bot) expire(ctx context.Context, log *slog.Logger, c Claim, left time.Duration) string {
+	log.Warn("reminder claim not sent: its lease ran out, or would before the send could finish; more Workers or a longer lease would help",
+		"lease_left", left.Round(time.Millisecond))
+	if err := Release(ctx, b.store, c); err != nil && !errors.Is(err, ErrStaleClaim) {
+		log.Error("release reminder claim", "err", err)
+	}
+	return "expired"
 }
 
 // finish acks the occurrence and schedules the next one.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -455,5 +456,204 @@ func TestShutdownReleasesClaims(t *testing.T) {
 	claims, err := h.Store.ClaimDue(context.Background(), 10, time.Minute)
 	if err != nil || len(claims) != 3 {
 		t.Errorf("after shutdown ClaimDue = %d claims, %v; want 3", len(claims), err)
+	}
+}
+
+// slowMessenger takes took, on the test's clock, to deliver each DM, and
+// counts what it delivered to each user.
+type slowMessenger struct {
+	took time.Duration
+
+	mu   sync.Mutex
+	sent map[bot.UserID]int
+}
+
+func (m *slowMessenger) SendDM(ctx context.Context, to bot.UserID, _ bot.Reply) error {
+	t := time.NewTimer(m.took)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent[to]++
+	return nil
+}
+
+// TestLeaseRunsOutInsideABatch: two replicas share a store; one claims a
+// batch whose sends, one at a time, outlast the lease. A claim whose lease
+// ran out (or would before its send could finish) is not sent: the other
+// replica takes it over, and every user gets one DM. Before, the last
+// claims of the batch were sent by both.
+func TestLeaseRunsOutInsideABatch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := bottest.NewMemStore(bot.SystemClock{})
+		m := &slowMessenger{took: 2 * time.Second, sent: map[bot.UserID]int{}}
+		var (
+			replicas []*bottest.Harness
+			mu       sync.Mutex
+			stats    []bot.DeliveryStats
+		)
+		for range 2 {
+			h := bottest.New(t, bottest.WithStore(store), bottest.WithConfig(func(c *bot.Config) {
+				c.Clock = bot.SystemClock{} // the bubble's fake time
+				c.Reminders = bot.SchedulerConfig{
+					Interval: time.Second, Batch: 10, Workers: 1,
+					Lease: 10 * time.Second, SendTimeout: 3 * time.Second,
+				}
+			}))
+			h.SetMessenger("test", m)
+			replicas = append(replicas, h)
+		}
+		const users = 10
+		for i := range users {
+			replicas[0].SayAs(bot.UserID(fmt.Sprintf("test:%d", i)), "remind in 1m")
+		}
+
+		ctx, cancel := context.WithCancel(t.Context())
+		var wg sync.WaitGroup
+		for _, h := range replicas {
+			wg.Go(func() {
+				for ctx.Err() == nil {
+					st, err := h.DeliverDue(ctx)
+					if err != nil && ctx.Err() == nil {
+						t.Error(err)
+					}
+					mu.Lock()
+					stats = append(stats, st)
+					mu.Unlock()
+					if st.Claimed == 0 {
+						time.Sleep(time.Second)
+					}
+				}
+			})
+		}
+		time.Sleep(10 * time.Minute)
+		cancel()
+		wg.Wait()
+
+		var total bot.DeliveryStats
+		for _, st := range stats {
+			total.Sent += st.Sent
+			total.Expired += st.Expired
+			total.Duplicate += st.Duplicate
+		}
+		t.Logf("sent %d, expired %d, duplicate %d", total.Sent, total.Expired, total.Duplicate)
+		for i := range users {
+			id := bot.UserID(fmt.Sprintf("test:%d", i))
+			if n := m.sent[id]; n != 1 {
+				t.Errorf("%s got %d DMs, want 1", id, n)
+			}
+			if rems, err := store.Reminders(t.Context(), id); err != nil || len(rems) != 0 {
+				t.Errorf("%s still has %+v (%v)", id, rems, err)
+			}
+		}
+		if total.Expired == 0 {
+			t.Error("no claim expired: the test did not make a lease run out inside a batch")
+		}
+	})
+}
+
+// TestRollingRestartsAreNotAttempts: a reminder whose send is cut short by
+// six shutdowns in a row (rolling restarts) is released each time, not
+// counted as failed, so its first real failure is retried, not dropped.
+func TestRollingRestartsAreNotAttempts(t *testing.T) {
+	h := bottest.New(t, bottest.WithConfig(func(c *bot.Config) {
+		c.Reminders.ShutdownGrace = time.Millisecond
+	}))
+	h.Say("remind in 1m")
+	h.Clock.Advance(time.Minute)
+	for i := range 6 {
+		m := blockingMessenger{started: make(chan struct{}, 1)}
+		h.SetMessenger("test", m)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan bot.DeliveryStats)
+		go func() {
+			st, _ := h.DeliverDue(ctx)
+			done <- st
+		}()
+		<-m.started
+		cancel() // SIGTERM while the send is under way
+		if st := <-done; st != (bot.DeliveryStats{Claimed: 1, Released: 1}) {
+			t.Fatalf("restart %d: %+v, want the claim released", i+1, st)
+		}
+	}
+	h.SetMessenger("test", h.Messenger)
+	h.Messenger.Fail = func(bot.UserID, int) error { return errors.New("platform down") }
+	if st := h.Deliver(t); st != (bot.DeliveryStats{Claimed: 1, Retried: 1}) {
+		t.Errorf("the first real failure: %+v, want a retry", st)
+	}
+	if rems := reminders(t, h, h.User); len(rems) != 1 || rems[0].Attempts != 1 {
+		t.Errorf("reminders = %+v, want one with 1 attempt", rems)
+	}
+}
+
+// forgettingMessenger is a platform adapter during whose send the user
+// types "forget confirm": it looks up the DM channel as adapters do
+// (bot.DMChannel), the user is forgotten while the channel opens, and
+// then the send ends with err.
+type forgettingMessenger struct {
+	h   *bottest.Harness
+	err error
+}
+
+func (m forgettingMessenger) SendDM(ctx context.Context, to bot.UserID, _ bot.Reply) error {
+	_, err := bot.DMChannel(ctx, m.h.Store, to, func(context.Context) (string, error) {
+		m.h.SayAs(to, "forget confirm")
+		return "D1", nil
+	})
+	if err != nil {
+		return err
+	}
+	return m.err
+}
+
+// TestForgetDuringDelivery: "forget confirm" while a reminder is being
+// delivered leaves nothing behind, whatever the delivery does next: ack
+// it, retry it, pause it or give up on it. Before, the DM channel cache
+// re-created the record, and the ack or pause wrote into it.
+func TestForgetDuringDelivery(t *testing.T) {
+	tests := []struct {
+		name     string
+		err      error
+		attempts int // failed sends before this one
+	}{
+		{name: "sent"},
+		{name: "failed", err: errors.New("platform down")},
+		{name: "closed DMs", err: &bot.DeliveryError{Permanent: true, Err: errors.New("50007")}},
+		{name: "given up", err: errors.New("platform down"), attempts: 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := bottest.New(t)
+			h.Say("remind daily 10:30 UTC")
+			if tt.attempts > 0 {
+				if _, err := h.Store.UpdateUser(context.Background(), h.User, func(u *bot.User) error {
+					r, _ := u.Reminder(bot.Daily)
+					r.Attempts = tt.attempts
+					u.SetReminder(r)
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			h.SetMessenger("test", forgettingMessenger{h: h, err: tt.err})
+			h.Clock.Set(time.Date(2026, 11, 23, 10, 30, 0, 0, time.UTC))
+			if st := h.Deliver(t); st.Claimed != 1 {
+				t.Fatalf("stats %+v, want one claim", st)
+			}
+			if u, err := h.Store.User(context.Background(), h.User); err != nil || !u.IsZero() {
+				t.Errorf("after the delivery the forgotten user is %+v, %v; want nothing", u, err)
+			}
+			if dead, err := h.Store.DeadLettersOf(context.Background(), h.User); err != nil || len(dead) != 0 {
+				t.Errorf("dead letters %+v, %v; want none", dead, err)
+			}
+			h.Clock.Advance(48 * time.Hour)
+			if st := h.Deliver(t); st.Claimed != 0 {
+				t.Errorf("a forgotten user's reminder was claimed: %+v", st)
+			}
+		})
 	}
 }

@@ -18,6 +18,17 @@ import (
 // whose Slot changed leaves the index (a claim held on it becomes stale)
 // and, if it has a new slot, enters it there.
 //
+// Forget is final: only a user's own command creates a record (UpdateUser
+// from a handler). Everything the bot writes on its own, while a delivery
+// is out, writes nothing for a user the store keeps no record of: Settle
+// (ErrStaleClaim), DeadLetters.DeadLetter, and UpdateKept, which the
+// adapters' DM-channel cache uses. UpdateKept can tell because a record the
+// store keeps is never zero (User.IsZero: UpdateUser sets Created on the
+// first write), and fn is handed User{ID: id}, which is, when there is
+// none. So a "forget confirm" that lands in the
+// middle of a delivery leaves nothing behind: no tombstone is needed, and
+// the user who comes back starts fresh.
+//
 // Errors are coded: Unavailable when the store does not answer (so the user
 // reads a friendly "try again" and nothing is half-written), Conflict for
 // ErrStaleClaim, Internal otherwise.
@@ -26,11 +37,13 @@ type Store interface {
 	User(ctx context.Context, id UserID) (User, error)
 
 	// UpdateUser atomically reads the user's record (User{ID: id} when there
-	// is none), applies fn and writes the result back, setting Created and
-	// Updated, and changes the reminder index as the record's reminders
-	// changed. If fn returns an error nothing is written and that error is
-	// returned. fn may be called more than once (optimistic retries); it
-	// must not have side effects and must not call the store.
+	// is none), applies fn and writes the result back, setting Created (on
+	// the first write; it never changes after) and Updated, and changes the
+	// reminder index as the record's reminders changed. If fn returns an
+	// error nothing is written and that error is returned. fn may be called
+	// more than once (optimistic retries); it must not have side effects
+	// and must not call the store. It creates a record for an unknown user:
+	// writes that must not (see above) go through UpdateKept.
 	UpdateUser(ctx context.Context, id UserID, fn func(*User) error) (User, error)
 
 	// ClaimDue leases up to limit (>= 1) reminders whose slot is due by the
@@ -70,12 +83,39 @@ type Store interface {
 //
 // DeadLetter records the occurrence of claim c, whose Reminder.Attempts
 // counts every failed send of it (the last one included), and why the last
-// one failed. A store keeps a bounded number of entries, the newest, and
-// Forget removes the user's. The scheduler drops the occurrence whether or
-// not DeadLetter succeeds.
+// one failed; for a user the store keeps no record of (forgotten while the
+// claim was out) it writes nothing. A store keeps a bounded number of
+// entries, the newest, and Forget removes the user's. The scheduler drops
+// the occurrence whether or not DeadLetter succeeds.
+//
+// DeadLettersOf returns the entries kept about one user, newest first:
+// they are part of what export shows the user.
 type DeadLetters interface {
 	DeadLetter(ctx context.Context, c Claim, reason string) error
+	DeadLettersOf(ctx context.Context, id UserID) ([]DeadEntry, error)
 }
+
+// ErrNotKept is returned by UpdateKept for a user the store keeps no
+// record of: forgotten, or never seen.
+var ErrNotKept = &Error{Code: NotFound, Message: "nothing is kept about that user"}
+
+// UpdateKept is UpdateUser for writes the bot makes on its own (a cached
+// DM channel, a cleared notice): it changes a record the store keeps and
+// never creates one, so it cannot bring back a user who was forgotten
+// meanwhile. For a user without a record it writes nothing and returns
+// ErrNotKept.
+func UpdateKept(ctx context.Context, s Store, id UserID, fn func(*User) error) (User, error) {
+	return s.UpdateUser(ctx, id, func(u *User) error {
+		if !u.Kept() {
+			return ErrNotKept
+		}
+		return fn(u)
+	})
+}
+
+// Kept reports whether u is a record a store keeps (it has been written),
+// as opposed to the User{ID: id} a store hands out for an unknown user.
+func (u User) Kept() bool { return !u.IsZero() }
 
 // DeadEntry is an occurrence the scheduler gave up on, as a store that
 // keeps dead letters reads it back for an operator.

@@ -92,6 +92,39 @@ func (s *Store) DeadLettered(ctx context.Context) ([]DeadEntry, error) {
 	return out, nil
 }
 
+// DeadLettersOf implements bot.DeadLetters: the user's entries, newest
+// first. The bucket holds at most deadKept entries, so a full scan is
+// cheap, and export is rare.
+func (s *Store) DeadLettersOf(ctx context.Context, id bot.UserID) ([]DeadEntry, error) {
+	if err := id.Validate(); err != nil {
+		return nil, err
+	}
+	prefix := userPrefix(id)
+	var out []DeadEntry
+	err := s.view(ctx, "read dead letters", func(tx *bolt.Tx) error {
+		b, err := bucketsOf(tx)
+		if err != nil {
+			return err
+		}
+		cur := b.dead.Cursor()
+		for k, v := cur.Last(); k != nil; k, v = cur.Prev() {
+			if !bytes.HasPrefix(v, prefix) {
+				continue
+			}
+			d, err := decodeDead(k, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // forgetDead deletes the user's dead letters. The bucket holds at most
 // deadKept entries, so a full scan is cheap, and Forget is rare.
 func (b buckets) forgetDead(id bot.UserID) error {

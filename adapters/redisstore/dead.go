@@ -28,7 +28,8 @@ type DeadEntry = bot.DeadEntry
 
 // DeadLetter implements bot.DeadLetters: it pushes one compact entry on the
 // dead list of the user's shard and trims the list to the newest 1000, in
-// one MULTI (the two commands are on one key).
+// one script that first checks the user's record is there: a user
+// forgotten while the claim was out gets no entry (deadScript).
 func (s *Store) DeadLetter(ctx context.Context, c bot.Claim, reason string) error {
 	if err := c.Validate(); err != nil {
 		return err
@@ -39,17 +40,55 @@ func (s *Store) DeadLetter(ctx context.Context, c bot.Claim, reason string) erro
 		return err
 	}
 	defer cancel()
-	prefix, _, _ := s.userKeys(r.User)
-	key := prefix + "dead"
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.LPush(ctx, key, deadEntry(r.User, r.Kind, c.Due, r.Attempts, reason))
-		p.LTrim(ctx, key, 0, deadKept-1)
-		return nil
-	})
+	prefix, _, key := s.userKeys(r.User)
+	err = s.runScript(ctx, deadScript, []string{key, prefix + "dead"}, deadEntry(r.User, r.Kind, c.Due, r.Attempts, reason), deadKept).Err()
 	if err != nil {
 		return s.fail("dead letter", err)
 	}
 	return nil
+}
+
+// deadScript is DeadLetter. KEYS: the user's record, the shard's dead
+// list (one hash tag, so one Cluster slot). ARGV: the entry, how many
+// entries to keep. It returns 1 when it pushed, 0 when the user has no
+// record.
+var deadScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('LPUSH', KEYS[2], ARGV[1])
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[2]) - 1)
+return 1
+`)
+
+// DeadLettersOf implements bot.DeadLetters: the user's entries on the dead
+// list of their shard, newest first. A list holds at most deadKept
+// entries, so reading it whole is bounded, and export is rare.
+func (s *Store) DeadLettersOf(ctx context.Context, id bot.UserID) ([]DeadEntry, error) {
+	if err := id.Validate(); err != nil {
+		return nil, err
+	}
+	ctx, cancel, err := s.begin(ctx, "read dead letters")
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	prefix, short, _ := s.userKeys(id)
+	all, err := s.rdb.LRange(ctx, prefix+"dead", 0, -1).Result()
+	if err != nil {
+		return nil, s.fail("read dead letters", err)
+	}
+	mine := short + "\x00"
+	var out []DeadEntry
+	for _, e := range all {
+		if !strings.HasPrefix(e, mine) {
+			continue
+		}
+		d, err := decodeDeadEntry(e)
+		if err != nil {
+			return nil, s.fail("read dead letters", err)
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // deadEntry encodes a dead letter as

@@ -300,6 +300,7 @@ func TestDeadLetter(t *testing.T) {
 		r := daily(id, due)
 		r.Kind, r.Attempts = "weekly", 6
 		reason := strings.Repeat("é", 150) // 300 bytes
+		keep(t, s, id)                     // a user forgotten meanwhile gets no dead letter
 		if err := s.DeadLetter(ctxb, bot.Claim{Reminder: r, Due: due}, reason); err != nil {
 			t.Fatal(err)
 		}
@@ -320,11 +321,21 @@ func TestDeadLetter(t *testing.T) {
 	})
 }
 
+// keep writes a record for id: dead letters are kept only about users
+// the store keeps.
+func keep(t *testing.T, s *Store, id bot.UserID) {
+	t.Helper()
+	if _, err := s.UpdateUser(ctxb, id, func(u *bot.User) error { u.Zone = "UTC"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestDeadLetterCapped(t *testing.T) {
 	each(t, func(t *testing.T, tg target) {
 		s := tg.open(t)
 		due := nowSec().Add(-minute)
 		id := bot.DiscordUser("1")
+		keep(t, s, id)
 		for i := range deadKept + 5 {
 			r := daily(id, due)
 			r.Attempts = i

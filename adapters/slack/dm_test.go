@@ -240,10 +240,16 @@ func TestSendDMErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			ctx := context.Background()
-			if tt.cached {
-				if _, err := e.h.Store.UpdateUser(ctx, formUserID, func(u *bot.User) error { u.DMChannel = cached; return nil }); err != nil {
-					t.Fatal(err)
+			// A reminder goes to a user the store keeps: only their record
+			// caches a channel (bot.DMChannel never creates one).
+			if _, err := e.h.Store.UpdateUser(ctx, formUserID, func(u *bot.User) error {
+				if tt.cached {
+					u.DMChannel = cached
 				}
+				u.Zone = "UTC"
+				return nil
+			}); err != nil {
+				t.Fatal(err)
 			}
 			for m, fs := range tt.fails {
 				e.fake.FailNext(m, fs...)

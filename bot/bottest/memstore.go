@@ -272,11 +272,30 @@ func (s *MemStore) DeadLetter(ctx context.Context, c bot.Claim, reason string) e
 	if err := s.check(ctx, c.Reminder.User.Validate()); err != nil {
 		return err
 	}
+	if _, ok := s.records[c.Reminder.User]; !ok {
+		return nil // forgotten while the claim was out: Forget stays complete
+	}
 	s.dead = append(s.dead, DeadLetter{Claim: c, Reason: reason})
 	if len(s.dead) > maxDead {
 		s.dead = slices.Delete(s.dead, 0, len(s.dead)-maxDead)
 	}
 	return nil
+}
+
+// DeadLettersOf implements bot.DeadLetters.
+func (s *MemStore) DeadLettersOf(ctx context.Context, id bot.UserID) ([]bot.DeadEntry, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx, id.Validate()); err != nil {
+		return nil, err
+	}
+	var out []bot.DeadEntry
+	for _, d := range slices.Backward(s.dead) {
+		if r := d.Claim.Reminder; r.User == id {
+			out = append(out, bot.DeadEntry{User: id, Kind: r.Kind, Due: d.Claim.Due.UTC(), Attempts: r.Attempts, Reason: d.Reason})
+		}
+	}
+	return out, nil
 }
 
 // DeadLettered returns the dead letters kept, oldest first.

@@ -37,7 +37,10 @@ func Run(t *testing.T, newStore func(t *testing.T) bot.Store) {
 		{"Retry", testRetry},
 		{"ChangedWhileClaimed", testChangedWhileClaimed},
 		{"ConcurrentClaimers", testConcurrentClaimers},
+		{"Release", testRelease},
 		{"Forget", testForget},
+		{"ForgetDuringDelivery", testForgetDuringDelivery},
+		{"DeadLetters", testDeadLetters},
 		{"Context", testContext},
 		{"InvalidInput", testInvalidInput},
 		{"Gate", testGate},
@@ -1051,5 +1054,155 @@ func testInvalidInput(t *testing.T, newStore func(*testing.T) bot.Store) {
 	}
 	if err := putReminder(ctx, s, with(func(r *bot.Reminder) { r.Next, r.Paused = time.Time{}, "paused" })); err != nil {
 		t.Errorf("a paused reminder needs no time: %v", err)
+	}
+}
+
+// testRelease: a claim given back unsent (a shutdown, a lease about to run
+// out) is claimable again at once and is not a failed attempt, however
+// often it happens; Retry is one.
+func testRelease(t *testing.T, newStore func(*testing.T) bot.Store) {
+	s := newStore(t)
+	ctx := t.Context()
+	r := daily(bot.DiscordUser("1"), past())
+	put(t, s, r)
+	c := claimOne(t, s, longLease)
+	for i := range 6 { // six rolling restarts
+		if err := bot.Release(ctx, s, c); err != nil {
+			t.Fatalf("Release %d: %v", i+1, err)
+		}
+		c = claimOne(t, s, longLease)
+		if c.Reminder.Attempts != 0 || !c.Due.Equal(r.Next) || c.Delivered {
+			t.Fatalf("after %d releases claimed attempts %d, due %v, delivered %v; want 0, %v, false",
+				i+1, c.Reminder.Attempts, c.Due, c.Delivered, r.Next)
+		}
+	}
+	if err := bot.Retry(ctx, s, c, past()); err != nil {
+		t.Fatalf("Retry: %v", err)
+	}
+	c = claimOne(t, s, longLease)
+	if err := bot.Release(ctx, s, c); err != nil {
+		t.Fatalf("Release after Retry: %v", err)
+	}
+	if c = claimOne(t, s, longLease); c.Reminder.Attempts != 1 {
+		t.Errorf("after a Retry and a Release attempts = %d, want 1", c.Reminder.Attempts)
+	}
+	wantStale(t, bot.Release(ctx, s, acked(t, s, c)), "Release of a claim acked meanwhile")
+}
+
+// acked acks c and returns it: a claim that no longer holds its lease.
+func acked(t *testing.T, s bot.Store, c bot.Claim) bot.Claim {
+	t.Helper()
+	if err := bot.Ack(t.Context(), s, c, nil); err != nil {
+		t.Fatalf("Ack: %v", err)
+	}
+	return c
+}
+
+// testForgetDuringDelivery: a user forgotten while a claim of theirs is
+// out stays forgotten, whatever the delivery writes after: its ack, retry,
+// release or pause (Settle), the DM channel the adapter caches
+// (UpdateKept) and its dead letter. Nothing re-creates the record.
+func testForgetDuringDelivery(t *testing.T, newStore func(*testing.T) bot.Store) {
+	s := newStore(t)
+	ctx := t.Context()
+	id := bot.SlackUser("T1", "U1")
+	if _, err := s.UpdateUser(ctx, id, func(u *bot.User) error { u.Zone = "Asia/Kolkata"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	r := daily(id, past())
+	put(t, s, r)
+	c := claimOne(t, s, longLease)
+	if !c.User.Kept() {
+		t.Fatalf("the claim's record is not kept: %+v", c.User)
+	}
+	if err := s.Forget(ctx, id); err != nil {
+		t.Fatalf("Forget: %v", err)
+	}
+
+	next := r
+	next.Next = future()
+	wantStale(t, bot.Ack(ctx, s, c, &next), "Ack after Forget")
+	wantStale(t, bot.Retry(ctx, s, c, future()), "Retry after Forget")
+	wantStale(t, bot.Release(ctx, s, c), "Release after Forget")
+	wantStale(t, s.Settle(ctx, c, func(u *bot.User, held bool) error {
+		u.Notice = "Your reminders are paused."
+		u.SetReminder(next)
+		return nil
+	}), "a pause's Settle after Forget")
+	if _, err := bot.UpdateKept(ctx, s, id, func(u *bot.User) error { u.DMChannel = "D1"; return nil }); !errors.Is(err, bot.ErrNotKept) {
+		t.Errorf("UpdateKept after Forget = %v, want ErrNotKept", err)
+	}
+	if dl, ok := s.(bot.DeadLetters); ok {
+		dead := c
+		dead.Reminder.Attempts = 6
+		if err := dl.DeadLetter(ctx, dead, "platform down"); err != nil {
+			t.Errorf("DeadLetter after Forget: %v", err)
+		}
+		if got, err := dl.DeadLettersOf(ctx, id); err != nil || len(got) != 0 {
+			t.Errorf("after Forget DeadLettersOf = %+v, %v; want none", got, err)
+		}
+	}
+	if u := getUser(t, s, id); u.Kept() || !u.IsZero() {
+		t.Errorf("the forgotten user came back: %+v", u)
+	}
+	wantNoClaims(t, s)
+
+	// UpdateKept changes a record that is kept, and a new command of the
+	// user's (UpdateUser) starts a new one.
+	if _, err := s.UpdateUser(ctx, id, func(u *bot.User) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	u, err := bot.UpdateKept(ctx, s, id, func(u *bot.User) error { u.DMChannel = "D2"; return nil })
+	if err != nil || u.DMChannel != "D2" || !getUser(t, s, id).Kept() {
+		t.Errorf("UpdateKept of a kept user = %+v, %v", u, err)
+	}
+}
+
+// testDeadLetters, for a store that keeps them (bot.DeadLetters): each
+// user's entries read back newest first, and Forget deletes them, only
+// theirs.
+func testDeadLetters(t *testing.T, newStore func(*testing.T) bot.Store) {
+	s := newStore(t)
+	dl, ok := s.(bot.DeadLetters)
+	if !ok {
+		t.Skip("the store keeps no dead letters")
+	}
+	ctx := t.Context()
+	// b's id starts with a's: reading or forgetting a's must not reach b's.
+	a, b := bot.SlackUser("T1", "U1"), bot.SlackUser("T1", "U10")
+	want := map[bot.UserID][]bot.DeadEntry{}
+	for _, id := range []bot.UserID{a, b} {
+		put(t, s, daily(id, past()))
+		c := claimOne(t, s, longLease)
+		for i, reason := range []string{"first", "second"} {
+			dead := c
+			dead.Due = c.Due.Add(time.Duration(i) * time.Hour)
+			dead.Reminder.Attempts = 6 + i
+			if err := dl.DeadLetter(ctx, dead, reason+" "+string(id)); err != nil {
+				t.Fatalf("DeadLetter: %v", err)
+			}
+			want[id] = append([]bot.DeadEntry{{User: id, Kind: bot.Daily, Due: dead.Due, Attempts: 6 + i, Reason: reason + " " + string(id)}}, want[id]...)
+		}
+		if err := bot.Ack(ctx, s, c, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []bot.UserID{a, b} {
+		got, err := dl.DeadLettersOf(ctx, id)
+		if err != nil {
+			t.Fatalf("DeadLettersOf(%s): %v", id, err)
+		}
+		if diff := cmp.Diff(want[id], got); diff != "" {
+			t.Errorf("DeadLettersOf(%s) mismatch (-want +got):\n%s", id, diff)
+		}
+	}
+	if err := s.Forget(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := dl.DeadLettersOf(ctx, a); err != nil || len(got) != 0 {
+		t.Errorf("after Forget DeadLettersOf = %+v, %v; want none", got, err)
+	}
+	if got, err := dl.DeadLettersOf(ctx, b); err != nil || !cmp.Equal(want[b], got) {
+		t.Errorf("Forget(a) changed b's dead letters: %+v, %v", got, err)
 	}
 }

@@ -36,7 +36,7 @@ func newMetrics() *metrics {
 		}, []string{"command"}),
 		reminders: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "coachbot_reminders_total",
-			Help: "Claimed reminder occurrences by outcome: sent, late (skipped, older than the grace period), duplicate (already delivered), retry, paused (recipient unreachable), dropped (dead-lettered after repeated failures).",
+			Help: "Claimed reminder occurrences by outcome: sent, late (skipped, older than the grace period), duplicate (already delivered), retry, paused (recipient unreachable), dropped (dead-lettered after repeated failures), released (given back unsent at shutdown), expired (not sent: the lease ran out, or would have, before a worker got to it).",
 		}, []string{"outcome"}),
 		lag: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "coachbot_reminder_lag_seconds",
@@ -50,7 +50,7 @@ func newMetrics() *metrics {
 	}
 	// Every outcome is a series from the start, so a dashboard shows 0
 	// rather than nothing before the first reminder.
-	for _, o := range []string{"sent", "late", "duplicate", "retry", "paused", "dropped", "released"} {
+	for _, o := range []string{"sent", "late", "duplicate", "retry", "paused", "dropped", "released", "expired"} {
 		m.reminders.WithLabelValues(o)
 	}
 	m.registry.MustRegister(m.commands, m.latency, m.reminders, m.lag, m.storeErrors,
