@@ -77,7 +77,8 @@ func (b *Bot) salary(ctx context.Context, req *Request) (Reply, error) {
 		}
 		r.Title = fmt.Sprintf("%s backend developer salary (%s, %d)", band.Title, t.Region, t.Year)
 		r.Text = fmt.Sprintf("**%s** a %s for %s years of experience.", t.RangeText(*band), t.Period, band.Years)
-		if !strings.EqualFold(band.Title, l.Title) {
+		if !strings.HasPrefix(strings.ToLower(l.Title), strings.ToLower(band.Title)) {
+			// "Beginner" is the source's word for a Junior Developer.
 			r.Text += fmt.Sprintf("\n\nOn the career ladder that is **%s**.", l.Title)
 		}
 		r.Buttons = []Button{{Label: "About this level", Command: "career " + l.ID}, {Label: "All salary bands", Command: "salary"}}
@@ -86,7 +87,7 @@ func (b *Bot) salary(ctx context.Context, req *Request) (Reply, error) {
 	r.Title = fmt.Sprintf("Backend developer salaries (%s, %d)", t.Region, t.Year)
 	for _, band := range t.Bands {
 		value := fmt.Sprintf("%s a %s", t.RangeText(band), t.Period)
-		if l := b.levelOf(band); l != nil && !strings.EqualFold(l.Title, band.Title) {
+		if l := b.levelOf(band); l != nil && !strings.HasPrefix(strings.ToLower(l.Title), strings.ToLower(band.Title)) {
 			value += " (" + l.Title + ")"
 		}
 		r.Fields = append(r.Fields, Field{Name: fmt.Sprintf("%s (%s years)", band.Title, band.Years), Value: value, Inline: true})

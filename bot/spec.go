@@ -173,7 +173,15 @@ func NewSpec(p *content.Pack) *Spec {
 	var levelChoices []Choice
 	for i := range p.Levels {
 		l := &p.Levels[i]
-		levelChoices = append(levelChoices, Choice{Value: l.ID, Label: l.Title, Aliases: p.LevelNames(l)[2:]})
+		var aliases []string
+		seen := map[string]bool{strings.ToLower(l.ID): true, strings.ToLower(l.Title): true}
+		for _, a := range p.LevelNames(l) {
+			if k := strings.ToLower(a); !seen[k] {
+				seen[k] = true
+				aliases = append(aliases, a)
+			}
+		}
+		levelChoices = append(levelChoices, Choice{Value: l.ID, Label: l.Title, Aliases: aliases})
 	}
 	levelArg := Arg{Name: "level", Placeholder: "LEVEL", Summary: "Career level, like junior, mid or senior", Kind: ArgChoice, Choices: levelChoices, Rest: true}
 
