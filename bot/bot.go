@@ -205,7 +205,7 @@ func (b *Bot) Handle(ctx context.Context, user UserID, line string) Reply {
 	}()
 	if err != nil {
 		err = storeError(ctx, err)
-		reply = Reply{Title: errorTitle(err), Text: ErrorMessage(err)}
+		reply = Reply{Title: errorTitle(err), Text: ErrorMessage(err), Code: ErrorCode(err)}
 	}
 
 	took := time.Since(start)

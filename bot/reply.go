@@ -31,6 +31,11 @@ type Reply struct {
 	// never from what users type, so they are bounded. It is empty on
 	// anything else and on errors.
 	CacheKey string
+
+	// Code is the error code when the reply reports an error (the user's
+	// mistake or ours), "" otherwise. Chat adapters show the reply either
+	// way; `coachbot ask` exits 1 on it.
+	Code Code
 }
 
 // Field is a labelled value shown in a grid where the platform has one.
