@@ -286,12 +286,12 @@ func (s *Spec) check(a Arg, v string) (string, error) {
 func (s *Spec) usageError(c *Command, problem string) error {
 	var b strings.Builder
 	b.WriteString(problem)
-	b.WriteString("\nUsage:")
+	b.WriteString("\n\n**Usage**") // the heading help uses
 	for _, u := range usageLines(c) {
 		b.WriteString("\n- " + u)
 	}
 	if ex := examples(c); len(ex) > 0 {
-		b.WriteString("\nFor example: **" + ex[0] + "**")
+		b.WriteString("\n\nFor example: **" + ex[0] + "**")
 	}
 	return &Error{Code: Invalid, Message: b.String()}
 }
