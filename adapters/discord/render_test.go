@@ -139,6 +139,10 @@ func TestSalarySourceIsALink(t *testing.T) {
 		if e.Footer != nil {
 			t.Errorf("%s: the source is in the footer, where its link is raw text: %q", line, e.Footer.Text)
 		}
+		if len(e.Fields) == 0 {
+			t.Errorf("%s: no fields, so no linked source", line)
+			continue
+		}
 		last := e.Fields[len(e.Fields)-1].Value
 		if !strings.Contains(last, "[\"How to Become a Backend Developer in 2025\"](https://www.geeksforgeeks.org/blogs/back-end-developer-roadmap/)") {
 			t.Errorf("%s: the last field is not the linked source: %q", line, last)
