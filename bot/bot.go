@@ -242,7 +242,7 @@ func (b *Bot) Serve(ctx context.Context, in Inbound) (Reply, error) {
 	}()
 	if err != nil {
 		err = storeError(ctx, err)
-		reply = Reply{Title: errorTitle(err), Text: ErrorMessage(err)}
+		reply = Reply{Title: errorTitle(err), Text: ErrorMessage(err), Code: ErrorCode(err)}
 	}
 	if r, ok := errors.AsType[refusal](err); ok {
 		b.log.LogAttrs(ctx, slog.LevelInfo, "request refused", slog.String("user", HashUser(user)), slog.String("reason", ErrorMessage(err)))

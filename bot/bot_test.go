@@ -99,7 +99,7 @@ func TestRoadmapProgress(t *testing.T) {
 
 	// Reset asks first and changes nothing until confirmed.
 	r = h.Say("roadmap reset")
-	wantContains(t, r, "roadmap reset confirm")
+	wantContains(t, r, "press **Yes, reset my roadmap**")
 	if r.Progress != nil || commands(r)[0] != "roadmap reset confirm" {
 		t.Errorf("reset without confirm: %+v", r)
 	}
@@ -121,15 +121,29 @@ func TestInfoCommands(t *testing.T) {
 		line string
 		want []string
 	}{
-		{"salary", []string{"Beginner (0-4 years), India, 2025", "₹4.5 L – ₹10 L a year", "₹10 L – ₹14 L", "₹15 L – ₹20 L", "How to Become a Backend Developer in 2025", "INR", "23 July 2025"}},
-		{"salary mid", []string{"Mid-level backend developer salary (India, 2025)", "**₹10 L – ₹14 L** a year for 5-9 years", "Source:", "INR"}},
-		{"salary junior", []string{"Beginner", "₹4.5 L – ₹10 L"}},
+		{"salary", []string{"Backend developer salaries (India, 2025)", "Beginner (0-4 years): ₹4.5 L – ₹10 L a year (Junior Developer)", "₹10 L – ₹14 L", "₹15 L – ₹20 L", "How to Become a Backend Developer in 2025", "INR", "23 July 2025",
+			"stops at 15 years: Lead / Principal and Backend Architect have no figure"}},
+		{"salary mid", []string{"Mid-Level backend developer salary (India, 2025)", "**₹10 L – ₹14 L** a year for 5-9 years", "Source:", "INR"}},
+		{"salary junior", []string{"Beginner", "₹4.5 L – ₹10 L", "0-4 years", "On the career ladder that is **Junior Developer**"}},
 		{"salary senior", []string{"Experienced", "₹15 L – ₹20 L", "10-15 years"}},
-		{"career", []string{"career ladder", "Junior", "Architect"}},
-		{"career senior", []string{"Senior", "What you do", "Towards"}},
-		{"career architect", []string{"Architect"}},
-		{"skills", []string{"Key skills", "Version Control"}},
-		{"skills git", []string{"How to practise", "Taught in: Step 7, Version Control"}},
+		{"salary lead", []string{"Lead / Principal salary", "stops at 15 years of experience, so I have no figure for Lead / Principal", "Experienced, is **₹15 L – ₹20 L** a year for 10-15 years"}},
+		{"salary architect", []string{"no figure for Backend Architect"}},
+		{"career", []string{"career ladder", "1. **Junior Developer** (0-4 years)", "2. **Mid-Level Developer** (5-9 years)", "3. **Senior Developer** (10-15 years)", "4. **Lead / Principal**: ", "5. **Backend Architect**: "}},
+		// The years of a level are those of its salary band (issue 12).
+		{"career mid", []string{"Mid-Level Developer (5-9 years)", "Pay (India, 2025): ₹10 L – ₹14 L a year (the source's Mid-Level band)", "Source:"}},
+		{"career senior", []string{"Senior Developer (10-15 years)", "What you do", "Towards", "₹15 L – ₹20 L"}},
+		{"career experienced", []string{"Senior Developer (10-15 years)"}},
+		{"career lead", []string{"Lead / Principal", "No figure: the source's table stops at 15 years of experience."}},
+		{"career architect", []string{"Backend Architect"}},
+		{"skills", []string{"Key skills", "Version Control (Git)", "Cloud Services & Deployment", "Security Best Practices"}},
+		{"skills git", []string{"How to practise", "Taught in: Step 7, Version Control (Git)"}},
+		{"skills cloud services", []string{"Cloud Services & Deployment"}},
+		{"help salary", []string{"**LEVEL** is one of:", "**junior** (Junior Developer): also", "beginner", "**architect** (Backend Architect)"}},
+		{"help career", []string{"**LEVEL** is one of:", "**senior** (Senior Developer): also", "experienced"}},
+		{"help skills", []string{"**NAME** is one of:", "**version-control** (Version Control (Git)): also git"}},
+		{"help roadmap step", []string{"**5** or **servers**: Web Servers and Hosting"}},
+		{"help coach", []string{"umbrella word", "/coach roadmap next"}},
+		{"help me", []string{"What I can do"}},
 		{"tip", []string{"Tip"}},
 		{"help", []string{"What I can do", "roadmap", "remind", "forget [confirm]"}},
 		{"help remind", []string{"remind daily HH:MM [TZ] [DAYS]", "remind in DURATION", "Examples"}},
@@ -141,8 +155,18 @@ func TestInfoCommands(t *testing.T) {
 		})
 	}
 	// The last level has nowhere further to point.
-	if r := h.Say("career architect"); len(r.Buttons) != 0 || len(r.Fields) != 0 {
+	if r := h.Say("career architect"); len(r.Buttons) != 0 || strings.Contains(text(r), "Towards") {
 		t.Errorf("career architect offers a next level: %+v", r)
+	}
+	// A skill taught in two steps offers both (issue 12).
+	if diff := cmp.Diff([]string{"roadmap step 1", "roadmap step 8"}, commands(h.Say("skills debugging-testing"))); diff != "" {
+		t.Errorf("skills debugging-testing buttons (-want +got):\n%s", diff)
+	}
+	// India once per salary message, not once per band (issue 12).
+	for _, line := range []string{"salary", "salary mid", "career mid", "salary lead"} {
+		if n := strings.Count(text(h.Say(line)), "India"); n != 1 {
+			t.Errorf("%s names India %d times, want once", line, n)
+		}
 	}
 	// Help does not advertise the snooze plumbing behind the reminder button.
 	if strings.Contains(text(h.Say("help remind")), "snooze") {
@@ -155,6 +179,35 @@ func TestTipsRotate(t *testing.T) {
 	a, b := h.Say("tip").Text, h.Say("tip").Text
 	if a == b || a == "" {
 		t.Errorf("two tips in a row: %q and %q, want two different tips", a, b)
+	}
+}
+
+// TestTipsDoNotRepeat: a user sees every tip before any comes again, and
+// "Another tip" never shows the one just shown, across rounds (issue 12).
+// A random source that keeps drawing the same number shows what chance
+// alone allows: the same tip again and again.
+func TestTipsDoNotRepeat(t *testing.T) {
+	h := bottest.New(t, bottest.WithConfig(func(c *bot.Config) { c.Rand = func(int) int { return 0 } }))
+	n := len(h.Content().Tips)
+	for _, user := range []bot.UserID{"test:ana", "test:ben"} {
+		seen := map[string]bool{}
+		last := ""
+		for i := range 3 * n {
+			tip := h.SayAs(user, "tip").Text
+			if tip == last {
+				t.Fatalf("%s: tip %d repeats the one before: %q", user, i+1, tip)
+			}
+			last = tip
+			if i%n == 0 {
+				seen = map[string]bool{}
+			}
+			if seen[tip] {
+				t.Fatalf("%s: tip %d of round %d was shown earlier in the round: %q", user, i%n+1, i/n+1, tip)
+			}
+			seen[tip] = true
+			// Another user's tips do not move this user's order.
+			h.SayAs("test:cy", "tip")
+		}
 	}
 }
 
@@ -216,15 +269,15 @@ func TestRemindDaily(t *testing.T) {
 
 	// Without a zone: the platform profile's, else the saved one, else UTC.
 	h.Messenger.Zone = "America/New_York"
-	wantContains(t, h.Say("remind daily 19:00"), "(America/New_York)", "profile's time zone")
+	wantContains(t, h.Say("remind daily 19:00"), "(America/New_York)", "I used your profile's time zone, America/New_York.")
 	h.Messenger.Zone = ""
-	wantContains(t, h.Say("remind daily 19:00"), "(America/New_York)")
+	wantContains(t, h.Say("remind daily 19:00"), "(America/New_York)", "I used the time zone you chose before, America/New_York.")
 	wantContains(t, h.SayAs("test:new", "remind daily 19:00"), "(UTC)", "I used UTC")
 
 	r = h.Say("remind status")
-	wantContains(t, r, "**Daily** at 19:00 (America/New_York) every day: next today at 19:00")
+	wantContains(t, r, "**Every day** at 19:00 (America/New_York): next today at 19:00")
 
-	wantContains(t, h.Say("remind in 45m"), "in 45 minutes", "today at 05:45") // New York time
+	wantContains(t, h.Say("remind in 45m"), "in 45 minutes", "today at 05:45 (America/New_York)") // New York time
 	wantContains(t, h.Say("remind"), "**Once**: next today at 05:45")
 
 	wantContains(t, h.Say("remind off"), "Reminders stopped")
@@ -232,7 +285,83 @@ func TestRemindDaily(t *testing.T) {
 		t.Errorf("after remind off: %v", rems)
 	}
 	wantContains(t, h.Say("remind off"), "no reminders")
-	wantContains(t, h.Say("remind status"), "No reminders yet")
+	wantContains(t, h.Say("remind status"), "No reminders")
+}
+
+// TestZoneWording: the reply names the zone it used and where it came
+// from, and its hint never suggests that same zone (issue 12).
+func TestZoneWording(t *testing.T) {
+	h := bottest.New(t)
+	h.Messenger.Zone = "Europe/Berlin"
+	r := h.Say("remind daily 19:00")
+	wantContains(t, r, "(Europe/Berlin)", "I used your profile's time zone, Europe/Berlin.", "**remind daily 19:00 Asia/Kolkata**")
+	if strings.Contains(r.Text, "19:00 Europe/Berlin**") {
+		t.Errorf("the hint suggests the zone just used:\n%s", r.Text)
+	}
+	// A zone typed is the zone used, and nothing claims it came from the profile.
+	r = h.Say("remind daily 19:00 Asia/Tokyo")
+	wantContains(t, r, "(Asia/Tokyo)")
+	if strings.Contains(r.Text, "profile") || strings.Contains(r.Text, "I used") {
+		t.Errorf("a typed zone is explained as another's:\n%s", r.Text)
+	}
+	// Every-day reminders do not say "daily" and "every day" together.
+	if got := text(h.Say("remind status")); strings.Contains(got, "Daily") && strings.Contains(got, "every day") {
+		t.Errorf("remind status says daily twice:\n%s", got)
+	}
+}
+
+// TestConfirmWording: Slack and Discord say "press" and name the button
+// (typing in the app's DM does nothing); the console says "type" and gives
+// the line. Both offer the button (issue 12).
+func TestConfirmWording(t *testing.T) {
+	h := bottest.New(t)
+	for _, tc := range []struct {
+		user      bot.UserID
+		line      string
+		want, not string
+	}{
+		{"slack:T1:U1", "forget", "press **Yes, delete everything**", "type"},
+		{"discord:42", "forget", "press **Yes, delete everything**", "type"},
+		{"console:ana", "forget", "type **forget confirm**", "press"},
+		{"slack:T1:U1", "roadmap reset", "press **Yes, reset my roadmap**", "type"},
+		{"console:ana", "roadmap reset", "type **roadmap reset confirm**", "press"},
+		{"discord:42", "hi", "press **Start studying**", "type"},
+		{"console:ana", "hi", "type **roadmap next**", "press"},
+	} {
+		r := h.SayAs(tc.user, tc.line)
+		if !strings.Contains(r.Text, tc.want) || strings.Contains(r.Text, tc.not+" **") {
+			t.Errorf("%s %q:\n%s\nwant %q", tc.user, tc.line, r.Text, tc.want)
+		}
+		if len(r.Buttons) == 0 {
+			t.Errorf("%s %q offers no button", tc.user, tc.line)
+		}
+	}
+}
+
+// TestWelcome: greetings and questions get the welcome with buttons, not a
+// "did you mean" (issue 12).
+func TestWelcome(t *testing.T) {
+	h := bottest.New(t)
+	for _, line := range []string{"hi", "hello", "hey", "start", "ok", "what should I learn next?", "how does this work"} {
+		r := h.Say(line)
+		wantContains(t, r, "backend career coach")
+		if strings.Contains(text(r), "Did you mean") || strings.Contains(text(r), "I don't know") {
+			t.Errorf("%q: %s", line, text(r))
+		}
+		if diff := cmp.Diff([]string{"roadmap next", "help"}, commands(r)); diff != "" {
+			t.Errorf("%q buttons (-want +got):\n%s", line, diff)
+		}
+	}
+	// A word that is neither a command nor a greeting still says so.
+	wantContains(t, h.Say("dance"), `I don't know the command "dance"`)
+}
+
+// TestForgetNothing: forget confirm with nothing kept says so (issue 12).
+func TestForgetNothing(t *testing.T) {
+	h := bottest.New(t)
+	wantContains(t, h.Say("forget confirm"), "Nothing to delete", "I keep nothing about you")
+	h.Say("roadmap done 1")
+	wantContains(t, h.Say("forget confirm"), "Everything deleted")
 }
 
 func TestBadInputStoresNothing(t *testing.T) {
@@ -293,13 +422,14 @@ func TestExportAndForget(t *testing.T) {
 		"dead_letters": []any{map[string]any{
 			"kind": "daily", "due": "2026-11-20T07:00:00Z", "attempts": 6.0, "reason": "platform down",
 		}},
+		"tips_shown": 0.0,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("export (-want +got):\n%s", diff)
 	}
 
 	// forget asks first and deletes nothing until confirmed.
-	wantContains(t, h.Say("forget"), "forget confirm", "cannot be undone")
+	wantContains(t, h.Say("forget"), "Yes, delete everything", "cannot be undone")
 	if rems, _ := h.Store.Reminders(context.Background(), h.User); len(rems) != 1 {
 		t.Fatalf("forget without confirm deleted reminders")
 	}
@@ -417,4 +547,25 @@ func TestErrorMessages(t *testing.T) {
 	if bot.ErrorCode(nil) != "" {
 		t.Error("ErrorCode(nil) is not empty")
 	}
+}
+
+// TestSalaryAge: the source's date is given, and its age once it is more
+// than a year old; a cached reply does not outlive its age (issue 12).
+func TestSalaryAge(t *testing.T) {
+	h := bottest.New(t)
+	h.Clock.Set(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)) // less than a year after 23 July 2025
+	young := h.Say("salary mid")
+	if strings.Contains(young.Footer, "ago") || !strings.Contains(young.Footer, "updated 23 July 2025.") {
+		t.Errorf("under a year old: %q", young.Footer)
+	}
+	h.Clock.Set(time.Date(2026, 7, 24, 12, 0, 0, 0, time.UTC))
+	old := h.Say("salary mid")
+	if !strings.Contains(old.Footer, "updated 23 July 2025, over a year ago.") {
+		t.Errorf("over a year old: %q", old.Footer)
+	}
+	if old.CacheKey == young.CacheKey {
+		t.Errorf("the same CacheKey %q for replies of different ages", old.CacheKey)
+	}
+	h.Clock.Set(time.Date(2028, 1, 1, 12, 0, 0, 0, time.UTC))
+	wantContains(t, h.Say("career mid"), "over 2 years ago")
 }

@@ -29,12 +29,12 @@ func TestCacheKeys(t *testing.T) {
 	for _, tc := range []struct {
 		line, key string // key "" means: no CacheKey
 	}{
-		{"salary mid", "salary mid"},
-		{"/coach pay senior", "salary experienced"},
-		{"salary", "salary"},
+		{"salary mid", "salary mid age=1"}, // the source's age is part of the reply
+		{"/coach pay senior", "salary senior age=1"},
+		{"salary", "salary age=1"},
 		{"skills databases", "skills database-management"},
 		{"skills", "skills"},
-		{"career lead", "career lead"},
+		{"career lead", "career lead age=1"},
 		{"help remind", "help remind"},
 		{"help", "help"},
 		{"roadmap next", "step"}, // keyed by the step's state: ana's and ben's differ

@@ -2,7 +2,10 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -20,70 +23,111 @@ func (b *Bot) skills(ctx context.Context, req *Request) (Reply, error) {
 		for _, p := range sk.Practice {
 			t.WriteString("\n- " + p)
 		}
+		r := Reply{Title: sk.Name, Text: t.String()}
 		var steps []string
 		for _, ref := range sk.Steps {
-			if i, s, ok := b.pack.Step(ref); ok {
-				steps = append(steps, fmt.Sprintf("Step %d, %s", i+1, s.Title))
+			i, s, ok := b.pack.Step(ref)
+			if !ok {
+				continue
 			}
+			steps = append(steps, fmt.Sprintf("Step %d, %s", i+1, s.Title))
+			// A button for every step that teaches the skill, not only
+			// the first: debugging is learnt in steps 1 and 8.
+			r.Buttons = append(r.Buttons, Button{Label: fmt.Sprintf("Open step %d", i+1), Command: fmt.Sprintf("roadmap step %d", i+1)})
 		}
-		r := Reply{Title: sk.Name, Text: t.String()}
 		if len(steps) > 0 {
 			r.Fields = []Field{{Name: "Taught in", Value: strings.Join(steps, "\n")}}
-			i, _, _ := b.pack.Step(sk.Steps[0])
-			r.Buttons = []Button{{Label: fmt.Sprintf("Open step %d", i+1), Command: fmt.Sprintf("roadmap step %d", i+1)}}
 		}
 		return r, nil
 	}
 	var lines []string
 	for _, sk := range b.pack.Skills {
-		lines = append(lines, fmt.Sprintf("- **%s**: %s", sk.Name, sk.Summary))
+		lines = append(lines, fmt.Sprintf("- **%s** (%s): %s", sk.Name, sk.ID, sk.Summary))
 	}
 	return Reply{
 		Title:  "Key skills of a backend developer",
 		Text:   strings.Join(lines, "\n"),
-		Footer: "skills NAME shows one skill, for example: skills " + b.pack.Skills[0].ID,
+		Footer: "skills NAME shows one skill, by its name, a word of it or the word in brackets, for example: skills " + b.pack.Skills[0].ID,
 	}, nil
 }
 
-// salary shows the salary bands, or one band, always with the source.
+// salary shows the salary bands, or the band of one career level, always
+// with the source. The region and year are named once, in the title.
 func (b *Bot) salary(ctx context.Context, req *Request) (Reply, error) {
-	level := req.Arg("level")
-	var r Reply
-	for _, t := range b.pack.Salaries {
-		where := fmt.Sprintf("%s, %d", t.Region, t.Year)
-		if level != "" {
-			band, ok := t.Band(level)
-			if !ok {
-				continue
-			}
-			r.Title = fmt.Sprintf("%s backend developer salary (%s)", band.Title, where)
-			r.Text += fmt.Sprintf("**%s** a %s for %s years of experience.\n", t.RangeText(*band), t.Period, band.Years)
-			r.Footer = joinFooter(r.Footer, sourceLine(&t))
-			continue
+	if len(b.pack.Salaries) == 0 {
+		return Reply{}, Errorf(NotFound, "I have no salary figures yet.")
+	}
+	t := &b.pack.Salaries[0]
+	key := req.Command.Path()
+	if id := req.Arg("level"); id != "" {
+		key += " " + id
+	}
+	r := Reply{Footer: sourceLine(t, req.Now), CacheKey: key + " " + ageKey(t, req.Now)}
+	if id := req.Arg("level"); id != "" {
+		l, _ := b.pack.Level(id)
+		band, ok := t.BandOf(l)
+		if !ok {
+			// Not an error: the level is real, the source has no figure.
+			top := t.Bands[len(t.Bands)-1]
+			r.Title = fmt.Sprintf("%s salary (%s, %d)", l.Title, t.Region, t.Year)
+			r.Text = fmt.Sprintf("The source's table stops at %d years of experience, so I have no figure for %s. Its highest band, %s, is **%s** a %s for %s years.",
+				t.MaxYears(), l.Title, top.Title, t.RangeText(top), t.Period, top.Years)
+			r.Buttons = []Button{{Label: "All salary bands", Command: "salary"}, {Label: "About this level", Command: "career " + l.ID}}
+			return r, nil
 		}
-		r.Title = "Backend developer salaries"
-		for _, band := range t.Bands {
-			r.Fields = append(r.Fields, Field{
-				Name:   fmt.Sprintf("%s (%s years), %s", band.Title, band.Years, where),
-				Value:  fmt.Sprintf("%s a %s", t.RangeText(band), t.Period),
-				Inline: true,
-			})
+		r.Title = fmt.Sprintf("%s backend developer salary (%s, %d)", band.Title, t.Region, t.Year)
+		r.Text = fmt.Sprintf("**%s** a %s for %s years of experience.", t.RangeText(*band), t.Period, band.Years)
+		if !strings.HasPrefix(strings.ToLower(l.Title), strings.ToLower(band.Title)) {
+			// "Beginner" is the source's word for a Junior Developer.
+			r.Text += fmt.Sprintf("\n\nOn the career ladder that is **%s**.", l.Title)
 		}
-		r.Footer = joinFooter(r.Footer, sourceLine(&t))
+		r.Buttons = []Button{{Label: "About this level", Command: "career " + l.ID}, {Label: "All salary bands", Command: "salary"}}
+		return r, nil
 	}
-	if r.Title == "" {
-		return Reply{}, Errorf(NotFound, "I have no salary figures for that level yet.")
+	r.Title = fmt.Sprintf("Backend developer salaries (%s, %d)", t.Region, t.Year)
+	for _, band := range t.Bands {
+		value := fmt.Sprintf("%s a %s", t.RangeText(band), t.Period)
+		if l := b.levelOf(band); l != nil && !strings.HasPrefix(strings.ToLower(l.Title), strings.ToLower(band.Title)) {
+			value += " (" + l.Title + ")"
+		}
+		r.Fields = append(r.Fields, Field{Name: fmt.Sprintf("%s (%s years)", band.Title, band.Years), Value: value, Inline: true})
 	}
-	r.Text = strings.TrimSpace(r.Text)
-	if level == "" {
-		r.Text = "Yearly pay by years of experience. Real offers vary with city, company and skills."
-	}
+	r.Text = fmt.Sprintf("Pay by years of experience, as the source gives it. Real offers vary with city, company and skills. The table stops at %d years: %s.",
+		t.MaxYears(), b.bandlessLevels(t))
 	return r, nil
 }
 
-// sourceLine names a salary table's source, currency and units, which every
-// figure must carry.
-func sourceLine(t *content.SalaryTable) string {
+// levelOf returns the career level a salary band belongs to.
+func (b *Bot) levelOf(band content.SalaryBand) *content.Level {
+	for i := range b.pack.Levels {
+		if b.pack.Levels[i].Salary == band.Level {
+			return &b.pack.Levels[i]
+		}
+	}
+	return nil
+}
+
+// bandlessLevels says which levels the table has no figure for.
+func (b *Bot) bandlessLevels(t *content.SalaryTable) string {
+	var names []string
+	for i := range b.pack.Levels {
+		if _, ok := t.BandOf(&b.pack.Levels[i]); !ok {
+			names = append(names, b.pack.Levels[i].Title)
+		}
+	}
+	if len(names) == 0 {
+		return "every level has a band"
+	}
+	if len(names) == 1 {
+		return names[0] + " has no figure"
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " have no figure"
+}
+
+// sourceLine names a salary table's source, its date (and age, once it is
+// more than a year old: pay moves) and the currency and unit. The region
+// is in the reply's title, so it is not repeated here.
+func sourceLine(t *content.SalaryTable, now time.Time) string {
 	src := fmt.Sprintf("%q", t.Source.Title)
 	if t.Source.URL != "" {
 		src = fmt.Sprintf("[%s](%s)", src, t.Source.URL)
@@ -93,55 +137,87 @@ func sourceLine(t *content.SalaryTable) string {
 	}
 	if d, err := time.Parse(time.DateOnly, t.Source.Updated); err == nil {
 		src += ", updated " + d.Format("2 January 2006")
+		switch n := yearsSince(d, now); {
+		case n == 1:
+			src += ", over a year ago"
+		case n > 1:
+			src += fmt.Sprintf(", over %d years ago", n)
+		}
 	}
-	line := fmt.Sprintf("Source: %s. %s, amounts in %s", src, t.Region, t.Currency)
+	line := fmt.Sprintf("Source: %s. Amounts in %s", src, t.Currency)
 	if t.UnitName != "" {
 		line += fmt.Sprintf("; %s = %s", t.Unit, t.UnitName)
 	}
 	return line + "."
 }
 
-func joinFooter(a, b string) string {
-	if a == "" {
-		return b
+// yearsSince counts the whole years from d to now.
+func yearsSince(d, now time.Time) int {
+	n := now.Year() - d.Year()
+	if now.YearDay() < d.YearDay() {
+		n--
 	}
-	return a + " " + b
+	return max(n, 0)
 }
 
-// career shows the career ladder, or one level.
+// ageKey is the part of a salary reply's cache key that changes with the
+// source's age, so a reply cached last year is not served this year.
+func ageKey(t *content.SalaryTable, now time.Time) string {
+	d, err := time.Parse(time.DateOnly, t.Source.Updated)
+	if err != nil {
+		return "age=?"
+	}
+	return "age=" + strconv.Itoa(yearsSince(d, now))
+}
+
+// career shows the career ladder, or one level with its salary band.
 func (b *Bot) career(ctx context.Context, req *Request) (Reply, error) {
 	if id := req.Arg("level"); id != "" {
-		for i, l := range b.pack.Levels {
-			if l.ID != id {
-				continue
-			}
-			var t strings.Builder
-			t.WriteString(l.Role)
-			t.WriteString("\n\n**What you do**")
-			for _, resp := range l.Responsibilities {
-				t.WriteString("\n- " + resp)
-			}
-			r := Reply{
-				Title:  fmt.Sprintf("%s (%s years)", l.Title, l.Years),
-				Text:   t.String(),
-				Footer: "Years are typical, not rules: people move at their own pace.",
-			}
-			if i+1 < len(b.pack.Levels) {
-				next := b.pack.Levels[i+1]
-				r.Fields = []Field{{Name: "Towards " + next.Title, Value: l.NextLevel}}
-				r.Buttons = []Button{{Label: "Next level: " + next.Title, Command: "career " + next.ID}}
-			}
-			return r, nil
+		l, _ := b.pack.Level(id)
+		i := 0
+		for i < len(b.pack.Levels) && b.pack.Levels[i].ID != l.ID {
+			i++
 		}
+		var t strings.Builder
+		t.WriteString(l.Role)
+		t.WriteString("\n\n**What you do**")
+		for _, resp := range l.Responsibilities {
+			t.WriteString("\n- " + resp)
+		}
+		r := Reply{Title: l.Title, Text: t.String()}
+		if !l.Years.IsZero() {
+			r.Title = fmt.Sprintf("%s (%s years)", l.Title, l.Years)
+		}
+		if len(b.pack.Salaries) > 0 {
+			st := &b.pack.Salaries[0]
+			name := fmt.Sprintf("Pay (%s, %d)", st.Region, st.Year)
+			if band, ok := st.BandOf(l); ok {
+				r.Fields = append(r.Fields, Field{Name: name, Value: fmt.Sprintf("%s a %s (the source's %s band)", st.RangeText(*band), st.Period, band.Title)})
+			} else {
+				r.Fields = append(r.Fields, Field{Name: name, Value: fmt.Sprintf("No figure: the source's table stops at %d years of experience.", st.MaxYears())})
+			}
+			r.Footer = sourceLine(st, req.Now)
+			r.CacheKey = "career " + l.ID + " " + ageKey(st, req.Now)
+		}
+		if i+1 < len(b.pack.Levels) {
+			next := b.pack.Levels[i+1]
+			r.Fields = append(r.Fields, Field{Name: "Towards " + next.Title, Value: l.NextLevel})
+			r.Buttons = []Button{{Label: "Next level: " + next.Title, Command: "career " + next.ID}}
+		}
+		return r, nil
 	}
 	var lines []string
 	for i, l := range b.pack.Levels {
-		lines = append(lines, fmt.Sprintf("%d. **%s** (%s years): %s", i+1, l.Title, l.Years, firstSentence(l.Role)))
+		years := ""
+		if !l.Years.IsZero() {
+			years = fmt.Sprintf(" (%s years)", l.Years)
+		}
+		lines = append(lines, fmt.Sprintf("%d. **%s**%s: %s", i+1, l.Title, years, firstSentence(l.Role)))
 	}
 	return Reply{
 		Title:  "The backend career ladder",
 		Text:   strings.Join(lines, "\n"),
-		Footer: "career LEVEL shows one level, for example: career " + b.pack.Levels[0].ID,
+		Footer: "Years follow the salary source's experience bands; people move at their own pace. career LEVEL shows one level, for example: career " + b.pack.Levels[0].ID,
 	}, nil
 }
 
@@ -153,9 +229,24 @@ func firstSentence(s string) string {
 	return s
 }
 
-// tip shows a random tip.
+// tipStoreTimeout bounds the tip's store round trip: a tip still comes,
+// possibly one seen before, when the store is slow or down.
+const tipStoreTimeout = 500 * time.Millisecond
+
+// tip shows the next tip of the user's own order, so none repeats until
+// every tip has been shown, and "Another tip" never shows the same one.
 func (b *Bot) tip(ctx context.Context, req *Request) (Reply, error) {
-	i := b.rand(len(b.pack.Tips))
+	n := len(b.pack.Tips)
+	i := b.rand(n)
+	sctx, cancel := context.WithTimeout(ctx, tipStoreTimeout)
+	defer cancel()
+	if _, err := b.store.UpdateUser(sctx, req.User, func(u *User) error {
+		i = tipOrder(req.User, n, u.TipsShown)
+		u.TipsShown++
+		return nil
+	}); err != nil {
+		b.log.Debug("tip without the store", "user", HashUser(req.User), "err", err)
+	}
 	return Reply{
 		Title:    "Tip",
 		Text:     b.pack.Tips[i].Text,
@@ -164,9 +255,40 @@ func (b *Bot) tip(ctx context.Context, req *Request) (Reply, error) {
 	}, nil
 }
 
+// tipOrder returns the index of the k-th tip (0-based) a user sees among n:
+// the tips are shuffled afresh for each round of n, seeded by the user and
+// the round, and a round never starts with the tip the last one ended on.
+func tipOrder(user UserID, n, k int) int {
+	if n <= 1 {
+		return 0
+	}
+	round, pos := k/n, k%n
+	perm := tipRound(user, n, round)
+	if round > 0 && perm[0] == tipRound(user, n, round-1)[n-1] {
+		perm[0], perm[1] = perm[1], perm[0]
+	}
+	return perm[pos]
+}
+
+func tipRound(user UserID, n, round int) []int {
+	sum := sha256.Sum256([]byte(user))
+	r := rand.New(rand.NewPCG(binary.LittleEndian.Uint64(sum[:8]), uint64(round)))
+	return r.Perm(n)
+}
+
 // help lists the commands, or explains one, from the spec.
 func (b *Bot) help(ctx context.Context, req *Request) (Reply, error) {
-	if path := req.Arg("command"); path != "" {
+	path := req.Arg("command")
+	if path == "coach" {
+		return Reply{
+			Title: "Help: coach",
+			Text: "**coach** is the umbrella word: every command can start with it, and on Slack and Discord **/coach** reaches all of them. " +
+				"**/coach roadmap next**, **coach roadmap next** and **roadmap next** do the same. " +
+				"Some commands are also slash commands of their own, like **/roadmap** and **/salary**.",
+			Buttons: []Button{{Label: "All commands", Command: "help"}},
+		}, nil
+	}
+	if path != "" {
 		c := b.spec.Find(path)
 		var t strings.Builder
 		t.WriteString(c.Summary + ".")
@@ -177,13 +299,16 @@ func (b *Bot) help(ctx context.Context, req *Request) (Reply, error) {
 		for _, u := range usageLines(c) {
 			t.WriteString("\n- " + u)
 		}
+		if vals := b.validValues(c); vals != "" {
+			t.WriteString("\n\n" + vals)
+		}
 		if ex := examples(c); len(ex) > 0 {
 			t.WriteString("\n\n**Examples**")
 			for _, e := range ex {
 				t.WriteString("\n- " + e)
 			}
 		}
-		return Reply{Title: "help " + c.Path(), Text: t.String()}, nil
+		return Reply{Title: "Help: " + c.Path(), Text: t.String()}, nil
 	}
 	var t strings.Builder
 	for _, c := range b.spec.Commands {
@@ -196,5 +321,56 @@ func (b *Bot) help(ctx context.Context, req *Request) (Reply, error) {
 		Title:  "What I can do",
 		Text:   strings.TrimSpace(t.String()),
 		Footer: "help COMMAND explains one command, for example: help remind",
+	}, nil
+}
+
+// validValues lists what a command's level or skill argument accepts, so
+// "help salary" answers "which levels are there?".
+func (b *Bot) validValues(c *Command) string {
+	for _, a := range c.Args {
+		switch a.Kind {
+		case ArgChoice:
+			var t strings.Builder
+			fmt.Fprintf(&t, "**%s** is one of:", a.Placeholder)
+			for _, ch := range a.Choices {
+				fmt.Fprintf(&t, "\n- **%s** (%s)", ch.Value, ch.Label)
+				if len(ch.Aliases) > 0 {
+					t.WriteString(": also " + strings.Join(ch.Aliases, ", "))
+				}
+			}
+			return t.String()
+		case ArgSkill:
+			var t strings.Builder
+			fmt.Fprintf(&t, "**%s** is one of:", a.Placeholder)
+			for _, sk := range b.pack.Skills {
+				fmt.Fprintf(&t, "\n- **%s** (%s)", sk.ID, sk.Name)
+				if len(sk.Aliases) > 0 {
+					t.WriteString(": also " + strings.Join(sk.Aliases, ", "))
+				}
+			}
+			return t.String()
+		case ArgStep:
+			var t strings.Builder
+			fmt.Fprintf(&t, "**%s** is a step's number, id or words of its title:", a.Placeholder)
+			for i, s := range b.pack.Steps {
+				fmt.Fprintf(&t, "\n- **%d** or **%s**: %s", i+1, s.ID, s.Title)
+			}
+			return t.String()
+		}
+	}
+	return ""
+}
+
+// welcome answers a greeting, or a question the parser cannot read, with
+// what the bot is for and where to start.
+func (b *Bot) welcome(ctx context.Context, req *Request) (Reply, error) {
+	start := Button{Label: "Start studying", Command: "roadmap next", Style: Primary}
+	help := Button{Label: "Help", Command: "help"}
+	return Reply{
+		Title: "Hi, I'm your backend career coach 👋",
+		Text: "I walk you through the backend roadmap one step at a time, explain the skills and career levels, show salary bands, and remind you to study. " +
+			"I understand short commands rather than questions. To begin, " + pressOrType(req, start) + " for your next step, or " + pressOrType(req, help) + " for everything I can do.",
+		Buttons:  []Button{start, help},
+		CacheKey: "welcome " + actionWord(req),
 	}, nil
 }

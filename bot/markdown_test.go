@@ -46,9 +46,9 @@ func TestProgressBar(t *testing.T) {
 		want string
 	}{
 		{Progress{0, 8}, "░░░░░░░░ 0/8 (0%)"},
-		{Progress{3, 8}, "▓▓▓░░░░░ 3/8 (37%)"},
+		{Progress{3, 8}, "▓▓▓░░░░░ 3/8 (38%)"},
 		{Progress{8, 8}, "▓▓▓▓▓▓▓▓ 8/8 (100%)"},
-		{Progress{9, 8}, "▓▓▓▓▓▓▓▓ 9/8 (112%)"},
+		{Progress{9, 8}, "▓▓▓▓▓▓▓▓ 9/8 (113%)"},
 		{Progress{0, 0}, "░░░░░░░░ 0/0 (0%)"},
 	}
 	for _, tt := range tests {

@@ -5,11 +5,45 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/coachbot/coachbot/content"
 )
 
-// MaxLineLength bounds a command line. Nothing in the grammar comes close;
-// the cap keeps a pasted essay from costing parsing and log space.
+// MaxLineLength bounds a command line, in characters (as the README says),
+// not bytes: a line in Hindi or with emoji is as long as it looks. Nothing
+// in the grammar comes close; the cap keeps a pasted essay from costing
+// parsing and log space.
 const MaxLineLength = 500
+
+// welcomeCommand is the hidden command that answers greetings and lines
+// that read as questions: a newcomer's first words are "hi" or "what
+// should I learn?", and "I don't know the command" is a poor first reply.
+const welcomeCommand = "welcome"
+
+// greetings start a line that gets the welcome, whatever follows them.
+var greetings = map[string]bool{
+	"hi": true, "hello": true, "hey": true, "hiya": true, "howdy": true, "hola": true, "namaste": true,
+	"start": true, "begin": true, "ok": true, "okay": true, "thanks": true, "thank": true, "thx": true,
+}
+
+// questionWords start a line that is a question to a person, not a command.
+var questionWords = map[string]bool{
+	"what": true, "how": true, "why": true, "where": true, "when": true, "which": true, "who": true,
+	"can": true, "could": true, "should": true, "would": true, "will": true, "do": true, "does": true,
+	"is": true, "are": true, "i": true, "im": true, "i'm": true, "please": true, "pls": true,
+}
+
+// isWelcome reports whether a line whose first word is not a command is a
+// greeting or a question, which get the welcome instead of an error.
+func isWelcome(first, line string) bool {
+	w := strings.ToLower(strings.TrimRight(first, "!.,?:;"))
+	return greetings[w] || questionWords[w] || strings.HasSuffix(strings.TrimSpace(line), "?")
+}
+
+// helpFiller are words people put after "help" that name no command:
+// "help me", "help please". "me" is also an alias of progress, but after
+// help it means the person asking.
+var helpFiller = map[string]bool{"me": true, "please": true, "pls": true, "us": true, "out": true, "with": true, "i": true}
 
 // MaxArgLength bounds one argument, in characters. The longest real value
 // (an IANA zone such as America/Argentina/ComodRivadavia) has 32; a longer
@@ -42,7 +76,7 @@ func (p *Parsed) Line() string {
 // umbrella word "coach" are optional. Errors are Invalid and say what would
 // have been valid, with a suggestion when the user was close.
 func (s *Spec) Parse(line string) (*Parsed, error) {
-	if len(line) > MaxLineLength || !utf8.ValidString(line) {
+	if !utf8.ValidString(line) || utf8.RuneCountInString(line) > MaxLineLength {
 		return nil, Errorf(Invalid, "That message is too long for a command. Type **help** to see what I can do.")
 	}
 	words := strings.Fields(strings.TrimPrefix(strings.TrimSpace(line), "/"))
@@ -54,6 +88,11 @@ func (s *Spec) Parse(line string) (*Parsed, error) {
 	}
 
 	cmd := findCommand(s.Commands, words[0])
+	if cmd == nil && isWelcome(words[0], line) || cmd != nil && cmd.Name == welcomeCommand {
+		// The rest of the line is not read: a greeting's words are not
+		// arguments, and none may reach the reply's cache key.
+		return &Parsed{Command: s.Find(welcomeCommand), Args: map[string]string{}}, nil
+	}
 	if cmd == nil {
 		return nil, Errorf(Invalid, "I don't know the command %q.%s Type **help** to see everything I can do.",
 			clip(words[0]), s.suggest(words[0], s.Commands, ""))
@@ -95,7 +134,9 @@ func (s *Spec) Parse(line string) (*Parsed, error) {
 		if err != nil {
 			return nil, err
 		}
-		args[a.Name] = v
+		if v != "" { // "" when the words meant nothing ("help me")
+			args[a.Name] = v
+		}
 	}
 	if len(words) > 0 {
 		return nil, s.usageError(cmd, fmt.Sprintf("I didn't expect %q after **%s**.", clip(strings.Join(words, " ")), cmd.Path()))
@@ -154,12 +195,15 @@ func (s *Spec) check(a Arg, v string) (string, error) {
 	}
 	switch a.Kind {
 	case ArgStep:
-		i, step, ok := s.pack.Step(v)
+		_, step, ok := s.pack.Step(v)
 		if !ok {
-			return "", Errorf(Invalid, "There is no step %q. The roadmap has steps 1 to %d; you can also use a step's id, like **%s**.",
-				clip(v), len(s.pack.Steps), s.pack.Steps[min(1, len(s.pack.Steps)-1)].ID)
+			ids := make([]string, len(s.pack.Steps))
+			for i, st := range s.pack.Steps {
+				ids[i] = fmt.Sprintf("%d %s", i+1, st.ID)
+			}
+			return "", Errorf(Invalid, "There is no step %q. The roadmap has steps 1 to %d; use a number, an id or words of a title (**web servers**). The steps: %s.",
+				clip(v), len(s.pack.Steps), strings.Join(ids, ", "))
 		}
-		_ = i
 		return step.ID, nil
 	case ArgSkill:
 		sk, ok := s.pack.Skill(v)
@@ -172,10 +216,13 @@ func (s *Spec) check(a Arg, v string) (string, error) {
 		}
 		return sk.ID, nil
 	case ArgChoice:
-		for _, c := range a.Choices {
-			if strings.EqualFold(v, c.Value) || strings.EqualFold(v, c.Label) || containsFold(c.Aliases, v) {
-				return c.Value, nil
-			}
+		// The content's matcher, so a choice is found as a step or a skill
+		// is: case and punctuation aside, or by words ("backend architect").
+		if i, ok := content.Find(v, len(a.Choices), func(i int) []string {
+			c := a.Choices[i]
+			return append([]string{c.Value, c.Label}, c.Aliases...)
+		}); ok {
+			return a.Choices[i].Value, nil
 		}
 		vals := make([]string, len(a.Choices))
 		for i, c := range a.Choices {
@@ -212,6 +259,19 @@ func (s *Spec) check(a Arg, v string) (string, error) {
 		}
 		return "confirm", nil
 	case ArgCommand:
+		var kept []string
+		for _, w := range strings.Fields(v) {
+			if !helpFiller[strings.ToLower(w)] {
+				kept = append(kept, w)
+			}
+		}
+		if len(kept) == 0 {
+			return "", nil // "help me": the general help
+		}
+		v = strings.Join(kept, " ")
+		if strings.EqualFold(v, "coach") {
+			return "coach", nil // the umbrella word, which help explains
+		}
 		c := s.Find(v)
 		if c == nil {
 			words := strings.Fields(v)
@@ -226,12 +286,12 @@ func (s *Spec) check(a Arg, v string) (string, error) {
 func (s *Spec) usageError(c *Command, problem string) error {
 	var b strings.Builder
 	b.WriteString(problem)
-	b.WriteString("\nUsage:")
+	b.WriteString("\n\n**Usage**") // the heading help uses
 	for _, u := range usageLines(c) {
 		b.WriteString("\n- " + u)
 	}
 	if ex := examples(c); len(ex) > 0 {
-		b.WriteString("\nFor example: **" + ex[0] + "**")
+		b.WriteString("\n\nFor example: **" + ex[0] + "**")
 	}
 	return &Error{Code: Invalid, Message: b.String()}
 }
@@ -256,26 +316,37 @@ func examples(c *Command) []string {
 	return ex
 }
 
-// suggest returns " Did you mean **x**?" for the candidate closest to word,
-// or "" when none is close enough to be a likely typo.
+// suggest returns " Did you mean **x**?" for the name or alias closest to
+// word, naming exactly what matched (so "stat" suggests **stats**, which
+// the user can type), or "" when nothing is close enough to be a likely
+// typo: one edit for words of up to four letters, two for longer ones, or
+// the start of a name of at least three letters. A greeting ("hi") is then
+// never taken for a command it merely shares a letter with.
 func (s *Spec) suggest(word string, cands []*Command, prefix string) string {
 	word = strings.ToLower(word)
 	if len(word) < 2 {
 		return ""
 	}
-	best, bestDist := "", 3
+	allowed := 1
+	if utf8.RuneCountInString(word) > 4 {
+		allowed = 2
+	}
+	best, bestDist := "", allowed+1
 	for _, c := range cands {
+		if c.Hidden {
+			continue
+		}
 		for _, name := range append([]string{c.Name}, c.Aliases...) {
 			d := editDistance(word, name)
-			if strings.HasPrefix(name, word) && len(word) >= 2 {
-				d = 1
+			if len(word) >= 3 && strings.HasPrefix(name, word) {
+				d = min(d, 1)
 			}
 			if d < bestDist {
-				best, bestDist = c.Name, d
+				best, bestDist = name, d
 			}
 		}
 	}
-	if best == "" || bestDist > len(word)/2+1 {
+	if best == "" {
 		return ""
 	}
 	return " Did you mean **" + prefix + best + "**?"

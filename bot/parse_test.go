@@ -40,10 +40,40 @@ func TestParse(t *testing.T) {
 		{"salary", "salary", nil},
 		{"salary mid", "salary", map[string]string{"level": "mid"}},
 		{"salary mid-level", "salary", map[string]string{"level": "mid"}},
-		{"salary junior", "salary", map[string]string{"level": "beginner"}},
-		{"salary entry", "salary", map[string]string{"level": "beginner"}},
-		{"salary senior", "salary", map[string]string{"level": "experienced"}},
-		{"salary Experienced", "salary", map[string]string{"level": "experienced"}},
+		{"salary junior", "salary", map[string]string{"level": "junior"}},
+		{"salary entry", "salary", map[string]string{"level": "junior"}},
+		// One set of level words for career and salary (issue 12).
+		{"salary beginner", "salary", map[string]string{"level": "junior"}},
+		{"salary fresher", "salary", map[string]string{"level": "junior"}},
+		{"career beginner", "career", map[string]string{"level": "junior"}},
+		{"career experienced", "career", map[string]string{"level": "senior"}},
+		{"salary lead", "salary", map[string]string{"level": "lead"}},
+		{"career backend architect", "career", map[string]string{"level": "architect"}},
+		{"salary Mid-Level Developer", "salary", map[string]string{"level": "mid"}},
+		// Steps and skills by the words of their titles (issue 12).
+		{"roadmap step hosting", "roadmap step", map[string]string{"step": "servers"}},
+		{"roadmap step web servers", "roadmap step", map[string]string{"step": "servers"}},
+		{"roadmap step programming languages", "roadmap step", map[string]string{"step": "languages"}},
+		{"roadmap step git", "roadmap step", map[string]string{"step": "version-control"}},
+		{"roadmap done web servers", "roadmap done", map[string]string{"step": "servers"}},
+		{"skills cloud services", "skills", map[string]string{"skill": "cloud-deployment"}},
+		// Greetings and questions get the welcome; their words are dropped.
+		{"hi", "welcome", nil},
+		{"Hello!", "welcome", nil},
+		{"hey there", "welcome", nil},
+		{"start", "welcome", nil},
+		{"ok", "welcome", nil},
+		{"what should I learn next?", "welcome", nil},
+		{"how do I start", "welcome", nil},
+		{"where is the roadmap?", "welcome", nil},
+		// "help me" is the general help, not help for progress ("me").
+		{"help me", "help", nil},
+		{"help me please", "help", nil},
+		{"help me with remind", "help", map[string]string{"command": "remind"}},
+		{"help coach", "help", map[string]string{"command": "coach"}},
+		{"hi " + strings.Repeat("é", MaxLineLength-3), "welcome", nil}, // 500 characters (997 bytes) is not too long
+		{"salary senior", "salary", map[string]string{"level": "senior"}},
+		{"salary Experienced", "salary", map[string]string{"level": "senior"}},
 		{"career", "career", nil},
 		{"career architect", "career", map[string]string{"level": "architect"}},
 		{"career principal", "career", map[string]string{"level": "lead"}},
@@ -110,13 +140,17 @@ func TestParseErrors(t *testing.T) {
 		{"roadmp", []string{`I don't know the command "roadmp"`, "Did you mean **roadmap**?", "help"}},
 		{"salery mid", []string{`"salery"`, "Did you mean **salary**?"}},
 		{"dance", []string{`I don't know the command "dance"`, "help"}},
-		{"roadmap nxt", []string{"I don't know **roadmap nxt**", "Did you mean **roadmap next**?", "Usage:", "- roadmap step N"}},
-		{"roadmap step", []string{"**roadmap step** needs N", "Usage:\n- roadmap step N"}},
+		{"roadmap nxt", []string{"I don't know **roadmap nxt**", "Did you mean **roadmap next**?", "**Usage**", "- roadmap step N"}},
+		{"roadmap step", []string{"**roadmap step** needs N", "**Usage**\n- roadmap step N"}},
 		{"roadmap step 99", []string{`There is no step "99"`, "steps 1 to 8"}},
 		{"roadmap done 0", []string{`There is no step "0"`}},
-		{"roadmap done cooking", []string{`There is no step "cooking"`}},
+		{"roadmap done cooking", []string{`There is no step "cooking"`, "1 languages, 2 databases", "7 version-control"}},
+		{"roadmap step web cooking", []string{`There is no step "web cooking"`}},
+		// Suggestions name what matched, and only what the input resembles.
+		{"stat", []string{"Did you mean **stats**?"}},
+		{"carrer", []string{"Did you mean **career**?"}},
 		{"roadmap next please", []string{`I didn't expect "please"`, "roadmap next"}},
-		{"salary wizard", []string{`I don't know the level "wizard"`, "Choose beginner, mid or experienced."}},
+		{"salary wizard", []string{`I don't know the level "wizard"`, "Choose junior, mid, senior, lead or architect."}},
 		{"career intern", []string{`I don't know the level "intern"`, "junior, mid, senior, lead or architect"}},
 		{"skills cooking", []string{`I don't know the skill "cooking"`, "programming-languages"}},
 		{"remind daily", []string{"**remind daily** needs HH:MM", "remind daily HH:MM [TZ] [DAYS]"}},
@@ -222,6 +256,11 @@ func TestSuggest(t *testing.T) {
 		{"chekin", " Did you mean **checkin**?"},
 		{"xyzzy", ""},
 		{"a", ""},
+		// Issue 12: name what matched, never a command the word does not resemble.
+		{"hi", ""},   // was "Did you mean **progress**?" (by its alias "me")
+		{"what", ""}, // a question word resembles no command
+		{"stat", " Did you mean **stats**?"},
+		{"rem", " Did you mean **remind**?"},
 	}
 	for _, tt := range tests {
 		if got := s.suggest(tt.word, s.Commands, ""); got != tt.want {

@@ -21,6 +21,7 @@ type exportData struct {
 	Reminders   []exportReminder `json:"reminders"`
 	Notice      string           `json:"pending_notice,omitempty"`
 	DMChannel   string           `json:"dm_channel,omitempty"`
+	TipsShown   int              `json:"tips_shown"`
 	DeadLetters []exportDead     `json:"dead_letters"`
 }
 
@@ -78,6 +79,7 @@ func (b *Bot) export(ctx context.Context, req *Request) (Reply, error) {
 		Reminders:   []exportReminder{},
 		Notice:      u.Notice,
 		DMChannel:   u.DMChannel,
+		TipsShown:   u.TipsShown,
 		DeadLetters: []exportDead{},
 	}
 	if d.StepsDone == nil {
@@ -115,11 +117,22 @@ func (b *Bot) export(ctx context.Context, req *Request) (Reply, error) {
 
 // forget deletes everything about the user after they confirm.
 func (b *Bot) forget(ctx context.Context, req *Request) (Reply, error) {
+	yes := Button{Label: "Yes, delete everything", Command: "forget confirm", Style: Danger}
 	if req.Arg("confirm") == "" {
 		return Reply{
 			Title:   "Delete everything?",
-			Text:    "This deletes your roadmap progress, streak and reminders, and it cannot be undone. **export** shows what I keep. To go ahead, type **forget confirm**.",
-			Buttons: []Button{{Label: "Yes, delete everything", Command: "forget confirm", Style: Danger}},
+			Text:    "This deletes your roadmap progress, streak and reminders, and it cannot be undone. **export** shows what I keep. To go ahead, " + pressOrType(req, yes) + ".",
+			Buttons: []Button{yes},
+		}, nil
+	}
+	u, err := b.user(ctx, req)
+	if err != nil {
+		return Reply{}, err
+	}
+	if u.IsZero() {
+		return Reply{
+			Title: "Nothing to delete",
+			Text:  "I keep nothing about you: no progress, streak or reminders. There was nothing to forget.",
 		}, nil
 	}
 	if err := b.store.Forget(ctx, req.User); err != nil {

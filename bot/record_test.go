@@ -85,6 +85,10 @@ func TestRecordReadsVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatalf("DecodeUser of the version 1 record: %v", err)
 	}
+	if !*update {
+		// Fields added after the fixture was written read as zero from it.
+		want.TipsShown = 0
+	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("version 1 record (-want +got):\n%s", diff)
 	}

@@ -25,7 +25,7 @@ func (b *Bot) remindDaily(ctx context.Context, req *Request) (Reply, error) {
 	}
 	zone, why := req.Arg("zone"), ""
 	if zone == "" {
-		zone, why = b.defaultZone(ctx, req.User, u)
+		zone, why = b.defaultZone(ctx, req, u, "remind daily "+FormatClock(hour, minute))
 	}
 	loc, err := LoadZone(zone)
 	if err != nil {
@@ -52,31 +52,50 @@ func (b *Bot) remindDaily(ctx context.Context, req *Request) (Reply, error) {
 		text += "\n\n" + why
 	}
 	return Reply{
-		Title:   "Daily reminder set ⏰",
+		Title:   "Study reminder set ⏰",
 		Text:    text,
 		Buttons: []Button{{Label: "Stop reminders", Command: "remind off", Style: Danger}},
 		Footer:  "Each reminder has buttons to check in, snooze or stop.",
 	}, nil
 }
 
-// defaultZone picks the zone for a reminder set without one: the platform
-// profile's, else the one the user chose before, else UTC. The second value
-// tells the user where it came from when that may surprise them.
-func (b *Bot) defaultZone(ctx context.Context, id UserID, u User) (zone, why string) {
-	if zf, ok := b.messenger(id.Platform()).(ZoneFinder); ok {
+// exampleZones are offered in hints, never the one just used.
+var exampleZones = []string{"Europe/Berlin", "Asia/Kolkata", "America/New_York"}
+
+// defaultZone picks the zone for a reminder set without one, in the order
+// of DESIGN §3: the platform profile's (the machine's on the console),
+// else the one the user chose before, else UTC. The second value says
+// which, naming the zone, with a hint that shows how to type another
+// (line is the command to show it on) and never suggests the zone used.
+func (b *Bot) defaultZone(ctx context.Context, req *Request, u User, line string) (zone, why string) {
+	hint := func(used string) string {
+		ex := exampleZones[0]
+		for _, z := range exampleZones {
+			if z != used {
+				ex = z
+				break
+			}
+		}
+		return fmt.Sprintf(" To use another, add it: **%s %s**.", line, ex)
+	}
+	if zf, ok := b.messenger(req.User.Platform()).(ZoneFinder); ok {
 		zctx, cancel := context.WithTimeout(ctx, time.Second)
-		z, err := zf.UserZone(zctx, id)
+		z, err := zf.UserZone(zctx, req.User)
 		cancel()
 		if err != nil {
-			b.log.Warn("profile time zone", "user", HashUser(id), "err", err)
-		} else if _, lerr := LoadZone(z); z != "" && lerr == nil {
-			return z, "I used your profile's time zone. To use another, add it: **remind daily HH:MM Europe/Berlin**."
+			b.log.Warn("profile time zone", "user", HashUser(req.User), "err", err)
+		} else if loc, lerr := LoadZone(z); z != "" && lerr == nil {
+			whose := "your profile's time zone"
+			if req.User.Platform() == "console" {
+				whose = "this computer's time zone"
+			}
+			return loc.String(), fmt.Sprintf("I used %s, %s.%s", whose, loc.String(), hint(loc.String()))
 		}
 	}
 	if u.Zone != "" {
-		return u.Zone, ""
+		return u.Zone, fmt.Sprintf("I used the time zone you chose before, %s.%s", u.Zone, hint(u.Zone))
 	}
-	return "UTC", "I used UTC because I don't know your time zone. To use yours, add it, for example: **remind daily 19:00 Europe/Berlin**."
+	return "UTC", "I used UTC because I don't know your time zone." + hint("UTC")
 }
 
 // remindIn sets a one-off reminder after a delay.
@@ -98,14 +117,20 @@ func (b *Bot) remindOnce(ctx context.Context, req *Request, title, format string
 	if err != nil {
 		return Reply{}, err
 	}
-	loc := b.zoneOf(u)
+	// The time shown is read in the zone a daily reminder would use, and
+	// the reply names it, since a bare "10:01" may not be the user's clock.
+	zone, _ := b.defaultZone(ctx, req, u, "")
+	loc, err := LoadZone(zone)
+	if err != nil {
+		loc = time.UTC
+	}
 	r := Reminder{User: req.User, Kind: Once, Zone: loc.String(), Next: req.Now.Add(d).UTC(), Created: req.Now.UTC()}
 	if _, err := b.update(ctx, req, func(u *User) error { u.SetReminder(r); return nil }); err != nil {
 		return Reply{}, err
 	}
 	return Reply{
 		Title:   title,
-		Text:    fmt.Sprintf(format, FormatDelay(d), formatWhen(r.Next, loc, req.Now)),
+		Text:    fmt.Sprintf(format, FormatDelay(d), formatWhen(r.Next, loc, req.Now)+" ("+loc.String()+")"),
 		Buttons: []Button{{Label: "Cancel it", Command: "remind off"}},
 	}, nil
 }
@@ -138,7 +163,7 @@ func (b *Bot) remindStatus(ctx context.Context, req *Request) (Reply, error) {
 	rems := u.Reminders
 	if len(rems) == 0 {
 		return Reply{
-			Title: "No reminders yet",
+			Title: "No reminders",
 			Text:  "A daily nudge helps you keep going. Try **remind daily 19:00 Europe/London** (your time and zone), or **remind in 45m** for a single reminder.",
 		}, nil
 	}
@@ -150,7 +175,8 @@ func (b *Bot) remindStatus(ctx context.Context, req *Request) (Reply, error) {
 		}
 		var line string
 		if r.Kind == Daily {
-			line = fmt.Sprintf("- **Daily** at %s (%s) %s", r.At, r.Zone, daysPhrase(r.Days))
+			// "Every day at 19:00", not "Daily at 19:00 every day".
+			line = fmt.Sprintf("- **%s** at %s (%s)", upperFirst(daysPhrase(r.Days)), r.At, r.Zone)
 		} else {
 			line = "- **Once**"
 		}
@@ -166,6 +192,14 @@ func (b *Bot) remindStatus(ctx context.Context, req *Request) (Reply, error) {
 		Text:    strings.Join(lines, "\n"),
 		Buttons: []Button{{Label: "Stop reminders", Command: "remind off", Style: Danger}},
 	}, nil
+}
+
+// upperFirst capitalises the first letter of an ASCII phrase.
+func upperFirst(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
 }
 
 // daysPhrase reads well after a time: "every day", "on weekdays", "on Mon, Wed".

@@ -31,6 +31,11 @@ type Reply struct {
 	// never from what users type, so they are bounded. It is empty on
 	// anything else and on errors.
 	CacheKey string
+
+	// Code is the error code when the reply reports an error (the user's
+	// mistake or ours), "" otherwise. Chat adapters show the reply either
+	// way; `coachbot ask` exits 1 on it.
+	Code Code
 }
 
 // Field is a labelled value shown in a grid where the platform has one.
@@ -46,12 +51,13 @@ type Progress struct {
 	Total int
 }
 
-// Percent returns the rounded-down percentage done, 0 when Total is 0.
+// Percent returns the percentage done rounded to the nearest whole number
+// (3 of 8 is 38%, as people round), 0 when Total is 0.
 func (p Progress) Percent() int {
 	if p.Total <= 0 {
 		return 0
 	}
-	return p.Done * 100 / p.Total
+	return (p.Done*200 + p.Total) / (2 * p.Total)
 }
 
 // Bar draws the progress as a text bar of width cells followed by the count

@@ -21,13 +21,13 @@ func (b *Bot) roadmapOverview(ctx context.Context, req *Request) (Reply, error) 
 		if slices.Contains(u.Done, s.ID) {
 			mark = "✅"
 		}
-		lines = append(lines, fmt.Sprintf("%s **%d. %s** · about %s weeks", mark, i+1, s.Title, s.Weeks))
+		lines = append(lines, fmt.Sprintf("%s **%d. %s** (%s) · about %s weeks", mark, i+1, s.Title, s.ID, s.Weeks))
 	}
 	r := Reply{
 		Title:    "The backend roadmap",
 		Text:     strings.Join(lines, "\n"),
 		Progress: b.progressOf(u),
-		Footer:   "roadmap step N shows a step · roadmap done N marks it finished",
+		Footer:   "roadmap step N shows a step (its number, the word in brackets or words of its title) · roadmap done N marks it finished · weeks at " + content.StudyPace.String() + " hours a week, our estimate",
 	}
 	if _, next := b.nextStep(u); next != nil {
 		r.Buttons = []Button{{Label: "Show my next step", Command: "roadmap next", Style: Primary}}
@@ -85,7 +85,7 @@ func (b *Bot) buildStepReply(i int, s *content.Step, done bool, p *Progress, key
 		for j, r := range tp.Resources {
 			links[j] = fmt.Sprintf("[%s](%s)", r.Title, r.URL)
 		}
-		fmt.Fprintf(&t, "\n- **%s**: %s Read: %s", tp.Title, withStop(tp.Summary), strings.Join(links, " · "))
+		fmt.Fprintf(&t, "\n- **%s** (about %d h): %s Read: %s", tp.Title, tp.Hours, withStop(tp.Summary), strings.Join(links, " · "))
 	}
 	title := fmt.Sprintf("Step %d of %d: %s", i+1, len(b.pack.Steps), s.Title)
 	if done {
@@ -96,7 +96,7 @@ func (b *Bot) buildStepReply(i int, s *content.Step, done bool, p *Progress, key
 		Text:  t.String(),
 		Fields: []Field{
 			{Name: "Project", Value: "**" + s.Project.Title + "**. " + s.Project.Description},
-			{Name: "Time", Value: "About " + s.Weeks.String() + " weeks", Inline: true},
+			{Name: "Time", Value: fmt.Sprintf("About %s weeks: %d hours at %s hours a week (our estimate)", s.Weeks, s.Hours(), content.StudyPace), Inline: true},
 		},
 		Progress: p,
 		CacheKey: key,
@@ -174,10 +174,11 @@ func (b *Bot) markStep(ctx context.Context, req *Request, done bool) (Reply, err
 // roadmapReset forgets the roadmap progress after the user confirms.
 func (b *Bot) roadmapReset(ctx context.Context, req *Request) (Reply, error) {
 	if req.Arg("confirm") == "" {
+		yes := Button{Label: "Yes, reset my roadmap", Command: "roadmap reset confirm", Style: Danger}
 		return Reply{
 			Title:   "Reset your roadmap?",
-			Text:    "This forgets which roadmap steps you finished. Your streak and reminders stay. To go ahead, type **roadmap reset confirm**.",
-			Buttons: []Button{{Label: "Yes, reset my roadmap", Command: "roadmap reset confirm", Style: Danger}},
+			Text:    "This forgets which roadmap steps you finished. Your streak and reminders stay. To go ahead, " + pressOrType(req, yes) + ".",
+			Buttons: []Button{yes},
 		}, nil
 	}
 	u, err := b.update(ctx, req, func(u *User) error { u.Done = nil; return nil })

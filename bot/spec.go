@@ -162,23 +162,28 @@ func (s *Spec) Find(path string) *Command {
 // one a bot uses; tools that need only the grammar (the Slack manifest) call
 // this directly.
 func NewSpec(p *content.Pack) *Spec {
-	stepArg := Arg{Name: "step", Placeholder: "N", Summary: "The step's number (1-" + strconv.Itoa(len(p.Steps)) + ") or id", Kind: ArgStep, Required: true}
+	// A step takes the rest of the line, so that its title words work:
+	// "roadmap step programming languages".
+	stepArg := Arg{Name: "step", Placeholder: "N", Summary: "The step's number (1-" + strconv.Itoa(len(p.Steps)) + "), id or title words", Kind: ArgStep, Required: true, Rest: true}
 	confirm := Arg{Name: "confirm", Placeholder: "confirm", Summary: "Type confirm to go ahead", Kind: ArgConfirm}
 
-	var salaryChoices []Choice
-	seen := map[string]bool{}
-	for _, t := range p.Salaries {
-		for _, band := range t.Bands {
-			if !seen[band.Level] {
-				seen[band.Level] = true
-				salaryChoices = append(salaryChoices, Choice{Value: band.Level, Label: band.Title, Aliases: band.Aliases})
+	// career and salary take one set of level words (DESIGN §3): the
+	// career levels, each with the words of the salary band that belongs
+	// to it, so "salary junior" and "career experienced" both work.
+	var levelChoices []Choice
+	for i := range p.Levels {
+		l := &p.Levels[i]
+		var aliases []string
+		seen := map[string]bool{strings.ToLower(l.ID): true, strings.ToLower(l.Title): true}
+		for _, a := range p.LevelNames(l) {
+			if k := strings.ToLower(a); !seen[k] {
+				seen[k] = true
+				aliases = append(aliases, a)
 			}
 		}
+		levelChoices = append(levelChoices, Choice{Value: l.ID, Label: l.Title, Aliases: aliases})
 	}
-	var levelChoices []Choice
-	for _, l := range p.Levels {
-		levelChoices = append(levelChoices, Choice{Value: l.ID, Label: l.Title, Aliases: l.Aliases})
-	}
+	levelArg := Arg{Name: "level", Placeholder: "LEVEL", Summary: "Career level, like junior, mid or senior", Kind: ArgChoice, Choices: levelChoices, Rest: true}
 
 	cmds := []*Command{
 		{
@@ -186,7 +191,7 @@ func NewSpec(p *content.Pack) *Spec {
 			Subs: []*Command{
 				{Name: "overview", Aliases: []string{"all", "show"}, Summary: "All steps with your progress", run: (*Bot).roadmapOverview},
 				{Name: "next", Summary: "The first step you have not finished, with topics and resources", run: (*Bot).roadmapNext},
-				{Name: "step", Summary: "One step in detail", Args: []Arg{stepArg}, Examples: []string{"roadmap step 3", "roadmap step databases"}, run: (*Bot).roadmapStep},
+				{Name: "step", Summary: "One step in detail", Args: []Arg{stepArg}, Examples: []string{"roadmap step 3", "roadmap step databases", "roadmap step web servers"}, run: (*Bot).roadmapStep},
 				{Name: "done", Summary: "Mark a step finished", Args: []Arg{stepArg}, Examples: []string{"roadmap done 1"}, run: (*Bot).roadmapDone},
 				{Name: "undo", Summary: "Mark a step not finished", Args: []Arg{stepArg}, run: (*Bot).roadmapUndo},
 				{Name: "reset", Summary: "Forget your roadmap progress (asks first)", Args: []Arg{confirm}, run: (*Bot).roadmapReset},
@@ -199,12 +204,12 @@ func NewSpec(p *content.Pack) *Spec {
 		},
 		{
 			Name: "salary", Aliases: []string{"salaries", "pay"}, Summary: "Backend developer salary bands, with their source", Slash: true, stateless: true,
-			Args:     []Arg{{Name: "level", Placeholder: "LEVEL", Summary: "Experience level", Kind: ArgChoice, Choices: salaryChoices}},
+			Args:     []Arg{levelArg},
 			Examples: []string{"salary", "salary mid"}, run: (*Bot).salary,
 		},
 		{
 			Name: "career", Aliases: []string{"careers", "ladder"}, Summary: "The career ladder from junior to architect", Slash: true, stateless: true,
-			Args:     []Arg{{Name: "level", Placeholder: "LEVEL", Summary: "Career level", Kind: ArgChoice, Choices: levelChoices}},
+			Args:     []Arg{levelArg},
 			Examples: []string{"career", "career senior"}, run: (*Bot).career,
 		},
 		{Name: "progress", Aliases: []string{"stats", "me"}, Summary: "Your progress, study streak and next step", Slash: true, run: (*Bot).progress},
@@ -240,6 +245,10 @@ func NewSpec(p *content.Pack) *Spec {
 		{Name: "tip", Aliases: []string{"tips"}, Summary: "A practical tip for your studies", stateless: true, run: (*Bot).tip},
 		{Name: "export", Summary: "Everything I keep about you, as JSON", run: (*Bot).export},
 		{Name: "forget", Summary: "Delete everything I keep about you (asks first)", Args: []Arg{confirm}, run: (*Bot).forget},
+		{
+			Name: welcomeCommand, Summary: "A short welcome, for greetings and questions I cannot read", Hidden: true, stateless: true,
+			run: (*Bot).welcome,
+		},
 		{
 			Name: "help", Aliases: []string{"?", "commands"}, Summary: "What I can do, or how to use one command", stateless: true,
 			Args:     []Arg{{Name: "command", Placeholder: "COMMAND", Summary: "A command, like remind", Kind: ArgCommand, Rest: true}},

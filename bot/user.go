@@ -47,6 +47,10 @@ type User struct {
 	Reminders []Reminder `rec:"6"`
 	Created   time.Time  `rec:"7"` // when the record was first written
 	Updated   time.Time  `rec:"8"` // when it was last written
+	// TipsShown counts the tips handed out to the user. With the user's
+	// own shuffle of the tips (tipOrder) it says which comes next, so no
+	// tip repeats until every one has been shown: one number, not a list.
+	TipsShown int `rec:"9"`
 }
 
 // IsZero reports whether u holds no data: an unknown user.

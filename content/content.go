@@ -18,11 +18,15 @@ type Pack struct {
 
 // Range is a span of whole numbers such as weeks of study or years of
 // experience. Max 0 means open-ended ("15+"), because the top of a career
-// ladder or a salary table has no upper bound worth inventing.
+// ladder or a salary table has no upper bound worth inventing; the zero
+// Range means unknown.
 type Range struct {
 	Min int `yaml:"min"`
 	Max int `yaml:"max"`
 }
+
+// IsZero reports whether the range is unknown.
+func (r Range) IsZero() bool { return r == Range{} }
 
 // Step is one stage of the backend roadmap. Users mark steps done in order,
 // so the order of Pack.Steps is part of the content.
@@ -32,8 +36,32 @@ type Step struct {
 	Why     string  `yaml:"why"` // why the step matters, in two or three sentences
 	Topics  []Topic `yaml:"topics"`
 	Project Project `yaml:"project"`
-	Weeks   Range   `yaml:"weeks"` // a rough study estimate for someone learning part-time
+	// Weeks is the study time at a part-time pace (StudyPace): it follows
+	// from the topics' hours, and the validator keeps the two in step.
+	Weeks Range `yaml:"weeks"`
 }
+
+// Hours returns the study hours of the step: the sum of its topics'.
+func (s *Step) Hours() int {
+	n := 0
+	for _, t := range s.Topics {
+		n += t.Hours
+	}
+	return n
+}
+
+// StudyPace is the part-time pace a step's weeks assume, in hours a week:
+// someone studying beside a job or classes. A step of H hours takes
+// ceil(H/Max) weeks at the fast end and ceil(H/Min) at the slow end. It is
+// our coaching judgement, like the hours themselves.
+var StudyPace = Range{Min: 6, Max: 10}
+
+// WeeksFor returns the week range a step of hours takes at StudyPace.
+func WeeksFor(hours int) Range {
+	return Range{Min: ceilDiv(hours, StudyPace.Max), Max: ceilDiv(hours, StudyPace.Min)}
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // Topic is one thing to learn within a step, small enough to study in a
 // sitting or two.
@@ -42,6 +70,10 @@ type Topic struct {
 	Title     string     `yaml:"title"`
 	Summary   string     `yaml:"summary"` // one line: it is shown in lists
 	Resources []Resource `yaml:"resources"`
+	// Hours is our estimate of the study time the topic needs, resources
+	// and practice included, for someone new to it: coaching judgement,
+	// not a measurement.
+	Hours int `yaml:"hours"`
 }
 
 // Resource is a link to read, preferably official documentation, which stays
@@ -73,10 +105,15 @@ type Skill struct {
 // Level is one rung of the career ladder. Pack.Levels runs from the first
 // job upwards.
 type Level struct {
-	ID               string   `yaml:"id"`
-	Title            string   `yaml:"title"`
-	Aliases          []string `yaml:"aliases"`
-	Years            Range    `yaml:"years"` // typical, not required: ladders differ between companies
+	ID      string   `yaml:"id"`
+	Title   string   `yaml:"title"`
+	Aliases []string `yaml:"aliases"`
+	// Salary is the level of the salary band (salaries.yaml) that belongs
+	// to this level, so that career and salary speak of one ladder; empty
+	// when the salary source has no band for it. A level with a band has
+	// the band's years (the validator checks), so the two never disagree.
+	Salary           string   `yaml:"salary"`
+	Years            Range    `yaml:"years"` // zero when unknown; typical, not required: ladders differ between companies
 	Role             string   `yaml:"role"`  // what a person at this level does
 	Responsibilities []string `yaml:"responsibilities"`
 	NextLevel        string   `yaml:"next_level"` // what separates this level from the next; empty only for the last level

@@ -32,8 +32,8 @@ func TestDefaultPack(t *testing.T) {
 				t.Errorf("step %q has %d topics, want 4-8", s.ID, n)
 			}
 			for _, tp := range s.Topics {
-				if n := len(tp.Resources); n < 1 || n > 3 {
-					t.Errorf("step %q topic %q has %d resources, want 1-3", s.ID, tp.ID, n)
+				if n := len(tp.Resources); n < 1 || n > 5 {
+					t.Errorf("step %q topic %q has %d resources, want 1-5", s.ID, tp.ID, n)
 				}
 			}
 		}

@@ -114,7 +114,13 @@ func Load(fsys fs.FS) (*Pack, error) {
 		validateSkills(p.Skills, stepIDs, &ps)
 	}
 	if careerOK {
-		validateLevels(p.Levels, &ps)
+		// Levels name their salary bands; without a usable salaries file
+		// there is nothing to check those names against.
+		var tables []SalaryTable
+		if salariesOK {
+			tables = p.Salaries
+		}
+		validateLevels(p, tables, &ps)
 	}
 	if salariesOK {
 		validateSalaries(p.Salaries, &ps)

@@ -33,8 +33,77 @@ func matches(ref string, words ...string) bool {
 	return false
 }
 
+// stopWords carry no meaning in a name ("Debugging and Testing"), so they
+// neither count for a match nor need to be typed.
+var stopWords = map[string]bool{"and": true, "the": true, "of": true, "a": true, "an": true, "in": true}
+
+// words returns the meaningful words of s in their key form, each also
+// without a plural "s" so that "api" finds "APIs" and "database" finds
+// "Databases".
+func words(s string) []string {
+	var out []string
+	for _, w := range strings.Split(key(s), "-") {
+		if w == "" || stopWords[w] {
+			continue
+		}
+		out = append(out, singular(w))
+	}
+	return out
+}
+
+func singular(w string) string {
+	if len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
+		return w[:len(w)-1]
+	}
+	return w
+}
+
+// Find returns the index of the item that ref names, among n items whose
+// names (id, title, aliases: whatever a user may type) names returns. An
+// exact name wins (case, spaces and punctuation aside); failing that, the
+// words of ref must all be words of one item's names, and of that item
+// only, so "hosting" finds "Web Servers and Hosting" and "cloud services"
+// finds "Cloud Services & Deployment", while a word two items share finds
+// neither. Adapters use it for their own choices too.
+func Find(ref string, n int, names func(i int) []string) (int, bool) {
+	if key(ref) == "" {
+		return 0, false
+	}
+	for i := 0; i < n; i++ {
+		if matches(ref, names(i)...) {
+			return i, true
+		}
+	}
+	want := words(ref)
+	if len(want) == 0 {
+		return 0, false
+	}
+	found := -1
+	for i := 0; i < n; i++ {
+		have := map[string]bool{}
+		for _, name := range names(i) {
+			for _, w := range words(name) {
+				have[w] = true
+			}
+		}
+		all := true
+		for _, w := range want {
+			all = all && have[w]
+		}
+		if !all {
+			continue
+		}
+		if found >= 0 {
+			return 0, false // ambiguous: better to ask than to guess
+		}
+		found = i
+	}
+	return found, found >= 0
+}
+
 // Step finds a roadmap step by its 1-based number ("3"), which is what the
-// roadmap list shows, or by its id. index is 0-based.
+// roadmap list shows, by its id, or by its title or words of it
+// ("hosting", "web servers"). index is 0-based.
 func (p *Pack) Step(ref string) (index int, step *Step, ok bool) {
 	ref = strings.TrimSpace(ref)
 	if numberRE.MatchString(ref) {
@@ -44,34 +113,52 @@ func (p *Pack) Step(ref string) (index int, step *Step, ok bool) {
 		}
 		return n - 1, &p.Steps[n-1], true
 	}
-	for i := range p.Steps {
-		if matches(ref, p.Steps[i].ID) {
-			return i, &p.Steps[i], true
-		}
+	i, ok := Find(ref, len(p.Steps), func(i int) []string { return []string{p.Steps[i].ID, p.Steps[i].Title} })
+	if !ok {
+		return 0, nil, false
 	}
-	return 0, nil, false
+	return i, &p.Steps[i], true
 }
 
-// Skill finds a key skill by id, name or alias.
+// Skill finds a key skill by id, name, alias or words of them.
 func (p *Pack) Skill(ref string) (*Skill, bool) {
-	for i := range p.Skills {
+	i, ok := Find(ref, len(p.Skills), func(i int) []string {
 		s := &p.Skills[i]
-		if matches(ref, append([]string{s.ID, s.Name}, s.Aliases...)...) {
-			return s, true
-		}
+		return append([]string{s.ID, s.Name}, s.Aliases...)
+	})
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	return &p.Skills[i], true
 }
 
-// Level finds a career level by id, title or alias.
-func (p *Pack) Level(ref string) (*Level, bool) {
-	for i := range p.Levels {
-		l := &p.Levels[i]
-		if matches(ref, append([]string{l.ID, l.Title}, l.Aliases...)...) {
-			return l, true
+// LevelNames returns every name of level l a user may type: its id, title
+// and aliases, and those of the salary bands that belong to it, so that
+// career and salary take the same words ("career experienced", "salary
+// junior").
+func (p *Pack) LevelNames(l *Level) []string {
+	names := append([]string{l.ID, l.Title}, l.Aliases...)
+	if l.Salary == "" {
+		return names
+	}
+	for _, t := range p.Salaries {
+		for _, b := range t.Bands {
+			if b.Level == l.Salary {
+				names = append(names, b.Level, b.Title)
+				names = append(names, b.Aliases...)
+			}
 		}
 	}
-	return nil, false
+	return names
+}
+
+// Level finds a career level by any of its LevelNames, or words of them.
+func (p *Pack) Level(ref string) (*Level, bool) {
+	i, ok := Find(ref, len(p.Levels), func(i int) []string { return p.LevelNames(&p.Levels[i]) })
+	if !ok {
+		return nil, false
+	}
+	return &p.Levels[i], true
 }
 
 // Band finds a salary band by level, title or alias, so that "junior" finds
@@ -84,6 +171,29 @@ func (t *SalaryTable) Band(ref string) (*SalaryBand, bool) {
 		}
 	}
 	return nil, false
+}
+
+// BandOf returns the band of the table that belongs to level l, if any.
+func (t *SalaryTable) BandOf(l *Level) (*SalaryBand, bool) {
+	if l.Salary == "" {
+		return nil, false
+	}
+	for i := range t.Bands {
+		if t.Bands[i].Level == l.Salary {
+			return &t.Bands[i], true
+		}
+	}
+	return nil, false
+}
+
+// MaxYears returns the most years of experience the table covers: the top
+// of its highest band (or its start, when that band is open-ended).
+func (t *SalaryTable) MaxYears() int {
+	n := 0
+	for _, b := range t.Bands {
+		n = max(n, b.Years.Min, b.Years.Max)
+	}
+	return n
 }
 
 // Amount writes v the way the source writes it, such as "₹4.5 L", because

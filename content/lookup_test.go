@@ -17,6 +17,18 @@ func TestStepLookup(t *testing.T) {
 		{"Version Control", 6, "version-control", true},
 		{"version_control", 6, "version-control", true},
 		{"APIS", 3, "apis", true},
+		// Title words, as people say them (issue 12).
+		{"hosting", 4, "servers", true},
+		{"web servers", 4, "servers", true},
+		{"Programming Languages", 0, "languages", true},
+		{"programming languages", 0, "languages", true},
+		{"git", 6, "version-control", true},
+		{"Version Control (Git)", 6, "version-control", true},
+		{"api", 3, "apis", true},
+		{"framework", 2, "frameworks", true},
+		{"and", 0, "", false},         // a stop word names nothing
+		{"web cooking", 0, "", false}, // every word must match
+		{"servers git", 0, "", false}, // words of two steps name neither
 		{"0", 0, "", false},
 		{"9", 0, "", false},
 		{"-1", 0, "", false},
@@ -61,6 +73,13 @@ func TestSkillLookup(t *testing.T) {
 		{"debugging and testing", "debugging-testing"},
 		{"api development", "api-development"},
 		{"cloud", "cloud-deployment"},
+		// The seed's names and words of them (issue 12).
+		{"Cloud Services & Deployment", "cloud-deployment"},
+		{"cloud services", "cloud-deployment"},
+		{"Security Best Practices", "security"},
+		{"best practices", "security"},
+		{"Version Control (Git)", "version-control"},
+		{"management", "database-management"},
 		{"cooking", ""},
 		{"", ""},
 	}
@@ -95,6 +114,15 @@ func TestLevelLookup(t *testing.T) {
 		{"Lead / Principal", "lead"},
 		{"lead-principal", "lead"},
 		{"ARCHITECT", "architect"},
+		// One set of level words for career and salary (issue 12): the
+		// salary band's words name its level.
+		{"backend architect", "architect"},
+		{"Backend Architect", "architect"},
+		{"beginner", "junior"},
+		{"fresher", "junior"},
+		{"experienced", "senior"},
+		{"Mid-Level Developer", "mid"},
+		{"developer", ""}, // in several titles: ambiguous
 		{"intern", ""},
 	}
 	for _, tt := range tests {

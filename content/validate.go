@@ -12,7 +12,8 @@ import (
 // a chat message and to be studied.
 const (
 	maxTopics    = 8
-	maxResources = 3
+	maxResources = 5 // one per language where a topic offers a choice of five
+	maxHours     = 40
 )
 
 var (
@@ -176,6 +177,9 @@ func validateRoadmap(steps []Step, ps *Problems) {
 			c.unique(titem, "id", t.ID, topicIDs, fmt.Sprintf("step %d, topic %d", i+1, j+1))
 			c.required(titem, "title", t.Title)
 			c.oneLine(titem, "summary", t.Summary)
+			if t.Hours < 1 || t.Hours > maxHours {
+				c.add(titem, "hours must be between 1 and %d, not %d", maxHours, t.Hours)
+			}
 			if n := len(t.Resources); n < 1 || n > maxResources {
 				c.add(titem, "a topic needs 1 to %d resources, not %d", maxResources, n)
 			}
@@ -193,6 +197,12 @@ func validateRoadmap(steps []Step, ps *Problems) {
 			c.add(witem, "min must be at least 1")
 		} else {
 			c.rng(witem, s.Weeks)
+		}
+		// The weeks follow from the hours, so a change to one topic's
+		// estimate cannot leave the step's time saying something else.
+		if want := WeeksFor(s.Hours()); s.Hours() > 0 && s.Weeks != want {
+			c.add(witem, "weeks must be %s: the topics add up to %d hours, which take %s weeks at %s hours a week",
+				want, s.Hours(), want, StudyPace)
 		}
 	}
 }
@@ -228,7 +238,11 @@ func validateSkills(skills []Skill, stepIDs map[string]bool, ps *Problems) {
 	}
 }
 
-func validateLevels(levels []Level, ps *Problems) {
+// validateLevels checks the career ladder. tables holds the salary tables,
+// or is nil when they could not be read and the links to their bands cannot
+// be checked.
+func validateLevels(p *Pack, tables []SalaryTable, ps *Problems) {
+	levels := p.Levels
 	c := checker{ps, careerFile}
 	if len(levels) == 0 {
 		c.add("", "at least one level is required")
@@ -238,6 +252,7 @@ func validateLevels(levels []Level, ps *Problems) {
 	for i, l := range levels {
 		words.claim(i, label("levels", l.ID, i), "", "id", l.ID)
 	}
+	var prev *Level
 	for i, l := range levels {
 		item := label("levels", l.ID, i)
 		c.id(item, "id", l.ID)
@@ -246,6 +261,12 @@ func validateLevels(levels []Level, ps *Problems) {
 		words.claim(i, item, item, "title", l.Title)
 		words.aliases(i, item, item, l.Aliases)
 		c.rng(path(item, "years"), l.Years)
+		if prev != nil && !prev.Years.IsZero() && !l.Years.IsZero() && (prev.Years.Max == 0 || l.Years.Min <= prev.Years.Max) {
+			c.add(path(item, "years"), "years %s overlap the level below (%s): the ladder must climb", l.Years, prev.Years)
+		}
+		if !l.Years.IsZero() {
+			prev = &levels[i]
+		}
 		c.required(item, "role", l.Role)
 		c.list(item, "responsibility", l.Responsibilities)
 		last := i == len(levels)-1
@@ -254,6 +275,53 @@ func validateLevels(levels []Level, ps *Problems) {
 		}
 		if last && l.NextLevel != "" {
 			c.add(item, "next_level must be empty on the last level: there is no level above it")
+		}
+		if tables == nil || l.Salary == "" {
+			continue
+		}
+		found := false
+		for _, t := range tables {
+			b, ok := t.BandOf(&levels[i])
+			if !ok {
+				continue
+			}
+			found = true
+			if b.Years != l.Years {
+				c.add(path(item, "years"), "years %s differ from the %s band of salary table %q (%s years): a level has its band's years",
+					l.Years, b.Level, t.ID, b.Years)
+			}
+		}
+		if !found {
+			c.add(item, "salary %q is not a band of any table in %s", l.Salary, salariesFile)
+		}
+	}
+	// A band's words are its level's words too ("career experienced"), so
+	// they must not name another level. They are claimed after every
+	// level's own words, so a clash is reported on the band word.
+	for i, l := range levels {
+		for _, t := range tables {
+			if b, ok := t.BandOf(&levels[i]); ok {
+				item := label("levels", l.ID, i)
+				words.claim(i, item, item, "salary band title", b.Title)
+				words.aliases(i, item, item, b.Aliases)
+			}
+		}
+	}
+	// One ladder: every band belongs to exactly one level.
+	for _, t := range tables {
+		if len(levels) == 0 {
+			break // already reported
+		}
+		for _, b := range t.Bands {
+			n := 0
+			for _, l := range levels {
+				if l.Salary == b.Level {
+					n++
+				}
+			}
+			if n != 1 {
+				c.add("", "salary band %q of table %q belongs to %d levels; it must belong to exactly one (salary: %s)", b.Level, t.ID, n, b.Level)
+			}
 		}
 	}
 }

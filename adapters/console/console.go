@@ -159,11 +159,19 @@ func (c *Console) UserZone(ctx context.Context, id bot.UserID) (string, error) {
 	return c.cfg.Zone, nil
 }
 
-// Ask answers one command line and writes the reply to out.
+// Ask answers one command line and writes the reply to out. When the reply
+// reports an error (a mistake in the line, or the store down) it returns a
+// coded *bot.Error after writing it, so a script sees a failure (exit 1).
 func Ask(ctx context.Context, b *bot.Bot, user, line string, out io.Writer) error {
 	if user == "" {
 		user = "me"
 	}
-	_, err := io.WriteString(out, Render(b.Handle(ctx, bot.ConsoleUser(user), line)))
-	return err
+	r := b.Handle(ctx, bot.ConsoleUser(user), line)
+	if _, err := io.WriteString(out, Render(r)); err != nil {
+		return err
+	}
+	if r.Code != "" {
+		return &bot.Error{Code: r.Code, Message: "the command was not carried out; the reply above says why"}
+	}
+	return nil
 }

@@ -328,8 +328,10 @@ func TestAsk(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := bottest.New(t)
 			var out bytes.Buffer
-			if err := console.Ask(context.Background(), h.Bot, tt.user, tt.line, &out); err != nil {
-				t.Fatalf("Ask = %v", err)
+			err := console.Ask(context.Background(), h.Bot, tt.user, tt.line, &out)
+			// A user error is reported after the reply (exit 1 for ask).
+			if wantErr := tt.line == "wizardry"; (err != nil) != wantErr || wantErr && bot.ErrorCode(err) != bot.Invalid {
+				t.Fatalf("Ask = %v, want an error %v", err, wantErr)
 			}
 			user := tt.user
 			if user == "" {

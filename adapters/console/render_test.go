@@ -181,10 +181,23 @@ func TestRenderBotReplies(t *testing.T) {
 		{"remind-in", nil, "remind in 45m"},
 		{"unknown-command", nil, "roadmapp"},
 		{"usage-error", nil, "remind daily"},
+		// What a newcomer types first (issue 12).
+		{"career-mid", nil, "career mid"},
+		{"salary-senior", nil, "salary senior"},
+		{"salary-lead", nil, "salary lead"},
+		{"skills", nil, "skills"},
+		{"roadmap-step-hosting", nil, "roadmap step hosting"},
+		{"hi", nil, "hi"},
+		{"help-me", nil, "help me"},
+		{"question", nil, "what should I learn next?"},
+		{"forget", nil, "forget"},
+		{"help-salary", nil, "help salary"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := bottest.New(t)
+			// A console user, so replies word buttons for the console.
+			h.User = bot.ConsoleUser("ana")
 			for _, l := range tt.setup {
 				h.Say(l)
 			}

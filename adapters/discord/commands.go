@@ -114,7 +114,10 @@ func argOptions(c *bot.Command) []*discordgo.ApplicationCommandOption {
 		}
 		switch a.Kind {
 		case bot.ArgConfirm:
+			// A boolean here, not the word: the description says which
+			// value does what.
 			o.Type = discordgo.ApplicationCommandOptionBoolean
+			o.Description = "True to go ahead at once; left out or False, I ask first"
 		case bot.ArgChoice:
 			if len(a.Choices) > maxOptions {
 				o.Autocomplete = true // too many to list: suggest them as typed

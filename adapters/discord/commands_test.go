@@ -208,11 +208,13 @@ func TestOptionTypes(t *testing.T) {
 		{[]string{"roadmap", "reset", "confirm"}, shape{Type: boolean}},
 		{[]string{"coach", "forget", "confirm"}, shape{Type: boolean}},
 		{[]string{"skills", "skill"}, shape{Type: str, Autocomplete: true}},
+		// career and salary offer the same levels (issue 12).
 		{[]string{"salary", "level"}, shape{Type: str, Choices: []string{
-			"Beginner=beginner", "Mid-level=mid", "Experienced=experienced"}}},
+			"Junior Developer=junior", "Mid-Level Developer=mid", "Senior Developer=senior",
+			"Lead / Principal=lead", "Backend Architect=architect"}}},
 		{[]string{"career", "level"}, shape{Type: str, Choices: []string{
-			"Junior Developer=junior", "Mid-level Developer=mid", "Senior Developer=senior",
-			"Lead / Principal=lead", "Architect=architect"}}},
+			"Junior Developer=junior", "Mid-Level Developer=mid", "Senior Developer=senior",
+			"Lead / Principal=lead", "Backend Architect=architect"}}},
 		{[]string{"remind", "daily", "time"}, shape{Type: str, Required: true}},
 		{[]string{"remind", "daily", "zone"}, shape{Type: str, Autocomplete: true}},
 		{[]string{"remind", "daily", "days"}, shape{Type: str}},
@@ -225,6 +227,13 @@ func TestOptionTypes(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+	// A boolean confirm says what True does (issue 12): "Type confirm"
+	// made no sense for a True/False option.
+	for _, path := range [][]string{{"roadmap", "reset", "confirm"}, {"coach", "forget", "confirm"}} {
+		if d := find(path...).Description; !strings.Contains(d, "True") || strings.Contains(d, "Type confirm") {
+			t.Errorf("%v description %q: want it to say what True does", path, d)
+		}
 	}
 	// Hidden commands (a button's plumbing) are not offered.
 	for _, c := range cmds {

@@ -230,13 +230,13 @@ func TestAutocomplete(t *testing.T) {
 		want []string // "name=value"
 	}{
 		{"step by title", data([]string{"roadmap", "step"}, focused("step", "data")), []string{"2. Databases=databases"}},
-		{"step by number", data([]string{"roadmap", "done"}, focused("step", "7")), []string{"7. Version Control=version-control"}},
+		{"step by number", data([]string{"roadmap", "done"}, focused("step", "7")), []string{"7. Version Control (Git)=version-control"}},
 		{"step by id, umbrella", data([]string{"coach", "roadmap", "undo"}, focused("step", "SEC")), []string{"6. Security=security"}},
 		{"step, nothing typed", data([]string{"roadmap", "step"}, focused("step", "")), []string{
 			"1. Programming Languages=languages", "2. Databases=databases", "3. Backend Frameworks=frameworks", "4. APIs=apis",
-			"5. Web Servers and Hosting=servers", "6. Security=security", "7. Version Control=version-control", "8. Real-World Projects=projects"}},
+			"5. Web Servers and Hosting=servers", "6. Security=security", "7. Version Control (Git)=version-control", "8. Real-World Projects=projects"}},
 		{"step, no match", data([]string{"roadmap", "step"}, focused("step", "cooking")), []string{}},
-		{"skill by alias", data([]string{"skills"}, focused("skill", "git")), []string{"Version Control=version-control"}},
+		{"skill by alias", data([]string{"skills"}, focused("skill", "git")), []string{"Version Control (Git)=version-control"}},
 		{"zone by city", data([]string{"remind", "daily"}, map[string]any{"name": "time", "type": 3, "value": "19:00"}, focused("zone", "kolk")),
 			[]string{"Asia/Kolkata=Asia/Kolkata"}},
 		{"zone with a space for the underscore", data([]string{"coach", "remind", "daily"}, focused("zone", "new york")), []string{"America/New_York=America/New_York"}},

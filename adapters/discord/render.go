@@ -105,16 +105,27 @@ func renderEmbeds(r bot.Reply) ([]*discordgo.MessageEmbed, string) {
 	e := &discordgo.MessageEmbed{Color: embedColor}
 	e.Title = clip(bot.FormatText(r.Title, bot.PlainText), maxTitle)
 
+	// The progress bar leads, under the title: it sums up the reply, and
+	// at the end of the text it sat between a step's topics and its
+	// project (the first field).
 	desc := bot.FormatText(r.Text, Markdown)
 	if r.Progress != nil {
 		bar := "`" + r.Progress.Bar(progressWidth) + "`"
 		if desc != "" {
-			desc += "\n\n"
+			bar += "\n\n"
 		}
-		desc += bar
+		desc = bar + desc
+	}
+	// An embed footer shows no markdown, so a link there would be raw
+	// text. A footer with a link (a salary source) is the last field
+	// instead, where the link can be clicked.
+	linkFooter := r.Footer != "" && strings.Contains(r.Footer, "](")
+	room := maxFields
+	if linkFooter {
+		room--
 	}
 	for _, f := range r.Fields {
-		if len(e.Fields) == maxFields {
+		if len(e.Fields) == room {
 			break
 		}
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
@@ -123,8 +134,10 @@ func renderEmbeds(r bot.Reply) ([]*discordgo.MessageEmbed, string) {
 			Inline: f.Inline,
 		})
 	}
-	if r.Footer != "" {
-		// Footers show no markdown: plain text, links as "text <url>".
+	switch {
+	case linkFooter:
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: empty, Value: clip(bot.FormatText(r.Footer, Markdown), maxFieldValue)})
+	case r.Footer != "":
 		e.Footer = &discordgo.MessageEmbedFooter{Text: clip(bot.FormatText(r.Footer, bot.PlainText), maxFooter)}
 	}
 	if r.Image != "" {

@@ -99,7 +99,10 @@ func TestRenderBotReplies(t *testing.T) {
 		{"roadmap", []string{"roadmap done 1", "roadmap done 2"}, "roadmap"},
 		{"roadmap-step", nil, "roadmap step 3"},
 		{"salary-mid", nil, "salary mid"},
+		{"salary", nil, "salary"},
+		{"salary-lead", nil, "salary lead"},
 		{"career-senior", nil, "career senior"},
+		{"welcome", nil, "hi"},
 		{"skills-security", nil, "skills security"},
 		{"progress", []string{"roadmap done 1", "checkin"}, "progress"},
 		{"remind-daily", nil, "remind daily 07:30 Asia/Kolkata weekdays"},
@@ -123,6 +126,40 @@ func TestRenderBotReplies(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSalarySourceIsALink: the salary source is a link that can be
+// clicked, which an embed footer cannot hold (issue 12): it is the last
+// field, in markdown, and the footer is empty.
+func TestSalarySourceIsALink(t *testing.T) {
+	h := bottest.New(t)
+	for _, line := range []string{"salary", "salary mid", "career mid"} {
+		e := discord.Render(h.SayAs(bot.DiscordUser(guildUser), line)).Embeds[0]
+		if e.Footer != nil {
+			t.Errorf("%s: the source is in the footer, where its link is raw text: %q", line, e.Footer.Text)
+		}
+		if len(e.Fields) == 0 {
+			t.Errorf("%s: no fields, so no linked source", line)
+			continue
+		}
+		last := e.Fields[len(e.Fields)-1].Value
+		if !strings.Contains(last, "[\"How to Become a Backend Developer in 2025\"](https://www.geeksforgeeks.org/blogs/back-end-developer-roadmap/)") {
+			t.Errorf("%s: the last field is not the linked source: %q", line, last)
+		}
+	}
+}
+
+// TestProgressBarLeads: the bar opens the description, so it does not sit
+// between a step's topics and its project (issue 12).
+func TestProgressBarLeads(t *testing.T) {
+	h := bottest.New(t)
+	e := discord.Render(h.SayAs(bot.DiscordUser(guildUser), "roadmap step 3")).Embeds[0]
+	if !strings.HasPrefix(e.Description, "`░") {
+		t.Errorf("description does not start with the progress bar:\n%s", e.Description)
+	}
+	if strings.Contains(e.Description[strings.Index(e.Description, "Topics"):], "`") {
+		t.Errorf("the bar comes after the topics:\n%s", e.Description)
 	}
 }
 

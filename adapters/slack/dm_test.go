@@ -41,10 +41,12 @@ func TestReminderDM(t *testing.T) {
 		t.Fatalf("delivery: %+v, want one sent", st)
 	}
 
-	calls := e.fake.Calls()
-	if got, want := e.fake.Methods(), []string{"conversations.open", "chat.postMessage"}; !cmp.Equal(got, want) {
+	// "remind in" reads the profile's zone (users.info) to say when, in
+	// the user's own time, the reminder comes; the delivery is the rest.
+	if got, want := e.fake.Methods(), []string{"users.info", "conversations.open", "chat.postMessage"}; !cmp.Equal(got, want) {
 		t.Fatalf("Slack got %v, want %v", got, want)
 	}
+	calls := e.fake.Calls("conversations.open", "chat.postMessage")
 	if got := calls[0].Form.Get("users"); got != formUser {
 		t.Errorf("conversations.open users=%q, want %q", got, formUser)
 	}

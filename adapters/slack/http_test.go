@@ -208,9 +208,10 @@ func TestRefusedRequests(t *testing.T) {
 				wantCommands := int64(0)
 				if path == "/slack/interactions" {
 					// Presses run in the background: send a valid one
-					// (tip writes nothing) and wait for its answer, so
-					// work the refused press started would show too.
-					e.postSigned(path, []byte("payload="+url.QueryEscape(string(blockActions(t, e.fake.HooksURL(), "cmd:1", "tip")))))
+					// (help writes nothing; tip now counts the tips
+					// shown) and wait for its answer, so work the
+					// refused press started would show too.
+					e.postSigned(path, []byte("payload="+url.QueryEscape(string(blockActions(t, e.fake.HooksURL(), "cmd:1", "help")))))
 					e.fake.WaitCall("hook")
 					wantCommands = 1
 				}

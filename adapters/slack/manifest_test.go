@@ -122,7 +122,7 @@ func TestManifest(t *testing.T) {
 		}
 		for cmd, want := range map[string]string{
 			"/roadmap": "[overview | next | step N | done N | undo N | reset [confirm]]",
-			"/salary":  "[beginner | mid | experienced]",
+			"/salary":  "[junior | mid | senior | lead | architect]", // the career levels (issue 12)
 			"/skills":  "[NAME]",
 		} {
 			if hints[cmd] != want {

@@ -133,6 +133,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		if err := m.Open(ctx); err != nil {
 			return err
 		}
+		// The same console as the chat, so ask picks the time zone as the
+		// console does: the typed one, else the machine's, else the one
+		// chosen before, else UTC.
+		m.Bot.SetMessenger("console", console.New(m.Bot, console.Config{Out: m.Stdout, User: m.consoleUser(), Zone: localZone()}))
 		return console.Ask(ctx, m.Bot, m.consoleUser(), strings.Join(args[1:], " "), m.Stdout)
 	case "content":
 		if len(args) < 2 || args[1] != "check" || len(args) > 3 {
@@ -426,9 +430,26 @@ func (m *Main) contentCheck(args []string) error {
 		}
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "%s is valid: %d steps, %d skills, %d career levels, %d salary tables, %d tips.\n",
-		name, len(pack.Steps), len(pack.Skills), len(pack.Levels), len(pack.Salaries), len(pack.Tips))
+	topics, hours, bands := 0, 0, 0
+	for i := range pack.Steps {
+		topics += len(pack.Steps[i].Topics)
+		hours += pack.Steps[i].Hours()
+	}
+	for _, t := range pack.Salaries {
+		bands += len(t.Bands)
+	}
+	fmt.Fprintf(m.Stdout, "%s is valid: %s, %s (%s of study), %s, %s, %s (%s), %s.\n", name,
+		count(len(pack.Steps), "step"), count(topics, "topic"), count(hours, "hour"), count(len(pack.Skills), "skill"),
+		count(len(pack.Levels), "career level"), count(len(pack.Salaries), "salary table"), count(bands, "band"), count(len(pack.Tips), "tip"))
 	return nil
+}
+
+// count writes "1 salary table", "2 salary tables".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func (m *Main) loadContent() (*content.Pack, error) {

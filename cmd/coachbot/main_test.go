@@ -129,7 +129,7 @@ func TestAskInvalid(t *testing.T) {
 		line string
 		want []string // all printed
 	}{
-		{"salary wizard", []string{`"wizard"`, "beginner, mid or experienced"}},
+		{"salary wizard", []string{`"wizard"`, "junior, mid, senior, lead or architect"}},
 		{"remind daily 25:00", []string{`"25:00"`, "HH:MM", "19:00"}},
 		{"remind daily 9:60", []string{`"9:60"`, "HH:MM"}},
 		{"remind daily 09:00 Mars/Olympus", []string{`"Mars/Olympus"`, "IANA", "Europe/London"}},
@@ -143,7 +143,12 @@ func TestAskInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
 			dir := t.TempDir()
-			out := ask(t, dir, tt.line)
+			// A user error exits 1 (DESIGN §7): Run returns a coded error,
+			// after printing the reply that says what was wrong.
+			out, err := runMain(t, dir, "ask", tt.line)
+			if bot.ErrorCode(err) != bot.Invalid {
+				t.Errorf("ask %q returned %v, want an invalid error (exit 1)", tt.line, err)
+			}
 			for _, w := range tt.want {
 				if !strings.Contains(out, w) {
 					t.Errorf("ask %q printed no %q:\n%s", tt.line, w, out)
@@ -327,7 +332,8 @@ func TestContentCheck(t *testing.T) {
 		if err != nil {
 			t.Fatalf("content check = %v\n%s", err, out)
 		}
-		if !strings.Contains(out, "the embedded content pack is valid: 8 steps") {
+		// One line of counts, in the singular where there is one (issue 12).
+		if !strings.Contains(out, "the embedded content pack is valid: 8 steps, 53 topics (262 hours of study), 7 skills, 5 career levels, 1 salary table (3 bands), 17 tips.") {
 			t.Errorf("content check printed:\n%s", out)
 		}
 	})
@@ -509,4 +515,34 @@ func moduleRoot(t testing.TB) string {
 func putReminder(ctx context.Context, s bot.Store, r bot.Reminder) error {
 	_, err := s.UpdateUser(ctx, r.User, func(u *bot.User) error { u.SetReminder(r); return nil })
 	return err
+}
+
+// TestAskZone: ask picks the time zone as the console does, the machine's
+// before the one chosen before, and names it (issue 12).
+func TestAskZone(t *testing.T) {
+	t.Setenv("TZ", "Asia/Tokyo")
+	dir := t.TempDir()
+	out := ask(t, dir, "remind daily 19:00")
+	for _, w := range []string{"(Asia/Tokyo)", "this computer's time zone, Asia/Tokyo"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("ask remind daily 19:00 printed no %q:\n%s", w, out)
+		}
+	}
+	// The console, on the same machine, says the same.
+	m, stdout, _ := newMain(t.TempDir())
+	m.Stdin = strings.NewReader("remind daily 19:00\n")
+	if err := m.Run(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "this computer's time zone, Asia/Tokyo") {
+		t.Errorf("the console printed:\n%s", stdout.String())
+	}
+	// A typed zone wins, and nothing says it came from the machine.
+	out = ask(t, dir, "remind daily 19:00 Europe/Paris")
+	if !strings.Contains(out, "(Europe/Paris)") || strings.Contains(out, "computer") {
+		t.Errorf("ask with a typed zone printed:\n%s", out)
+	}
 }
