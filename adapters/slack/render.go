@@ -23,7 +23,7 @@ const (
 	maxButtonLabel   = 75   // a button's plain_text
 	maxButtonValue   = 2000 // a button's value
 	maxAltText       = 2000 // an image's alt_text
-	maxFallbackText  = 3000 // the top-level text; Slack allows more, notifications show less
+	maxFallbackText  = 300 // the top-level text: a notification's summary
 	progressBarWidth = 20
 )
 
@@ -247,12 +247,17 @@ func buttonBlocks(buttons []bot.Button) []slack.Block {
 	return blocks
 }
 
-// fallback is the message's top-level text: what notifications, screen
-// readers of old clients and search show. It is the title and the text;
-// text is the reply's text, formatted.
+// fallback is the message's top-level text. Beside blocks, Slack uses it
+// only for notifications (a phone shows nothing else), so it is a summary:
+// the title and the text's first paragraph, at most maxFallbackText. A
+// copy of the whole text made every long answer twice its size: 4.9 KB
+// for a roadmap step, which then took two writes to the socket.
 func fallback(r bot.Reply, text string) string {
 	title := escapeMrkdwn(strings.TrimSpace(r.Title))
 	text = strings.TrimSpace(text)
+	if first, _, more := strings.Cut(text, "\n\n"); more {
+		text = first
+	}
 	switch {
 	case title != "" && text != "":
 		text = title + "\n" + text

@@ -328,3 +328,28 @@ func TestMrkdwn(t *testing.T) {
 		})
 	}
 }
+
+// TestFallbackIsASummary: beside blocks, the top-level text is what a
+// notification shows, so it is the title and the first paragraph, never a
+// second copy of the whole answer.
+func TestFallbackIsASummary(t *testing.T) {
+	long := strings.Repeat("A long second paragraph. ", 200)
+	for _, tc := range []struct {
+		name string
+		r    bot.Reply
+		want string
+	}{
+		{"title and paragraphs", bot.Reply{Title: "Step 1", Text: "First paragraph.\n\n" + long}, "Step 1\nFirst paragraph."},
+		{"one paragraph", bot.Reply{Text: "Only this."}, "Only this."},
+		{"title only", bot.Reply{Title: "Done", Fields: []bot.Field{{Name: "a", Value: "b"}}}, "Done"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := coachslack.Render(tc.r).Text; got != tc.want {
+				t.Errorf("fallback = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	if got := coachslack.Render(bot.Reply{Text: long}).Text; len([]rune(got)) > 300 {
+		t.Errorf("a long first paragraph gives a fallback of %d characters, want at most 300", len([]rune(got)))
+	}
+}
