@@ -23,7 +23,7 @@ const (
 	maxButtonLabel   = 75   // a button's plain_text
 	maxButtonValue   = 2000 // a button's value
 	maxAltText       = 2000 // an image's alt_text
-	maxFallbackText  = 300 // the top-level text: a notification's summary
+	maxFallbackText  = 300  // the top-level text: a notification's summary
 	progressBarWidth = 20
 )
 
