@@ -71,9 +71,10 @@ var DefaultCommandRate = Rate{PerMinute: 30, Burst: 10}
 // work without the store, their deadline.
 const limiterTimeout = 250 * time.Millisecond
 
-// replayCheckTimeout bounds the replay check, which fails closed (a
-// request that might be a replay is refused): it gets longer than the
-// limiter, so that a slow moment of the store does not refuse real users.
+// replayCheckTimeout bounds the replay check, which fails closed for a
+// command that changes state (it might be a replay): it gets longer than
+// the limiter, so that a slow moment of the store does not refuse real
+// users.
 const replayCheckTimeout = time.Second
 
 // Bot is the platform-neutral coach: it answers command lines and delivers
@@ -200,11 +201,14 @@ func (b *Bot) Handle(ctx context.Context, user UserID, line string) Reply {
 }
 
 // Serve answers a request a platform delivered, as Handle does. The one
-// thing it refuses rather than answers is a request that must not run: it
-// returns ErrReplayed when in.Once was seen before, and an Unavailable
-// error when that could not be checked (a replay cannot be ruled out). The
-// platform then refuses the request; the Reply says why, for one that
-// shows it anyway.
+// thing it refuses rather than answers is a replay: it returns ErrReplayed,
+// having run nothing, when in.Once was seen before; the platform then
+// refuses the request (the Reply says why, for one that shows it anyway).
+// When the store cannot say whether in.Once was seen, a command that only
+// reads the content (which a replay cannot abuse) is answered, and one
+// that reads or changes the user's state gets the usual "I can't reach my
+// memory" answer: fail closed, without turning an outage into errors the
+// platform shows as its own.
 func (b *Bot) Serve(ctx context.Context, in Inbound) (Reply, error) {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
@@ -219,7 +223,8 @@ func (b *Bot) Serve(ctx context.Context, in Inbound) (Reply, error) {
 			}
 		}()
 		profile, err := b.admit(ctx, in)
-		if err != nil {
+		unchecked, _ := errors.AsType[uncheckedOnce](err)
+		if err != nil && unchecked.error == nil {
 			name = b.spec.nearest(line)
 			return Reply{}, err
 		}
@@ -229,6 +234,9 @@ func (b *Bot) Serve(ctx context.Context, in Inbound) (Reply, error) {
 			return Reply{}, err
 		}
 		name = parsed.Command.Path()
+		if unchecked.error != nil && !parsed.Command.stateless {
+			return Reply{}, unchecked.error
+		}
 		req := &Request{User: user, Command: parsed.Command, Args: parsed.Args, Now: b.clock.Now(), profile: profile}
 		reply, err = parsed.Command.run(b, ctx, req)
 		switch {
@@ -297,12 +305,18 @@ type refusal struct{ error }
 
 func (r refusal) Unwrap() error { return r.error }
 
+// uncheckedOnce is admit's answer when the replay check itself failed: an
+// Unavailable error for any command that touches the user's state.
+type uncheckedOnce struct{ error }
+
+func (u uncheckedOnce) Unwrap() error { return u.error }
+
 // admit lets a command in. It refuses a replay (in.Once seen before), and
-// fails closed when that cannot be checked. It takes one command from the
-// user's allowance: a Limited error when none is left, nil when the
-// limiter fails (a broken limiter must not turn into an outage). With a
-// Gate all of that is one round trip, which also returns the user's record
-// (nil otherwise).
+// returns uncheckedOnce when that cannot be checked. It takes one command
+// from the user's allowance: a Limited error when none is left, nil when
+// the limiter fails (a broken limiter must not turn into an outage). With
+// a Gate all of that is one round trip, which also returns the user's
+// record (nil otherwise).
 func (b *Bot) admit(ctx context.Context, in Inbound) (*User, error) {
 	if b.gate != nil {
 		timeout := limiterTimeout
@@ -314,7 +328,7 @@ func (b *Bot) admit(ctx context.Context, in Inbound) (*User, error) {
 		a, err := b.gate.Admit(gctx, in.User, in.Once, b.rate)
 		switch {
 		case err != nil && in.Once != "":
-			return nil, refusal{WrapError(Unavailable, err, msgUnavailable)}
+			return nil, uncheckedOnce{WrapError(Unavailable, err, msgUnavailable)}
 		case err != nil:
 			b.log.Debug("rate limit check failed; allowing the command", "err", err)
 			return nil, nil
@@ -330,7 +344,7 @@ func (b *Bot) admit(ctx context.Context, in Inbound) (*User, error) {
 		first, err := b.dedupe.FirstSeen(dctx, in.Once, ReplayWindow)
 		cancel()
 		if err != nil {
-			return nil, refusal{WrapError(Unavailable, err, msgUnavailable)}
+			return nil, uncheckedOnce{WrapError(Unavailable, err, msgUnavailable)}
 		}
 		if !first {
 			return nil, refusal{ErrReplayed}

@@ -46,8 +46,8 @@ func (a *Adapter) Register(mux *http.ServeMux) {
 // nothing). Everything else is answered in the response, as over the
 // gateway, but for a replay: the bot refuses an interaction id it has seen
 // (bot.Inbound.Once, checked in the same round trip as the rate limit and
-// the user's read), which gets 401, and 503 when the store cannot tell (a
-// replay could not be ruled out). The id is remembered only once the
+// the user's read), which gets 401; when the store cannot tell, the bot
+// answers only what reads the content alone. The id is remembered only once the
 // signature holds, so forged requests cannot burn real ids. An
 // autocomplete is not checked: it reads the content and nothing else.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -88,12 +88,8 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	switch {
-	case err == nil || sent:
-	case errors.Is(err, bot.ErrReplayed):
+	if err != nil && !sent { // the bot refused a replay (bot.ErrReplayed)
 		http.Error(w, "repeated interaction", http.StatusUnauthorized)
-	default:
-		http.Error(w, "try again", http.StatusServiceUnavailable)
 	}
 }
 

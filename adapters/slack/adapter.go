@@ -181,12 +181,8 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg, key, inline, err := a.answer(r.Context(), cmd, once(r.Header))
-	switch {
-	case errors.Is(err, bot.ErrReplayed):
+	if err != nil { // the bot refused a replay (bot.ErrReplayed)
 		http.Error(w, "repeated request", http.StatusUnauthorized)
-		return
-	case err != nil:
-		http.Error(w, "try again", http.StatusServiceUnavailable)
 		return
 	}
 	if !inline {
@@ -300,9 +296,8 @@ func (a *Adapter) commandLine(cmd slack.SlashCommand) string {
 // inline budget it is returned (inline true) for the HTTP response or the
 // Socket Mode ack; otherwise inline is false and the reply is posted to the
 // command's response_url when it is ready. once is the request's replay
-// key ("" for none); a request the bot refuses (bot.ErrReplayed, or an
-// Unavailable error when a replay cannot be ruled out) returns the error
-// within the budget, and gets no answer after it.
+// key ("" for none); a request the bot refuses (bot.ErrReplayed) returns
+// the error within the budget, and gets no answer after it.
 func (a *Adapter) answer(ctx context.Context, cmd slack.SlashCommand, once string) (msg slack.Msg, cacheKey string, inline bool, err error) {
 	user := bot.SlackUser(cmd.TeamID, cmd.UserID)
 	line := a.commandLine(cmd)
