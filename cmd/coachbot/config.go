@@ -31,6 +31,12 @@ type Config struct {
 	DataDir    string `split_words:"true"`
 	ContentDir string `split_words:"true"`
 	HTTPAddr   string `split_words:"true"`
+	// MetricsAddr, when set, serves /metrics (with /healthz and /readyz)
+	// on its own address, and the public HTTPAddr serves no /metrics.
+	MetricsAddr string `split_words:"true"`
+	// MaxConns caps the HTTP connections served at once on each address;
+	// more wait in the listen queue.
+	MaxConns int `split_words:"true" default:"1000"`
 
 	SlackBotToken      string `split_words:"true"`
 	SlackSigningSecret string `split_words:"true"`
@@ -153,6 +159,14 @@ func (c Config) Validate() error {
 		if err := checkHostPort(c.HTTPAddr, true); err != nil {
 			return bad("HTTP_ADDR", "expects host:port such as :8080 or 127.0.0.1:8080: %v", err)
 		}
+	}
+	if c.MetricsAddr != "" {
+		if err := checkHostPort(c.MetricsAddr, true); err != nil {
+			return bad("METRICS_ADDR", "expects host:port such as :9090 or 127.0.0.1:9090: %v", err)
+		}
+	}
+	if c.MaxConns < 1 || c.MaxConns > 1000000 {
+		return bad("MAX_CONNS", "must be from 1 to 1000000 connections")
 	}
 
 	if (c.SlackBotToken == "") != (c.SlackSigningSecret == "") && c.SlackAppToken == "" {

@@ -40,6 +40,7 @@ func validConfig() Config {
 		ReminderLease: time.Minute,
 		RateLimit:     30,
 		RateBurst:     10,
+		MaxConns:      1000,
 	}
 }
 
@@ -207,6 +208,8 @@ func TestLoadConfig(t *testing.T) {
 				"COACH_DATA_DIR":             "/srv/coachbot",
 				"COACH_CONTENT_DIR":          "/srv/content",
 				"COACH_HTTP_ADDR":            "127.0.0.1:8081",
+				"COACH_METRICS_ADDR":         "127.0.0.1:9091",
+				"COACH_MAX_CONNS":            "200",
 				"COACH_SLACK_BOT_TOKEN":      slackBotToken,
 				"COACH_SLACK_SIGNING_SECRET": slackSecret,
 				"COACH_SLACK_APP_TOKEN":      slackAppToken,
@@ -228,6 +231,8 @@ func TestLoadConfig(t *testing.T) {
 				c.DataDir = "/srv/coachbot"
 				c.ContentDir = "/srv/content"
 				c.HTTPAddr = "127.0.0.1:8081"
+				c.MetricsAddr = "127.0.0.1:9091"
+				c.MaxConns = 200
 				c.SlackBotToken, c.SlackSigningSecret, c.SlackAppToken = slackBotToken, slackSecret, slackAppToken
 				c.SlackApiURL = "http://127.0.0.1:9999/api/"
 				c.DiscordToken, c.DiscordAppID, c.DiscordMode = discordToken, discordAppID, "http"
@@ -297,6 +302,9 @@ func TestLoadConfigErrors(t *testing.T) {
 	}{
 		{"discord mode", map[string]string{"COACH_DISCORD_MODE": "websocket"}, "COACH_DISCORD_MODE: "},
 		{"http addr", map[string]string{"COACH_HTTP_ADDR": "8080"}, "COACH_HTTP_ADDR: "},
+		{"metrics addr", map[string]string{"COACH_METRICS_ADDR": "9090"}, "COACH_METRICS_ADDR: "},
+		{"max conns zero", map[string]string{"COACH_MAX_CONNS": "0"}, "COACH_MAX_CONNS: "},
+		{"max conns not a number", map[string]string{"COACH_MAX_CONNS": "many"}, `COACH_MAX_CONNS: expects a whole number, got "many"`},
 		{"redis addrs item", map[string]string{"COACH_REDIS_ADDRS": "r1:7000,r2"}, "COACH_REDIS_ADDRS: "},
 		{"slack token kind", map[string]string{"COACH_SLACK_BOT_TOKEN": "xoxp-SECRETbot-1234", "COACH_SLACK_SIGNING_SECRET": slackSecret}, "COACH_SLACK_BOT_TOKEN: "},
 		{"slack API URL", map[string]string{"COACH_SLACK_API_URL": "not a url"}, "COACH_SLACK_API_URL: "},

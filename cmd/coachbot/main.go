@@ -319,7 +319,10 @@ func (m *Main) serve(ctx context.Context) error {
 			cancel()
 		})
 	} else {
-		mux := newHTTPHandler(countingStore{Store: m.Store, m: m.metrics}, m.metrics)
+		store := countingStore{Store: m.Store, m: m.metrics}
+		// /metrics stays off the public port when it has its own.
+		metricsAddr := m.Config.MetricsAddr
+		mux := newHTTPHandler(store, m.metrics, metricsAddr == "")
 		if err := m.startPlatforms(ctx, mux, run); err != nil {
 			cancel()
 			wg.Wait()
@@ -330,15 +333,24 @@ func (m *Main) serve(ctx context.Context) error {
 		if addr == "" {
 			addr = defaultHTTPAddr
 		}
-		run("http", func(ctx context.Context) error {
-			return serveHTTP(ctx, addr, mux, 4*time.Second, func(bound string) {
+		if metricsAddr != "" {
+			run("metrics", httpServer{
+				variable: "COACH_METRICS_ADDR", addr: metricsAddr, handler: newHTTPHandler(store, m.metrics, true),
+				maxConns: m.Config.MaxConns, grace: 4 * time.Second,
+				listening: func(bound string) { m.log.Info("metrics are served", "metrics", bound) },
+			}.serve)
+		}
+		run("http", httpServer{
+			variable: "COACH_HTTP_ADDR", addr: addr, handler: mux,
+			maxConns: m.Config.MaxConns, grace: 4 * time.Second,
+			listening: func(bound string) {
 				// The bound address, not the configured one: ":0" says nothing.
 				m.log.Info("coachbot is running", "http", bound, "platforms", strings.Join(platforms, ","))
 				if m.httpReady != nil {
 					m.httpReady <- bound
 				}
-			})
-		})
+			},
+		}.serve)
 	}
 	<-ctx.Done()
 	wg.Wait()
