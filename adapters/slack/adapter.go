@@ -62,6 +62,7 @@ type Adapter struct {
 	store    bot.Store
 	log      *slog.Logger
 	http     *http.Client
+	hooks    *http.Client // response_url posts: http's, never following a redirect
 	api      *slack.Client
 	apiURL   string
 	botToken string
@@ -121,6 +122,10 @@ func New(cfg Config) (*Adapter, error) {
 	if !strings.HasSuffix(a.apiURL, "/") {
 		a.apiURL += "/"
 	}
+	// A redirect would take a follow-up past the check of its URL.
+	hooks := *a.http
+	hooks.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	a.hooks = &hooks
 	a.api = slack.New(a.botToken, slack.OptionAPIURL(a.apiURL), slack.OptionHTTPClient(a.http))
 	for _, c := range slashCommands(cfg.Bot.Spec()) {
 		a.slash[c.Name] = true
@@ -370,11 +375,33 @@ func (a *Adapter) followUp(ctx context.Context, user bot.UserID, responseURL str
 		a.log.Warn("slack reply dropped: no response_url", "user", bot.HashUser(user))
 		return
 	}
+	if !a.slackHook(responseURL) {
+		// The URL came in a signed request, but whoever holds the signing
+		// secret could make this server post anywhere (an internal admin
+		// path) through it.
+		a.log.Warn("slack reply refused: response_url is not Slack's", "user", bot.HashUser(user))
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, followUpTimeout)
 	defer cancel()
-	if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, a.http, toWebhook(m)); err != nil {
+	if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, a.hooks, toWebhook(m)); err != nil {
 		a.log.Error("slack reply via response_url failed", "user", bot.HashUser(user), "err", redactURL(err, responseURL))
 	}
+}
+
+// slackHook reports whether a response_url may be posted to (DESIGN §6):
+// https://hooks.slack.com/, or the scheme and host of the Web API URL (a
+// test's fake, or a proxy in front of Slack). No user info, no other port.
+func (a *Adapter) slackHook(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil || u.Opaque != "" {
+		return false
+	}
+	if u.Scheme == "https" && u.Host == "hooks.slack.com" {
+		return true
+	}
+	api, err := url.Parse(a.apiURL)
+	return err == nil && u.Scheme == api.Scheme && u.Host == api.Host
 }
 
 // redactURL keeps a response_url, which works as a credential for 30
