@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -50,6 +52,9 @@ type Config struct {
 	Bot    *bot.Bot
 	Store  bot.Store    // where bot.DMChannel caches each user's DM channel
 	Logger *slog.Logger // default slog.Default()
+	// Clock paces the log lines of refused requests; default the system
+	// clock.
+	Clock bot.Clock
 	// HTTPClient makes the Web API calls and response_url posts; default a
 	// client with a 15 s timeout (each call also carries a context).
 	HTTPClient *http.Client
@@ -68,6 +73,7 @@ type Adapter struct {
 	botToken string
 	appToken string
 	secret   string
+	refusals *webhook.Refusals
 	slash    map[string]bool // the spec's slash commands that Slack has: "roadmap", "salary", …
 
 	// Renderings of replies that are the same for everyone (bot.Reply's
@@ -113,6 +119,11 @@ func New(cfg Config) (*Adapter, error) {
 	if a.log == nil {
 		a.log = slog.Default()
 	}
+	var clock bot.Clock = bot.SystemClock{}
+	if cfg.Clock != nil {
+		clock = cfg.Clock
+	}
+	a.refusals = webhook.NewRefusals(a.log, "slack request refused", clock.Now)
 	if a.http == nil {
 		a.http = &http.Client{Timeout: 15 * time.Second}
 	}
@@ -153,11 +164,31 @@ func (a *Adapter) verified(w http.ResponseWriter, r *http.Request) (body []byte,
 		return nil, false
 	}
 	if err := verify(r.Header, body, a.secret); err != nil {
-		a.log.Info("slack request refused", "path", r.URL.Path, "reason", err)
+		a.refusals.Refused(r.Pattern, refusalReason(err))
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
 		return nil, false
 	}
 	return body, true
+}
+
+// refusalReason names why verify refused a request, as a fixed string:
+// slack-go's errors can quote the request's headers (a timestamp that is
+// not a number, however long), and anyone can send those.
+func refusalReason(err error) string {
+	var num *strconv.NumError
+	switch {
+	case errors.Is(err, slack.ErrMissingHeaders):
+		return "missing signature headers"
+	case errors.Is(err, slack.ErrExpiredTimestamp):
+		return "timestamp outside the 5-minute window"
+	case errors.As(err, &num):
+		return "malformed timestamp"
+	case errors.Is(err, slack.ErrInvalidSignature), errors.Is(err, hex.ErrLength):
+		return "bad signature"
+	case errors.Is(err, slack.ErrInvalidConfiguration):
+		return "no signing secret (Socket Mode)"
+	}
+	return "bad signature"
 }
 
 // verify checks the v0 signature (HMAC-SHA256 of "v0:<timestamp>:<body>")

@@ -66,6 +66,7 @@ func newEnv(t *testing.T, mods ...func(*coachslack.Config)) *env {
 		Bot:           e.h.Bot,
 		Store:         e.h.Store,
 		Logger:        slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Clock:         e.h.Clock,
 	}
 	for _, m := range mods {
 		m(&cfg)

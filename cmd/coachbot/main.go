@@ -380,7 +380,7 @@ func (m *Main) startPlatforms(ctx context.Context, mux *http.ServeMux, run func(
 	if c.SlackBotToken != "" {
 		a, err := slack.New(slack.Config{
 			BotToken: c.SlackBotToken, SigningSecret: c.SlackSigningSecret, AppToken: c.SlackAppToken,
-			APIURL: c.SlackApiURL, Bot: m.Bot, Store: m.Store, Logger: m.log,
+			APIURL: c.SlackApiURL, Bot: m.Bot, Store: m.Store, Logger: m.log, Clock: m.clock(),
 		})
 		if err != nil {
 			return fmt.Errorf("slack: %w", err)
