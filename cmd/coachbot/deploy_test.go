@@ -42,6 +42,7 @@ var deployFakes = map[string]string{
 	"COACH_DISCORD_TOKEN":        "fake.discord.token",
 	"COACH_DISCORD_APP_ID":       "123456789012345678",
 	"COACH_DISCORD_PUBLIC_KEY":   strings.Repeat("ab", 32),
+	"COACH_SECRET_KEY":           strings.Repeat("cd", 32),
 }
 
 // drainSeconds is how long coachbot takes to stop after SIGTERM; the pod's

@@ -171,6 +171,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 
 // Open loads the content, opens the store and builds the bot.
 func (m *Main) Open(ctx context.Context) error {
+	// Before anything logs a user: Validate has checked the key.
+	secret, _ := m.Config.Secret()
+	bot.SetPseudonymKey(secret)
 	m.log = m.logger()
 	pack, err := m.loadContent()
 	if err != nil {
