@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -318,4 +319,55 @@ func freeLoopbackAddr(t *testing.T) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return addr
+}
+
+// TestMaxConns: with COACH_MAX_CONNS=2, two connections that are still
+// sending their headers hold both places, and a third is served only once
+// one of them is gone (it waits in the listen queue meanwhile), so a flood
+// of idle connections cannot hold more than the cap's memory.
+func TestMaxConns(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("COACH_HTTP_ADDR", "127.0.0.1:0")
+	t.Setenv("COACH_MAX_CONNS", "2")
+	t.Setenv("COACH_DATA_DIR", t.TempDir())
+	cfg, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Main{Config: cfg, Stdin: strings.NewReader(""), Stdout: bottest.NewBuffer(), Stderr: bottest.NewBuffer(), User: "ana"}
+	base, _ := startMain(t, m)
+	addr := strings.TrimPrefix(base, "http://")
+	dial := func() net.Conn {
+		t.Helper()
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	// Two slow senders: headers begun, never finished.
+	slow := []net.Conn{dial(), dial()}
+	for _, c := range slow {
+		if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: coachbot\r\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	third := dial()
+	if _, err := io.WriteString(third, "GET /healthz HTTP/1.1\r\nHost: coachbot\r\nConnection: close\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	// While both places are held the third gets no answer. (A wait that
+	// can only make this check weaker on a slow machine, never fail it.)
+	third.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	var b [64]byte
+	if n, err := third.Read(b[:]); err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("the third connection was served while two held the places: %q, %v", b[:n], err)
+	}
+	slow[0].Close()
+	third.SetReadDeadline(time.Now().Add(bottest.WaitLimit))
+	answer, err := io.ReadAll(third)
+	if err != nil || !strings.HasPrefix(string(answer), "HTTP/1.1 200 OK") {
+		t.Errorf("the third connection after a place came free: %q, %v; want 200 OK", answer, err)
+	}
 }
