@@ -39,9 +39,13 @@ type Config struct {
 	Limiter Limiter
 	// CommandRate is the per-user limit; zero values take DefaultCommandRate.
 	CommandRate Rate
-	// Gate, when set, replaces Limiter for commands: the rate-limit check
-	// and the user's read in one store round trip.
+	// Gate, when set, replaces Limiter and Deduper for commands: the replay
+	// check, the rate-limit check and the user's read in one store round
+	// trip.
 	Gate UserGate
+	// Deduper refuses a replayed request (Inbound.Once) when there is no
+	// Gate. Default: an in-process LocalLimits, right for one process.
+	Deduper Deduper
 	// DeadLetters, when set, keeps the occurrences the scheduler gives up
 	// on. Wiring passes the store's own (optional ports are resolved once,
 	// there, so no wrapper can hide one); when nil, New takes Store's if it
@@ -65,6 +69,11 @@ var DefaultCommandRate = Rate{PerMinute: 30, Burst: 10}
 // work without the store, their deadline.
 const limiterTimeout = 250 * time.Millisecond
 
+// replayCheckTimeout bounds the replay check, which fails closed (a
+// request that might be a replay is refused): it gets longer than the
+// limiter, so that a slow moment of the store does not refuse real users.
+const replayCheckTimeout = time.Second
+
 // Bot is the platform-neutral coach: it answers command lines and delivers
 // reminders. It is safe for concurrent use.
 type Bot struct {
@@ -80,6 +89,7 @@ type Bot struct {
 	limiter Limiter
 	rate    Rate
 	gate    UserGate
+	dedupe  Deduper
 	// deadLetters is the optional port, nil when the store keeps none.
 	deadLetters DeadLetters
 
@@ -108,6 +118,7 @@ func New(cfg Config) (*Bot, error) {
 		rate:        cfg.CommandRate,
 		deadLetters: cfg.DeadLetters,
 		gate:        cfg.Gate,
+		dedupe:      cfg.Deduper,
 		messengers:  map[string]Messenger{},
 	}
 	if b.deadLetters == nil {
@@ -118,6 +129,9 @@ func New(cfg Config) (*Bot, error) {
 	}
 	if b.clock == nil {
 		b.clock = SystemClock{}
+	}
+	if b.dedupe == nil && b.gate == nil {
+		b.dedupe = NewLocalLimits(b.clock)
 	}
 	if b.log == nil {
 		b.log = slog.Default()
@@ -164,13 +178,36 @@ type Request struct {
 // Arg returns the canonical value of the named argument, "" when absent.
 func (r *Request) Arg(name string) string { return r.Args[name] }
 
+// Inbound is one command line as a platform delivered it.
+type Inbound struct {
+	User UserID
+	Line string
+	// Once, when set, names this request and no other: Discord's
+	// interaction id, Slack's request signature. A request whose Once was
+	// seen in the last ReplayWindow is a replay of signed bytes, and is
+	// refused before anything runs.
+	Once string
+}
+
 // Handle answers one command line from user. It never fails: errors become
 // friendly replies (the cause goes to the log), a panic becomes an internal
 // error reply, and the work is bounded by Config.CommandTimeout.
 func (b *Bot) Handle(ctx context.Context, user UserID, line string) Reply {
+	r, _ := b.Serve(ctx, Inbound{User: user, Line: line})
+	return r
+}
+
+// Serve answers a request a platform delivered, as Handle does. The one
+// thing it refuses rather than answers is a request that must not run: it
+// returns ErrReplayed when in.Once was seen before, and an Unavailable
+// error when that could not be checked (a replay cannot be ruled out). The
+// platform then refuses the request; the Reply says why, for one that
+// shows it anyway.
+func (b *Bot) Serve(ctx context.Context, in Inbound) (Reply, error) {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, b.timeout)
 	defer cancel()
+	user, line := in.User, in.Line
 
 	name := "unknown"
 	reply, err := func() (reply Reply, err error) {
@@ -179,7 +216,7 @@ func (b *Bot) Handle(ctx context.Context, user UserID, line string) Reply {
 				err = &Error{Code: Internal, Err: fmt.Errorf("panic: %v\n%s", p, debug.Stack())}
 			}
 		}()
-		profile, err := b.allow(ctx, user)
+		profile, err := b.admit(ctx, in)
 		if err != nil {
 			name = b.spec.nearest(line)
 			return Reply{}, err
@@ -205,6 +242,10 @@ func (b *Bot) Handle(ctx context.Context, user UserID, line string) Reply {
 		err = storeError(ctx, err)
 		reply = Reply{Title: errorTitle(err), Text: ErrorMessage(err)}
 	}
+	if r, ok := errors.AsType[refusal](err); ok {
+		b.log.LogAttrs(ctx, slog.LevelInfo, "request refused", slog.String("user", HashUser(user)), slog.String("reason", ErrorMessage(err)))
+		return reply, r.error
+	}
 
 	took := time.Since(start)
 	outcome := ErrorCode(err)
@@ -220,7 +261,7 @@ func (b *Bot) Handle(ctx context.Context, user UserID, line string) Reply {
 	if b.observe != nil {
 		b.observe(name, outcome, took)
 	}
-	return reply
+	return reply, nil
 }
 
 // logCause returns what of a command's error may be logged. The user's
@@ -249,40 +290,71 @@ func outcomeName(c Code) string {
 	return string(c)
 }
 
-// allow takes one command from the user's allowance. It returns a Limited
-// error when there is none left, and nil when the limiter fails: a broken
-// limiter must not turn into an outage. With a Gate it also returns the
-// user's record, read in the same round trip (nil otherwise).
-func (b *Bot) allow(ctx context.Context, user UserID) (*User, error) {
-	if b.limiter == nil && b.gate == nil {
+// refusal marks an error that refuses a request rather than answers it.
+type refusal struct{ error }
+
+func (r refusal) Unwrap() error { return r.error }
+
+// admit lets a command in. It refuses a replay (in.Once seen before), and
+// fails closed when that cannot be checked. It takes one command from the
+// user's allowance: a Limited error when none is left, nil when the
+// limiter fails (a broken limiter must not turn into an outage). With a
+// Gate all of that is one round trip, which also returns the user's record
+// (nil otherwise).
+func (b *Bot) admit(ctx context.Context, in Inbound) (*User, error) {
+	if b.gate != nil {
+		timeout := limiterTimeout
+		if in.Once != "" {
+			timeout = replayCheckTimeout
+		}
+		gctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		a, err := b.gate.Admit(gctx, in.User, in.Once, b.rate)
+		switch {
+		case err != nil && in.Once != "":
+			return nil, refusal{WrapError(Unavailable, err, msgUnavailable)}
+		case err != nil:
+			b.log.Debug("rate limit check failed; allowing the command", "err", err)
+			return nil, nil
+		case a.Replayed:
+			return nil, refusal{ErrReplayed}
+		case !a.Allowed:
+			return nil, limited(a.Wait)
+		}
+		return &a.User, nil
+	}
+	if in.Once != "" {
+		dctx, cancel := context.WithTimeout(ctx, replayCheckTimeout)
+		first, err := b.dedupe.FirstSeen(dctx, in.Once, ReplayWindow)
+		cancel()
+		if err != nil {
+			return nil, refusal{WrapError(Unavailable, err, msgUnavailable)}
+		}
+		if !first {
+			return nil, refusal{ErrReplayed}
+		}
+	}
+	if b.limiter == nil {
 		return nil, nil
 	}
 	lctx, cancel := context.WithTimeout(ctx, limiterTimeout)
 	defer cancel()
-	var (
-		ok      bool
-		wait    time.Duration
-		err     error
-		profile *User
-	)
-	if b.gate != nil {
-		var u User
-		ok, wait, u, err = b.gate.AllowUser(lctx, user, b.rate.PerMinute/60, b.rate.Burst)
-		if err == nil {
-			profile = &u
-		}
-	} else {
-		// The key is the user's pseudonym: a rate key outlives nothing (it
-		// expires within a minute) but still should not spread raw ids.
-		ok, wait, err = b.limiter.Allow(lctx, "cmd:"+HashUser(user), b.rate.PerMinute/60, b.rate.Burst)
-	}
+	// The key is the user's pseudonym: a rate key outlives nothing (it
+	// expires within a minute) but still should not spread raw ids.
+	ok, wait, err := b.limiter.Allow(lctx, "cmd:"+HashUser(in.User), b.rate.PerMinute/60, b.rate.Burst)
 	if err != nil {
 		b.log.Debug("rate limit check failed; allowing the command", "err", err)
 		return nil, nil
 	}
-	if ok {
-		return profile, nil
+	if !ok {
+		return nil, limited(wait)
 	}
+	return nil, nil
+}
+
+// limited is the answer to a user over their allowance, who may try again
+// after wait.
+func limited(wait time.Duration) error {
 	secs := int(wait.Round(time.Second) / time.Second)
 	if secs < 1 {
 		secs = 1
@@ -291,7 +363,7 @@ func (b *Bot) allow(ctx context.Context, user UserID) (*User, error) {
 	if secs == 1 {
 		unit = "second"
 	}
-	return nil, Errorf(Limited, "You're going a little fast for me. Please slow down and try again in %d %s.", secs, unit)
+	return Errorf(Limited, "You're going a little fast for me. Please slow down and try again in %d %s.", secs, unit)
 }
 
 // storeError turns a deadline or cancellation into Unavailable, so the user

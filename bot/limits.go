@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// Deduper remembers keys for a while. The Discord adapter refuses a
-// repeated interaction id with it; when the store is shared (Redis), so is
-// the memory, and a replayed request is refused by every replica.
+// Deduper remembers keys for a while. Without a Gate the bot refuses a
+// replayed request (Inbound.Once) with it; when the store is shared
+// (Redis), so is the memory, and a replay is refused by every replica.
 type Deduper interface {
 	// FirstSeen records key for ttl and reports whether it was new.
 	FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error)
@@ -24,15 +24,35 @@ type Limiter interface {
 	Allow(ctx context.Context, key string, rate float64, burst int) (ok bool, wait time.Duration, err error)
 }
 
-// UserGate is implemented by stores that can take one command from a
-// user's rate-limit bucket and read the user's record in one round trip
-// (Redis: one script on the user's shard). The bot uses it for every
-// command when it is wired (Config.Gate), so a command costs the store one
-// round trip, not two.
+// ReplayWindow is how long a signed request's key (Inbound.Once) is
+// remembered. Slack and Discord both refuse a signature more than five
+// minutes from their clock, so a replay must arrive within five minutes of
+// the request on either side of ours: twice that covers every one.
+const ReplayWindow = 10 * time.Minute
+
+// ErrReplayed is what Serve returns for a request whose key it has seen
+// before: a signed request captured and sent again. Nothing has run.
+var ErrReplayed = Errorf(Invalid, "This request was already answered.")
+
+// UserGate is implemented by stores that can admit a command in one round
+// trip (Redis: one script on the user's shard): refuse a replayed request,
+// take one command from the user's rate-limit bucket, and read the user's
+// record. The bot uses it for every command when it is wired (Config.Gate).
 type UserGate interface {
-	// AllowUser takes one event from the user's command bucket (GCRA, as
-	// Limiter.Allow) and returns the user's record either way.
-	AllowUser(ctx context.Context, id UserID, rate float64, burst int) (ok bool, wait time.Duration, u User, err error)
+	// Admit remembers once for ReplayWindow unless it is empty. A key seen
+	// before gives Admission{Replayed: true} and takes nothing from the
+	// bucket. Otherwise it takes one event from the user's command bucket
+	// (GCRA, as Limiter.Allow, at r) and returns the user's record whether
+	// or not the event was allowed.
+	Admit(ctx context.Context, id UserID, once string, r Rate) (Admission, error)
+}
+
+// Admission is what a UserGate decided about one command.
+type Admission struct {
+	Replayed bool          // once was seen before: refuse the request
+	Allowed  bool          // the user's bucket had room for the command
+	Wait     time.Duration // until it will have room, when not Allowed
+	User     User          // the user's record (the zero User, with ID, if none)
 }
 
 // LocalLimits is an in-process Deduper and Limiter, for a single process

@@ -46,13 +46,6 @@ const (
 	globalBurst  = 40
 )
 
-// dedupeTTL is how long an interaction id is remembered: a replay is
-// refused by its stale timestamp once the signature's freshness window
-// (FreshnessWindow either side of the timestamp) has passed, so two windows
-// cover every replay while keeping Redis's set of ids small (a key per
-// interaction for 10 minutes).
-const dedupeTTL = 2 * FreshnessWindow
-
 // Config holds what an Adapter needs. Token, AppID, Bot and Store are
 // required; PublicKey is required in HTTP mode.
 type Config struct {
@@ -72,7 +65,6 @@ type Config struct {
 
 	Bot     *bot.Bot
 	Store   bot.Store   // caches DM channel ids (bot.DMChannel)
-	Dedupe  bot.Deduper // refuses repeated interaction ids; default in-process
 	Limiter bot.Limiter // paces DMs under the global limit; default in-process
 	Logger  *slog.Logger
 	// HTTPClient carries REST calls (its Transport and Timeout are used);
@@ -91,7 +83,6 @@ type Adapter struct {
 	bot        *bot.Bot
 	spec       *bot.Spec
 	store      bot.Store
-	dedupe     bot.Deduper
 	limiter    bot.Limiter
 	log        *slog.Logger
 	clock      bot.Clock
@@ -128,7 +119,6 @@ func New(cfg Config) (*Adapter, error) {
 		bot:        cfg.Bot,
 		spec:       cfg.Bot.Spec(),
 		store:      cfg.Store,
-		dedupe:     cfg.Dedupe,
 		limiter:    cfg.Limiter,
 		log:        cfg.Logger,
 		clock:      cfg.Clock,
@@ -154,14 +144,8 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.ShardCount > 1 && (cfg.ShardID < 0 || cfg.ShardID >= cfg.ShardCount) {
 		return nil, fmt.Errorf("discord: Config.ShardID must be in [0, %d)", cfg.ShardCount)
 	}
-	if a.dedupe == nil || a.limiter == nil {
-		local := bot.NewLocalLimits(nil)
-		if a.dedupe == nil {
-			a.dedupe = local
-		}
-		if a.limiter == nil {
-			a.limiter = local
-		}
+	if a.limiter == nil {
+		a.limiter = bot.NewLocalLimits(nil)
 	}
 	if a.log == nil {
 		a.log = slog.Default()

@@ -58,7 +58,7 @@ func benchInteraction(b *testing.B, file string, data any) {
 	h := bottest.New(b, bottest.WithConfig(func(c *bot.Config) { c.Logger = quiet }))
 	a, err := discord.New(discord.Config{
 		Token: testToken, AppID: testAppID, PublicKey: hex.EncodeToString(publicKey), Mode: discord.ModeHTTP,
-		Bot: h.Bot, Store: h.Store, Dedupe: bot.NewLocalLimits(h.Clock), Limiter: bot.NewLocalLimits(nil),
+		Bot: h.Bot, Store: h.Store, Limiter: bot.NewLocalLimits(nil),
 		Logger: quiet, Clock: h.Clock,
 	})
 	if err != nil {

@@ -77,7 +77,6 @@ func newEnvWith(t testing.TB, h *bottest.Harness, n *atomic.Int64, opts ...envOp
 		APIURL:    fake.APIURL(),
 		Bot:       h.Bot,
 		Store:     h.Store,
-		Dedupe:    bot.NewLocalLimits(h.Clock),
 		Limiter:   limits,
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Clock:     h.Clock,

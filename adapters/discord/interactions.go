@@ -41,13 +41,15 @@ func (a *Adapter) Register(mux *http.ServeMux) {
 
 // ServeHTTP answers one HTTP interaction. Nothing is parsed or touched
 // before the request is verified: a body over webhook.MaxBodyBytes gets 413; a
-// missing or bad Ed25519 signature over timestamp + body, a timestamp
-// outside FreshnessWindow, or an interaction id seen before gets 401 (the
-// id is remembered only once the signature holds, so forged requests cannot
-// burn real ids). A PING gets a PONG (it touches nothing, so it is not
-// checked for repeats); everything else is answered in the response, as
-// over the gateway. A dedupe store that does not answer gets 503: a replay
-// could not be ruled out.
+// missing or bad Ed25519 signature over timestamp + body, or a timestamp
+// outside FreshnessWindow, gets 401. A PING gets a PONG (it touches
+// nothing). Everything else is answered in the response, as over the
+// gateway, but for a replay: the bot refuses an interaction id it has seen
+// (bot.Inbound.Once, checked in the same round trip as the rate limit and
+// the user's read), which gets 401, and 503 when the store cannot tell (a
+// replay could not be ruled out). The id is remembered only once the
+// signature holds, so forged requests cannot burn real ids. An
+// autocomplete is not checked: it reads the content and nothing else.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -70,22 +72,8 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed interaction", http.StatusBadRequest)
 		return
 	}
-	if i.Type != discordgo.InteractionPing {
-		first, err := a.dedupe.FirstSeen(r.Context(), "discord:interaction:"+i.ID, dedupeTTL)
-		if err != nil {
-			// Replays cannot be ruled out: refuse rather than risk one.
-			a.log.Error("discord interaction dedupe", "err", err)
-			http.Error(w, "try again", http.StatusServiceUnavailable)
-			return
-		}
-		if !first {
-			a.log.Info("discord request refused", "path", r.URL.Path, "reason", "repeated interaction id")
-			http.Error(w, "repeated interaction", http.StatusUnauthorized)
-			return
-		}
-	}
 	sent := false
-	a.dispatch(context.WithoutCancel(r.Context()), i, func(resp *discordgo.InteractionResponse, key string) error {
+	err = a.dispatch(context.WithoutCancel(r.Context()), i, "discord:"+i.ID, func(resp *discordgo.InteractionResponse, key string) error {
 		if sent {
 			return errors.New("discord: interaction already answered")
 		}
@@ -100,6 +88,13 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
+	switch {
+	case err == nil || sent:
+	case errors.Is(err, bot.ErrReplayed):
+		http.Error(w, "repeated interaction", http.StatusUnauthorized)
+	default:
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+	}
 }
 
 // verify checks the request's Ed25519 signature over timestamp + body with
@@ -150,7 +145,9 @@ func (a *Adapter) onInteraction(s *discordgo.Session, ic *discordgo.InteractionC
 		}
 	}()
 	ctx := context.WithoutCancel(a.baseContext())
-	a.dispatch(ctx, i, func(resp *discordgo.InteractionResponse, _ string) error {
+	// Over the gateway an interaction comes from Discord itself, on a
+	// connection the bot opened: there is nothing to replay.
+	_ = a.dispatch(ctx, i, "", func(resp *discordgo.InteractionResponse, _ string) error {
 		rctx, cancel := context.WithTimeout(ctx, respondTimeout)
 		defer cancel()
 		return s.InteractionRespond(i, resp, discordgo.WithContext(rctx))
@@ -161,6 +158,9 @@ func (a *Adapter) onInteraction(s *discordgo.Session, ic *discordgo.InteractionC
 // once when the bot answers within DeferAfter; otherwise it sends a
 // deferral when that time is up, and edits the answer in when the bot is
 // done. The bot runs in the calling goroutine; only a timer waits beside it.
+// once is the interaction's replay key (bot.Inbound.Once), "" for none.
+// When the bot refuses the interaction (a replay), dispatch sends nothing
+// more and returns the bot's error.
 //
 // An application command becomes its command line (commandLine); a button
 // press runs the command line in its custom_id as the user who pressed it.
@@ -168,7 +168,7 @@ func (a *Adapter) onInteraction(s *discordgo.Session, ic *discordgo.InteractionC
 // own (ephemeral, or in a DM); a press on a message everyone sees is
 // answered privately instead, so one user's answer never replaces what
 // others are reading.
-func (a *Adapter) dispatch(ctx context.Context, i *discordgo.Interaction, send func(resp *discordgo.InteractionResponse, cacheKey string) error) {
+func (a *Adapter) dispatch(ctx context.Context, i *discordgo.Interaction, once string, send func(resp *discordgo.InteractionResponse, cacheKey string) error) error {
 	replyKeyed := func(resp *discordgo.InteractionResponse, key string) {
 		if err := send(resp, key); err != nil {
 			a.log.Warn("discord interaction response", "type", int(resp.Type), "err", redact(err, i.Token))
@@ -177,7 +177,7 @@ func (a *Adapter) dispatch(ctx context.Context, i *discordgo.Interaction, send f
 	reply := func(resp *discordgo.InteractionResponse) { replyKeyed(resp, "") }
 	if i.Type == discordgo.InteractionPing {
 		reply(&discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
-		return
+		return nil
 	}
 	var (
 		line   string
@@ -188,7 +188,7 @@ func (a *Adapter) dispatch(ctx context.Context, i *discordgo.Interaction, send f
 		switch i.Type {
 		case discordgo.InteractionApplicationCommandAutocomplete:
 			reply(a.autocomplete(data))
-			return
+			return nil
 		case discordgo.InteractionApplicationCommand:
 			line = a.commandLine(data)
 		}
@@ -200,7 +200,7 @@ func (a *Adapter) dispatch(ctx context.Context, i *discordgo.Interaction, send f
 	if line == "" || user == "" {
 		a.log.Warn("discord interaction not understood", "type", int(i.Type))
 		reply(a.respond(bot.Reply{Text: "Sorry, I can only answer my commands and buttons. Type **/coach help** to see them."}, false))
-		return
+		return nil
 	}
 	uid := bot.DiscordUser(user)
 	a.log.Debug("discord interaction", "type", int(i.Type), "user", bot.HashUser(uid))
@@ -228,19 +228,24 @@ func (a *Adapter) dispatch(ctx context.Context, i *discordgo.Interaction, send f
 		}
 		reply(resp)
 	})
-	r := a.bot.Handle(ctx, uid, line)
+	r, err := a.bot.Serve(ctx, bot.Inbound{User: uid, Line: line, Once: once})
 	t.Stop()
 	mu.Lock() // waits for a deferral being sent
 	finished = true
 	late := deferred
 	mu.Unlock()
+	if err != nil {
+		// A deferral already sent went to whoever replayed the request;
+		// the interaction's message is not edited.
+		return err
+	}
 	if late {
 		a.edit(ctx, i, r)
-		return
+		return nil
 	}
 	if r.CacheKey == "" {
 		reply(a.respond(r, update))
-		return
+		return nil
 	}
 	// The same answer for everyone: rendered once per kind of response.
 	key := r.CacheKey + "\x00new"
@@ -249,6 +254,7 @@ func (a *Adapter) dispatch(ctx context.Context, i *discordgo.Interaction, send f
 	}
 	resp, _ := a.responses.Get(key, func() (*discordgo.InteractionResponse, error) { return a.respond(r, update), nil })
 	replyKeyed(resp, key)
+	return nil
 }
 
 // respond is the immediate answer: a new message, or the updated message a

@@ -409,7 +409,7 @@ func infoInts(t testing.TB, rdb *redis.Client, section string) map[string]int64 
 
 // BenchmarkHotCalls is the store's share of chat commands: each command
 // takes from the user's rate limit and reads the user in one call
-// (AllowUser), with inflight commands at a time (one: an idle bot; 50:
+// (Admit), with inflight commands at a time (one: an idle bot; 50:
 // overloaded), with the pipeliner off and on, in the same run and on the
 // same server. ns/op is wall time per command (at inflight=1 its latency;
 // at 50 the inverse of throughput); redis-cpu-µs/op is what the server
@@ -456,7 +456,7 @@ func BenchmarkHotCalls(b *testing.B) {
 					wg.Go(func() {
 						for i := next.Add(1); i <= int64(b.N); i = next.Add(1) {
 							// A Slack-like limit: 1 a second, bursts of 5.
-							if _, _, _, err := s.AllowUser(ctx, ids[i%users], 1, 5); err != nil {
+							if _, err := s.Admit(ctx, ids[i%users], "", bot.Rate{PerMinute: 60, Burst: 5}); err != nil {
 								b.Error(err)
 								return
 							}
@@ -507,7 +507,8 @@ func (r *roundTrips) reset() {
 // the commands the client sent and the round trips they took (a hook on
 // the client), and the INFO commandstats deltas, which count both the
 // calls a client made and the commands the scripts ran. A chat command
-// (AllowUser: the rate limit and the user's record) is one call in one
+// (Admit: the replay check, the rate limit and the user's record) is one
+// call in one
 // round trip; an idle scheduler tick (ClaimDue with nothing due) is one
 // claim script per shard, all in one pipeline: one round trip.
 func TestCommandCost(t *testing.T) {
@@ -529,15 +530,17 @@ func TestCommandCost(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	n := 0 // each chat command is a new request
 	calls := []struct {
 		name                string
 		call                func() error
 		scripts, roundTrips int64
 	}{
-		{"AllowUser (a chat command)", func() error {
-			ok, _, u, err := s.AllowUser(ctxb, id, 1, 5)
-			if err == nil && (!ok || len(u.Done) != 3) {
-				err = fmt.Errorf("AllowUser = %v, %+v", ok, u)
+		{"Admit (a chat command, with its replay key)", func() error {
+			n++
+			ad, err := s.Admit(ctxb, id, fmt.Sprint("discord:", n), bot.Rate{PerMinute: 60, Burst: 5})
+			if err == nil && (!ad.Allowed || len(ad.User.Done) != 3) {
+				err = fmt.Errorf("Admit = %+v", ad)
 			}
 			return err
 		}, 1, 1},

@@ -28,15 +28,17 @@
 // instead.
 //
 // The Store is also the replicas' shared bot.Deduper, bot.Limiter and
-// bot.UserGate: a replayed interaction is refused by every replica, a
+// bot.UserGate: a replayed request is refused by every replica, a
 // platform's rate limit holds for all of them together, and a chat command
-// costs one round trip: AllowUser takes from the user's command bucket and
-// reads their record in one script (TestCommandCost). An idle scheduler
+// costs one round trip: Admit checks the request's replay key, takes from
+// the user's command bucket and reads their record in one script
+// (TestCommandCost; through the real binary, cmd/coachload's
+// TestOneRedisCallPerCommand). An idle scheduler
 // tick (ClaimDue with nothing due) is one claim script per shard, all in
 // one pipeline: one round trip on one server (go-redis splits a pipeline
 // by node on a Cluster and sends the parts at once).
 //
-// The one-command calls (AllowUser, User, the record writes, Allow and
+// The one-command calls (Admit, User, the record writes, Allow and
 // FirstSeen) are pipelined automatically under load (pipeline.go): once
 // many are in flight, those that arrive while earlier ones wait for Redis
 // go to it together, one write and one read for all of them, which more
@@ -74,9 +76,15 @@
 //	                         claimable again: ClaimDue is the reaper, on
 //	                         every replica. A reminder is in one of the two
 //	                         indexes, or (paused) in neither.
-//	{c<s>}:rate:<short id>   string: AllowUser's command bucket (GCRA's
+//	{c<s>}:rate:<short id>   string: Admit's command bucket (GCRA's
 //	                         theoretical arrival time in Unix µs, on Redis
 //	                         TIME); it expires when the bucket is full.
+//	{c<s>}:seen:<hash>       string, bot.ReplayWindow: Admit has seen the
+//	                         request whose replay key (bot.Inbound.Once)
+//	                         hashes to <hash> (16 bytes of SHA-256,
+//	                         base64url), from the user of this shard; the
+//	                         value is the call's random id, so a resent
+//	                         call goes on as the first.
 //	{c<s>}:dead              list: the occurrences the scheduler gave up on
 //	                         (bot.DeadLetters), newest first, trimmed to
 //	                         1000: "<short id>\x00<kind code>\x00<due Unix
@@ -86,7 +94,7 @@
 //	                         has seen k; the value is the call's random id,
 //	                         so a resent call still reports k as new.
 //	coachbot:rate:{<k>}      string: Allow's (bot.Limiter) bucket k, as
-//	                         AllowUser's.
+//	                         Admit's.
 //	coachbot:migrate         string, 30 s: held by the replica migrating.
 //
 // A short id is the user id with its platform shortened: "d:<id>" for
@@ -110,7 +118,7 @@
 //
 // # Scripts
 //
-// UpdateUser, Settle, Forget, ClaimDue and AllowUser are Lua scripts
+// UpdateUser, Settle, Forget, ClaimDue and Admit are Lua scripts
 // (scripts.go), run with EVALSHA and an EVAL fallback. They take every
 // time they judge from Redis TIME and list every key they touch in KEYS,
 // but for the records ClaimDue finds through the index, which carry the

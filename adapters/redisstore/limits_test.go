@@ -125,52 +125,99 @@ func TestRouteLogs(t *testing.T) {
 	}
 }
 
-// TestAllowUser: the user's command bucket is the same GCRA as Allow's,
+// TestAdmit: the user's command bucket is the same GCRA as Allow's,
 // shared by every store, and the record comes back whether or not the
-// command is allowed.
-func TestAllowUser(t *testing.T) {
+// command is allowed. A replay key is refused on every store once seen,
+// without taking from the bucket, and lives beside the record.
+func TestAdmit(t *testing.T) {
 	each(t, func(t *testing.T, tg target) {
 		a, b := tg.open(t), tg.open(t)
 		id := bot.DiscordUser("1")
 		if _, err := a.UpdateUser(ctxb, id, func(u *bot.User) error { u.Zone = "UTC"; return nil }); err != nil {
 			t.Fatal(err)
 		}
-		allow := func(s *Store) (bool, time.Duration) {
+		rate := bot.Rate{PerMinute: 120, Burst: 3} // 2 per second, bursts of 3
+		admit := func(s *Store, once string) bot.Admission {
 			t.Helper()
-			ok, wait, u, err := s.AllowUser(ctxb, id, 2, 3) // 2 per second, bursts of 3
+			ad, err := s.Admit(ctxb, id, once, rate)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if u.ID != id || u.Zone != "UTC" {
-				t.Errorf("AllowUser returned the user %+v", u)
+			if !ad.Replayed && (ad.User.ID != id || ad.User.Zone != "UTC") {
+				t.Errorf("Admit returned the user %+v", ad.User)
 			}
-			return ok, wait
+			return ad
 		}
-		for i, s := range []*Store{a, b, a} {
-			if ok, _ := allow(s); !ok {
-				t.Fatalf("command %d of the burst refused", i+1)
+		if ad := admit(a, "discord:100"); !ad.Allowed || ad.Replayed {
+			t.Fatalf("first request = %+v, want allowed", ad)
+		}
+		// The same request again, on either replica: refused, and the
+		// bucket keeps its two commands.
+		for _, s := range []*Store{a, b} {
+			if ad := admit(s, "discord:100"); !ad.Replayed || ad.Allowed {
+				t.Fatalf("replay = %+v, want Replayed", ad)
 			}
 		}
-		if ok, wait := allow(b); ok || wait <= 0 || wait > 500*time.Millisecond {
-			t.Fatalf("fourth command: ok=%v wait=%v, want refused for up to 500ms", ok, wait)
+		for i, s := range []*Store{b, a} {
+			if ad := admit(s, ""); !ad.Allowed {
+				t.Fatalf("command %d of the burst refused: the replays took from it", i+2)
+			}
+		}
+		if ad := admit(b, "discord:101"); ad.Allowed || ad.Replayed || ad.Wait <= 0 || ad.Wait > 500*time.Millisecond {
+			t.Fatalf("fourth command = %+v, want refused for up to 500ms", ad)
+		}
+		// Refused for its rate, the request was still seen.
+		if ad := admit(a, "discord:101"); !ad.Replayed {
+			t.Errorf("a request refused for its rate, sent again = %+v, want Replayed", ad)
 		}
 		// Another user has a bucket of their own, and no record.
-		ok, _, u, err := a.AllowUser(ctxb, bot.DiscordUser("2"), 2, 3)
-		if err != nil || !ok || !u.IsZero() || u.ID != bot.DiscordUser("2") {
-			t.Errorf("AllowUser of an unknown user = %v, %+v, %v", ok, u, err)
+		ad, err := a.Admit(ctxb, bot.DiscordUser("2"), "discord:200", rate)
+		if err != nil || !ad.Allowed || !ad.User.IsZero() || ad.User.ID != bot.DiscordUser("2") {
+			t.Errorf("Admit of an unknown user = %+v, %v", ad, err)
 		}
-		// The bucket sits beside the record, in the same slot, and expires
-		// once it is full again.
+		// The bucket and the replay key sit beside the record, in the same
+		// slot; the bucket expires once it is full again, the key after
+		// the replay window.
 		p, short, _ := a.userKeys(id)
 		key := p + "rate:" + short
 		if ttl := tg.nodeOf(t, key).PTTL(ctxb, key).Val(); ttl <= 0 || ttl > 1500*time.Millisecond {
 			t.Errorf("bucket PTTL = %v, want within the burst window (1.5s)", ttl)
 		}
-		if _, _, _, err := a.AllowUser(ctxb, id, 0, 1); bot.ErrorCode(err) != bot.Internal {
+		seen := p + "seen:" + onceKey("discord:100")
+		if ttl := tg.nodeOf(t, seen).PTTL(ctxb, seen).Val(); ttl <= bot.ReplayWindow-time.Minute || ttl > bot.ReplayWindow {
+			t.Errorf("replay key PTTL = %v, want about %v", ttl, bot.ReplayWindow)
+		}
+		if _, err := a.Admit(ctxb, id, "", bot.Rate{}); bot.ErrorCode(err) != bot.Internal {
 			t.Errorf("rate 0: %v, want Internal", err)
 		}
-		if _, _, _, err := a.AllowUser(ctxb, "", 1, 1); bot.ErrorCode(err) != bot.Invalid {
+		if _, err := a.Admit(ctxb, "", "", rate); bot.ErrorCode(err) != bot.Invalid {
 			t.Errorf("no id: %v, want Invalid", err)
+		}
+	})
+}
+
+// TestAdmitResent: a gate call that go-redis sends again after a lost
+// reply finds the replay key holding its own value, and is not taken for
+// a replay of itself.
+func TestAdmitResent(t *testing.T) {
+	each(t, func(t *testing.T, tg target) {
+		s := tg.open(t)
+		id := bot.SlackUser("T1", "U1")
+		p, short, key := s.userKeys(id)
+		keys := []string{p + "rate:" + short, key, p + "seen:" + onceKey("slack:v0=ab")}
+		interval, tolerance := gcraArgs(1, 5)
+		for i, want := range []int{3, 3, 1} {
+			value := "call-1"
+			if i == 2 {
+				value = "call-2" // another call with the same key: a replay
+			}
+			res, err := s.runScript(ctxb, gateScript, keys, interval, tolerance, value, 60000).Slice()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res) != want {
+				t.Errorf("call %d (%s) returned %v, want %d values", i+1, value, res, want)
+			}
 		}
 	})
 }

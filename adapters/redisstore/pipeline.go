@@ -26,7 +26,7 @@ const (
 	autoBatchMax = 128
 )
 
-// autoPipe sends the one-command calls (AllowUser's, Allow's and
+// autoPipe sends the one-command calls (Admit's, Allow's and
 // FirstSeen's scripts, the record reads and writes) that arrive while many others are in flight to
 // Redis together, as one pipeline: one write and one read for all of
 // them. Under load most of a call's cost, on both sides, is its own

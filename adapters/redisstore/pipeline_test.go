@@ -357,8 +357,8 @@ func TestAutoPipelineNoScript(t *testing.T) {
 			t.Errorf("Ack after SCRIPT FLUSH: %v", err)
 		}
 		flushScripts()
-		if _, _, u, err := s.AllowUser(ctxb, "console:ana", 1, 1); err != nil || u.Zone != "UTC" || len(u.Reminders) != 0 {
-			t.Errorf("AllowUser after SCRIPT FLUSH = %+v, %v", u, err)
+		if ad, err := s.Admit(ctxb, "console:ana", "once", bot.Rate{PerMinute: 60, Burst: 1}); err != nil || ad.User.Zone != "UTC" || len(ad.User.Reminders) != 0 {
+			t.Errorf("Admit after SCRIPT FLUSH = %+v, %v", ad, err)
 		}
 	})
 }

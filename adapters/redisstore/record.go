@@ -3,6 +3,8 @@ package redisstore
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
@@ -16,7 +18,7 @@ import (
 )
 
 // This file keeps the user records: User, UpdateUser, Settle, Forget and
-// AllowUser. A record is one string, "<revision>:<bot.EncodeUser bytes>";
+// Admit. A record is one string, "<revision>:<bot.EncodeUser bytes>";
 // every write is a compare-and-set on the revision in one script that
 // changes the reminder index in the same step (scripts.go).
 
@@ -328,37 +330,58 @@ func (s *Store) Forget(ctx context.Context, id bot.UserID) error {
 
 var _ bot.UserGate = (*Store)(nil)
 
-// AllowUser implements bot.UserGate: the user's command bucket (GCRA, as
-// Allow, on Redis TIME) and their record, in one script on the user's
-// shard, so that a chat command costs one round trip. The bucket is
-// "{c<s>}:rate:<short id>", beside the record in the same Cluster slot.
-func (s *Store) AllowUser(ctx context.Context, id bot.UserID, rate float64, burst int) (bool, time.Duration, bot.User, error) {
+// Admit implements bot.UserGate: the replay check, the user's command
+// bucket (GCRA, as Allow, on Redis TIME) and their record, in one script
+// on the user's shard, so that a chat command costs one round trip. The
+// bucket is "{c<s>}:rate:<short id>" and the replay key
+// "{c<s>}:seen:<hash of once>", beside the record in the same Cluster
+// slot: a replay names the same user, so it finds the key there.
+func (s *Store) Admit(ctx context.Context, id bot.UserID, once string, r bot.Rate) (bot.Admission, error) {
 	if err := id.Validate(); err != nil {
-		return false, 0, bot.User{}, err
+		return bot.Admission{}, err
 	}
-	if rate <= 0 || burst < 1 {
-		return false, 0, bot.User{}, bot.Errorf(bot.Internal, "limiter: rate must be > 0 and burst >= 1")
+	if r.PerMinute <= 0 || r.Burst < 1 {
+		return bot.Admission{}, bot.Errorf(bot.Internal, "limiter: rate must be > 0 and burst >= 1")
 	}
-	ctx, cancel, err := s.begin(ctx, "rate limit user")
+	ctx, cancel, err := s.begin(ctx, "admit")
 	if err != nil {
-		return false, 0, bot.User{}, err
+		return bot.Admission{}, err
 	}
 	defer cancel()
 	prefix, short, key := s.userKeys(id)
-	interval, tolerance := gcraArgs(rate, burst)
-	res, err := s.runScript(ctx, gateScript, []string{prefix + "rate:" + short, key}, interval, tolerance).Slice()
+	interval, tolerance := gcraArgs(r.PerMinute/60, r.Burst)
+	keys := []string{prefix + "rate:" + short, key}
+	args := []any{interval, tolerance}
+	if once != "" {
+		keys = append(keys, prefix+"seen:"+onceKey(once))
+		args = append(args, randomHex(8), bot.ReplayWindow.Milliseconds())
+	}
+	res, err := s.runScript(ctx, gateScript, keys, args...).Slice()
 	if err != nil {
-		return false, 0, bot.User{}, s.fail("rate limit user", err)
+		return bot.Admission{}, s.fail("admit", err)
+	}
+	if len(res) == 1 {
+		if n, _ := res[0].(int64); n == -1 {
+			return bot.Admission{Replayed: true}, nil
+		}
 	}
 	if len(res) != 3 {
-		return false, 0, bot.User{}, s.fail("rate limit user", fmt.Errorf("gate script returned %d values", len(res)))
+		return bot.Admission{}, s.fail("admit", fmt.Errorf("gate script returned %d values", len(res)))
 	}
 	ok, _ := res[0].(int64)
 	wait, _ := res[1].(int64)
 	v, _ := res[2].(string)
 	_, u, err := decodeRecord(id, v)
 	if err != nil {
-		return false, 0, bot.User{}, s.fail("rate limit user", err)
+		return bot.Admission{}, s.fail("admit", err)
 	}
-	return ok == 1, time.Duration(wait) * time.Microsecond, u, nil
+	return bot.Admission{Allowed: ok == 1, Wait: time.Duration(wait) * time.Microsecond, User: u}, nil
+}
+
+// onceKey shortens a request's replay key (a Slack signature is 67
+// bytes) to 16 bytes of its SHA-256 in base64: kept for ten minutes per
+// request, its length is most of the key's memory.
+func onceKey(once string) string {
+	sum := sha256.Sum256([]byte(once))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }

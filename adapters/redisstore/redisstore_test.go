@@ -221,7 +221,7 @@ func TestForgetLeavesNoKeys(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, _, _, err := s.AllowUser(ctxb, id, 1, 5); err != nil {
+			if _, err := s.Admit(ctxb, id, "", bot.Rate{PerMinute: 60, Burst: 5}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -454,7 +454,10 @@ func TestRedisDown(t *testing.T) {
 		{"Reconcile", func(ctx context.Context) error { _, err := s.Reconcile(ctx); return err }},
 		{"Allow", func(ctx context.Context) error { _, _, err := s.Allow(ctx, "k", 1, 1); return err }},
 		{"FirstSeen", func(ctx context.Context) error { _, err := s.FirstSeen(ctx, "k", minute); return err }},
-		{"AllowUser", func(ctx context.Context) error { _, _, _, err := s.AllowUser(ctx, id, 1, 1); return err }},
+		{"Admit", func(ctx context.Context) error {
+			_, err := s.Admit(ctx, id, "k", bot.Rate{PerMinute: 60, Burst: 1})
+			return err
+		}},
 		{"DeadLetter", func(ctx context.Context) error { return s.DeadLetter(ctx, held, "x") }},
 	}
 	friendly := bot.ErrorMessage(bot.WrapError(bot.Unavailable, errors.New("x"), ""))
@@ -536,7 +539,10 @@ func TestRedisHung(t *testing.T) {
 		}},
 		{"ClaimDue", func(ctx context.Context) error { _, err := s.ClaimDue(ctx, 10, minute); return err }},
 		{"Ack", func(ctx context.Context) error { return bot.Ack(ctx, s, held, nil) }},
-		{"AllowUser", func(ctx context.Context) error { _, _, _, err := s.AllowUser(ctx, id, 1, 1); return err }},
+		{"Admit", func(ctx context.Context) error {
+			_, err := s.Admit(ctx, id, "k", bot.Rate{PerMinute: 60, Burst: 1})
+			return err
+		}},
 		{"Allow", func(ctx context.Context) error { _, _, err := s.Allow(ctx, "k", 1, 1); return err }},
 		{"FirstSeen", func(ctx context.Context) error { _, err := s.FirstSeen(ctx, "k", minute); return err }},
 	}

@@ -258,10 +258,19 @@ local ok, wait = gcra(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))
 return {ok, wait}
 `)
 
-// gateScript is AllowUser (bot.UserGate): allowScript on the user's
-// bucket, and the user's record. KEYS: the bucket, the record. ARGV: as
-// allowScript. It returns {ok, wait, record or nil}.
+// gateScript is Admit (bot.UserGate). KEYS: the user's bucket, record
+// and, when the request has a replay key, its seen key. ARGV: as
+// allowScript, then the seen key's value (unique to the call) and ttl in
+// ms. A seen key that holds another value is a replay: it returns {-1}
+// and takes nothing. Else it returns {ok, wait, record or nil}. A call
+// that go-redis resends after a lost reply finds its own value and goes
+// on as the first did.
 var gateScript = redis.NewScript(gcra + `
+if KEYS[3] then
+  local v = redis.call('GET', KEYS[3])
+  if v and v ~= ARGV[3] then return {-1} end
+  if not v then redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4]) end
+end
 local ok, wait = gcra(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]))
 return {ok, wait, redis.call('GET', KEYS[2])}
 `)

@@ -216,7 +216,15 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
 		return
 	}
-	msg, key, inline := a.answer(r.Context(), cmd)
+	msg, key, inline, err := a.answer(r.Context(), cmd, once(r.Header))
+	switch {
+	case errors.Is(err, bot.ErrReplayed):
+		http.Error(w, "repeated request", http.StatusUnauthorized)
+		return
+	case err != nil:
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+		return
+	}
 	if !inline {
 		// The answer follows through response_url; an empty 200 tells
 		// Slack the command arrived.
@@ -241,7 +249,15 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
-	a.press(r.Context(), ic)
+	a.press(r.Context(), ic, once(r.Header))
+}
+
+// once is a verified request's replay key (bot.Inbound.Once): its
+// signature, which differs for every request Slack signs and is the same
+// for every copy of one, so a captured request sent again inside the
+// timestamp's 5 minutes is refused.
+func once(h http.Header) string {
+	return "slack:" + h.Get("X-Slack-Signature")
 }
 
 // parseForm reads a verified body as the form Slack posts. It is what
@@ -319,8 +335,11 @@ func (a *Adapter) commandLine(cmd slack.SlashCommand) string {
 // answer handles a slash command. When the reply is ready within the
 // inline budget it is returned (inline true) for the HTTP response or the
 // Socket Mode ack; otherwise inline is false and the reply is posted to the
-// command's response_url when it is ready.
-func (a *Adapter) answer(ctx context.Context, cmd slack.SlashCommand) (msg slack.Msg, cacheKey string, inline bool) {
+// command's response_url when it is ready. once is the request's replay
+// key ("" for none); a request the bot refuses (bot.ErrReplayed, or an
+// Unavailable error when a replay cannot be ruled out) returns the error
+// within the budget, and gets no answer after it.
+func (a *Adapter) answer(ctx context.Context, cmd slack.SlashCommand, once string) (msg slack.Msg, cacheKey string, inline bool, err error) {
 	user := bot.SlackUser(cmd.TeamID, cmd.UserID)
 	line := a.commandLine(cmd)
 	// The command outlives the request when it overruns the budget.
@@ -334,14 +353,21 @@ func (a *Adapter) answer(ctx context.Context, cmd slack.SlashCommand) (msg slack
 	type rendered struct {
 		m   slack.Msg
 		key string
+		err error
 	}
 	var state atomic.Int32
 	done := make(chan rendered, 1)
 	go func() {
-		r := a.bot.Handle(ctx, user, line)
+		r, err := a.bot.Serve(ctx, bot.Inbound{User: user, Line: line, Once: once})
+		if err != nil {
+			if state.CompareAndSwap(pending, answered) {
+				done <- rendered{err: err}
+			}
+			return
+		}
 		m := a.render(r)
 		if state.CompareAndSwap(pending, answered) {
-			done <- rendered{m, r.CacheKey}
+			done <- rendered{m, r.CacheKey, nil}
 			return
 		}
 		a.followUp(ctx, user, cmd.ResponseURL, m)
@@ -350,14 +376,14 @@ func (a *Adapter) answer(ctx context.Context, cmd slack.SlashCommand) (msg slack
 	defer timer.Stop()
 	select {
 	case d := <-done:
-		return d.m, d.key, true
+		return d.m, d.key, true, d.err
 	case <-timer.C:
 		if state.CompareAndSwap(pending, deferred) {
 			a.log.Warn("slack command answer is slow: it follows through response_url", "user", bot.HashUser(user))
-			return slack.Msg{}, "", false
+			return slack.Msg{}, "", false, nil
 		}
 		d := <-done
-		return d.m, d.key, true
+		return d.m, d.key, true, d.err
 	}
 }
 
@@ -373,8 +399,10 @@ func (a *Adapter) render(r bot.Reply) slack.Msg {
 
 // press dispatches the button of a block_actions payload as the user who
 // pressed it and posts the reply to the payload's response_url. Payloads of
-// other kinds, and actions that are not our buttons, are ignored.
-func (a *Adapter) press(ctx context.Context, ic slack.InteractionCallback) {
+// other kinds, and actions that are not our buttons, are ignored. once is
+// the request's replay key ("" for none): a press the bot refuses (a
+// replay) gets no answer; Slack has had its 200 already.
+func (a *Adapter) press(ctx context.Context, ic slack.InteractionCallback, once string) {
 	if ic.Type != slack.InteractionTypeBlockActions {
 		return
 	}
@@ -394,7 +422,11 @@ func (a *Adapter) press(ctx context.Context, ic slack.InteractionCallback) {
 		line := act.Value
 		ctx := context.WithoutCancel(ctx)
 		go func() {
-			a.followUp(ctx, user, ic.ResponseURL, a.render(a.bot.Handle(ctx, user, line)))
+			r, err := a.bot.Serve(ctx, bot.Inbound{User: user, Line: line, Once: once})
+			if err != nil {
+				return // the bot has logged why
+			}
+			a.followUp(ctx, user, ic.ResponseURL, a.render(r))
 		}()
 		return // one press is one action
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -55,8 +56,11 @@ type env struct {
 func newEnv(t *testing.T, mods ...func(*coachslack.Config)) *env {
 	t.Helper()
 	e := &env{t: t, logs: bottest.NewBuffer()}
+	// The bot and the adapter share one log, which checkLogs reads.
+	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.h = bottest.New(t, bottest.WithConfig(func(c *bot.Config) {
 		c.OnCommand = func(string, bot.Code, time.Duration) { e.commands.Add(1) }
+		c.Logger = logger
 	}))
 	e.fake = newFakeSlack(t)
 	cfg := coachslack.Config{
@@ -65,7 +69,7 @@ func newEnv(t *testing.T, mods ...func(*coachslack.Config)) *env {
 		APIURL:        e.fake.APIURL(),
 		Bot:           e.h.Bot,
 		Store:         e.h.Store,
-		Logger:        slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:        logger,
 		Clock:         e.h.Clock,
 	}
 	for _, m := range mods {
@@ -163,7 +167,17 @@ func commandForm(t testing.TB, command, text, responseURL string) []byte {
 	form.Set("command", command)
 	form.Set("text", text)
 	form.Set("response_url", responseURL)
+	form.Set("trigger_id", nextTrigger())
 	return []byte(form.Encode())
+}
+
+// triggers numbers the requests the tests make: Slack gives every request
+// its own trigger_id, so no two have the same signed bytes (the adapter
+// refuses a copy as a replay).
+var triggers atomic.Int64
+
+func nextTrigger() string {
+	return fmt.Sprintf("13345224609.738474920.%x", triggers.Add(1))
 }
 
 // slash runs a signed slash command through HTTP and returns the answer,
@@ -193,6 +207,7 @@ func blockActions(t testing.TB, hooks, actionID, value string) []byte {
 	act := p["actions"].([]any)[0].(map[string]any)
 	act["action_id"] = actionID
 	act["value"] = value
+	p["trigger_id"] = nextTrigger()
 	b, err := json.Marshal(p)
 	if err != nil {
 		t.Fatal(err)

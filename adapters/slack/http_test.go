@@ -340,6 +340,45 @@ func TestButtonPress(t *testing.T) {
 	}
 }
 
+// TestReplayRefused: a signed request sent again byte for byte, inside
+// its 5 minutes, is refused: a slash command with 401, a button press
+// (acknowledged with 200, as Slack gets before anything runs) with no
+// second answer. A new request for the same command runs.
+func TestReplayRefused(t *testing.T) {
+	e := newEnv(t)
+	body := commandForm(t, "/coach", "roadmap done 1", e.fake.HooksURL()+"/commands/T0001/1/x")
+	h := signedHeader(signingSecret, time.Now(), body)
+	if status, got := e.post("/slack/commands", body, h); status != http.StatusOK {
+		t.Fatalf("first request: status %d: %s", status, got)
+	}
+	if status, got := e.post("/slack/commands", body, h); status != http.StatusUnauthorized {
+		t.Fatalf("the same request again: status %d: %s, want 401", status, got)
+	}
+	if n := e.commands.Load(); n != 1 {
+		t.Fatalf("the bot ran %d commands, want 1: the replay ran", n)
+	}
+	e.slash("/coach", "roadmap done 1") // the same command, newly signed by Slack
+	if n := e.commands.Load(); n != 2 {
+		t.Fatalf("the bot ran %d commands, want 2", n)
+	}
+
+	press := []byte("payload=" + url.QueryEscape(string(blockActions(t, e.fake.HooksURL(), "cmd:0", "checkin"))))
+	ph := signedHeader(signingSecret, time.Now(), press)
+	for range 2 {
+		if status, got := e.post("/slack/interactions", press, ph); status != http.StatusOK || len(got) != 0 {
+			t.Fatalf("press: status %d body %q, want an empty 200", status, got)
+		}
+	}
+	e.fake.WaitCall("hook")
+	e.logs.WaitFor(t, "request refused")
+	if n := len(e.fake.Calls("hook")); n != 1 {
+		t.Errorf("%d answers to one press sent twice, want 1", n)
+	}
+	if n := e.commands.Load(); n != 3 {
+		t.Errorf("the bot ran %d commands, want 3", n)
+	}
+}
+
 // TestButtonPressIgnored: presses that are not our command buttons, and
 // interactions of other kinds, are acknowledged and run nothing.
 func TestButtonPressIgnored(t *testing.T) {

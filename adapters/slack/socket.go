@@ -90,7 +90,7 @@ func (a *Adapter) socketEvents(ctx context.Context, client *socketmode.Client, w
 			}
 			a.ack(ctx, client, *evt.Request, nil)
 			if ic, ok := evt.Data.(slack.InteractionCallback); ok {
-				a.press(ctx, ic)
+				a.press(ctx, ic, "") // Socket Mode: a connection the app opened, nothing to replay
 			}
 		case socketmode.EventTypeEventsAPI:
 			// The manifest subscribes to no events; acknowledge any that
@@ -126,7 +126,7 @@ func (a *Adapter) socketCommand(ctx context.Context, client *socketmode.Client, 
 		a.ack(ctx, client, req, nil)
 		return
 	}
-	msg, _, inline := a.answer(ctx, cmd)
+	msg, _, inline, _ := a.answer(ctx, cmd, "") // no replay key: never refused
 	if !inline {
 		a.ack(ctx, client, req, nil)
 		return

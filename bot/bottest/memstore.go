@@ -26,6 +26,7 @@ type MemStore struct {
 	index   map[slotKey]*entry
 	dead    []DeadLetter // oldest first, at most maxDead
 	down    bool
+	limits  *bot.LocalLimits // Admit's replay keys and command buckets
 }
 
 type slotKey struct {
@@ -53,11 +54,38 @@ const maxDead = 1000
 var (
 	_ bot.Store       = (*MemStore)(nil)
 	_ bot.DeadLetters = (*MemStore)(nil)
+	_ bot.UserGate    = (*MemStore)(nil)
 )
 
 // NewMemStore returns an empty store whose ClaimDue follows clock.
 func NewMemStore(clock bot.Clock) *MemStore {
-	return &MemStore{clock: clock, records: map[bot.UserID][]byte{}, index: map[slotKey]*entry{}}
+	return &MemStore{clock: clock, records: map[bot.UserID][]byte{}, index: map[slotKey]*entry{}, limits: bot.NewLocalLimits(clock)}
+}
+
+// Admit implements bot.UserGate as Redis does, in one step under the
+// store's lock: a replay takes nothing; any other request takes from the
+// user's bucket and gets the record.
+func (s *MemStore) Admit(ctx context.Context, id bot.UserID, once string, r bot.Rate) (bot.Admission, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx, id.Validate()); err != nil {
+		return bot.Admission{}, err
+	}
+	if once != "" {
+		first, err := s.limits.FirstSeen(ctx, once, bot.ReplayWindow)
+		if err != nil || !first {
+			return bot.Admission{Replayed: !first}, err
+		}
+	}
+	ok, wait, err := s.limits.Allow(ctx, "cmd:"+string(id), r.PerMinute/60, r.Burst)
+	if err != nil {
+		return bot.Admission{}, err
+	}
+	u, err := s.read(id)
+	if err != nil {
+		return bot.Admission{}, err
+	}
+	return bot.Admission{Allowed: ok, Wait: wait, User: u}, nil
 }
 
 // SetDown makes every call fail as Unavailable (true) or work again

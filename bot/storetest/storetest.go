@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) bot.Store) {
 		{"Forget", testForget},
 		{"Context", testContext},
 		{"InvalidInput", testInvalidInput},
+		{"Gate", testGate},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, newStore) })

@@ -1,10 +1,17 @@
 package main
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coachbot/coachbot/adapters/redisstore/redistest"
 )
@@ -16,7 +23,7 @@ const limitSecret = "0c4e7f3b9d0a41f2a8c6e5d7b1f3a9e2"
 func slackSays(t *testing.T, base, user, text string) string {
 	t.Helper()
 	body := url.Values{"command": {"/coach"}, "text": {text}, "team_id": {"T1"}, "user_id": {user},
-		"response_url": {"http://127.0.0.1:1/hook"}, "trigger_id": {"1.2.3"}}.Encode()
+		"response_url": {"http://127.0.0.1:1/hook"}, "trigger_id": {"1.2." + randomHex(t, 4)}}.Encode()
 	status, got := postSlack(t, base+"/slack/commands", body, limitSecret)
 	if status != 200 {
 		t.Fatalf("status %d: %s", status, got)
@@ -95,4 +102,37 @@ func TestRateLimitWired(t *testing.T) {
 			t.Errorf("%d of 15 piped commands answered", n)
 		}
 	})
+}
+
+// TestReplayRefusedByEveryReplica: the same signed Slack request, sent to
+// a second replica on the same Redis, is refused: the replay key is in
+// Redis, not in the replica that answered first.
+func TestReplayRefusedByEveryReplica(t *testing.T) {
+	api := httptest.NewServer(&fakePlatformAPI{})
+	defer api.Close()
+	srv := redistest.Start(t)
+	var bases []string
+	for range 2 {
+		m := slackMain(t, api.URL)
+		m.Config.RedisURL = srv.URL()
+		bases = append(bases, serveMain(t, m))
+	}
+	body := url.Values{"command": {"/coach"}, "text": {"roadmap done 1"}, "team_id": {"T1"}, "user_id": {"U1"},
+		"response_url": {"http://127.0.0.1:1/hook"}, "trigger_id": {"1.2." + randomHex(t, 4)}}.Encode()
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(limitSecret))
+	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
+	sig := "v0=" + hex.EncodeToString(mac.Sum(nil))
+	for i, want := range []int{http.StatusOK, http.StatusUnauthorized, http.StatusUnauthorized} {
+		req, err := http.NewRequest("POST", bases[i%2]+"/slack/commands", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Slack-Request-Timestamp", ts)
+		req.Header.Set("X-Slack-Signature", sig)
+		if status, got := roundTrip(t, req); status != want {
+			t.Errorf("copy %d, to replica %d: status %d (%s), want %d", i+1, i%2+1, status, got, want)
+		}
+	}
 }

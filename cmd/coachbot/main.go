@@ -195,12 +195,18 @@ func (m *Main) Open(ctx context.Context) error {
 		Reminders:   bot.SchedulerConfig{OnDelivery: m.metrics.onDelivery, Lease: m.Config.ReminderLease},
 		CommandRate: bot.Rate{PerMinute: float64(m.Config.RateLimit), Burst: m.Config.RateBurst},
 		DeadLetters: m.ports.dead,
+		// Replicas sharing Redis share the memory of requests seen through
+		// it; otherwise this process keeps it.
+		Deduper: m.ports.deduper,
+	}
+	if cfg.Deduper == nil {
+		cfg.Deduper = m.localLimits()
 	}
 	// The console and ask serve one person at their own keyboard (or a
 	// script they piped in), so they are not limited.
 	if m.serverMode() && m.Config.RateLimit > 0 {
 		if m.ports.gate != nil {
-			cfg.Gate = m.ports.gate // the limit and the user's read in one round trip
+			cfg.Gate = m.ports.gate // replay, limit and the user's read in one round trip
 		} else {
 			cfg.Limiter = m.limiter()
 		}
@@ -374,12 +380,6 @@ const defaultHTTPAddr = ":8080"
 // starts their long-running parts with run.
 func (m *Main) startPlatforms(ctx context.Context, mux *http.ServeMux, run func(string, func(context.Context) error)) error {
 	c := m.Config
-	// Replicas sharing Redis share replay memory and rate buckets through
-	// it; otherwise this process keeps them.
-	var dedupe bot.Deduper = m.localLimits()
-	if d := m.ports.deduper; d != nil {
-		dedupe = d
-	}
 	if c.SlackBotToken != "" {
 		a, err := slack.New(slack.Config{
 			BotToken: c.SlackBotToken, SigningSecret: c.SlackSigningSecret, AppToken: c.SlackAppToken,
@@ -396,7 +396,7 @@ func (m *Main) startPlatforms(ctx context.Context, mux *http.ServeMux, run func(
 		a, err := discord.New(discord.Config{
 			Token: c.DiscordToken, AppID: c.DiscordAppID, GuildID: c.DiscordGuildID, PublicKey: c.DiscordPublicKey,
 			Mode: c.DiscordMode, APIURL: c.DiscordApiURL, ShardID: c.DiscordShardID, ShardCount: c.DiscordShardCount,
-			Bot: m.Bot, Store: m.Store, Dedupe: dedupe, Limiter: m.limiter(), Logger: m.log,
+			Bot: m.Bot, Store: m.Store, Limiter: m.limiter(), Logger: m.log,
 		})
 		if err != nil {
 			return fmt.Errorf("discord: %w", err)

@@ -74,7 +74,7 @@ func TestPlatformsWired(t *testing.T) {
 
 	// Slack: a signed slash command.
 	body := url.Values{"command": {"/salary"}, "text": {"mid"}, "team_id": {"T1"}, "user_id": {"U1"},
-		"response_url": {fake.URL + "/hook"}, "trigger_id": {"1.2.3"}}.Encode()
+		"response_url": {fake.URL + "/hook"}, "trigger_id": {"1.2." + randomHex(t, 4)}}.Encode()
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	mac := hmac.New(sha256.New, []byte(secret))
 	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
