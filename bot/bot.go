@@ -2,8 +2,6 @@ package bot
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -445,11 +443,4 @@ func (b *Bot) withNotice(ctx context.Context, req *Request, r Reply) Reply {
 	r.Text = "⚠️ " + notice + "\n\n" + r.Text
 	r.CacheKey = "" // personal now
 	return r
-}
-
-// HashUser returns a short, stable pseudonym of id for logs, which must not
-// say who did what.
-func HashUser(id UserID) string {
-	sum := sha256.Sum256([]byte(id))
-	return hex.EncodeToString(sum[:6])
 }

@@ -1,9 +1,11 @@
 package bot
 
 import (
+	_ "embed" // zonenames.txt
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -109,66 +111,51 @@ func FormatClock(hour, minute int) string {
 const msgBadZone = "I don't know the time zone %q. Use an IANA name such as Europe/London, America/New_York or Asia/Kolkata."
 
 // LoadZone loads a user's time zone by IANA name ("Asia/Kolkata",
-// "America/New_York", "UTC"). Chat users rarely type the capitals, so when
-// the exact name is unknown it retries with the canonical capitalisation
-// (each element title-cased around '_' and '-': "america/new_york" →
-// "America/New_York") and, for a name without '/', all in capitals ("utc" →
-// "UTC"). The returned Location's String is the canonical name, which is
-// what should be stored.
+// "America/New_York", "UTC"). Chat users rarely type the capitals, so the
+// name is looked up without regard to case ("america/new_york" →
+// "America/New_York"). The returned Location's String is the canonical
+// name, which is what should be stored.
 //
-// "Local" is refused: it is the server's zone, not the user's. So are the
-// empty name (which time.LoadLocation reads as UTC, hiding a missing value),
-// names with "..", and anything with characters that no zone name has, so a
-// user's text never reaches the file system as a path. Errors are Invalid
-// *Errors whose message names valid examples.
+// Only the names of Go's embedded tzdata (time/tzdata, listed in
+// zonenames.txt) are accepted. A name that only the machine's own tzdata
+// has (localtime, posixrules, posix/…, right/…) would load on one replica
+// and fall back to UTC on another, or in the distroless image, which has
+// none. Factory is refused too: it is no place. "Local" is refused: it is
+// the server's zone, not the user's. So is the empty name (which
+// time.LoadLocation reads as UTC, hiding a missing value). A user's text
+// thus never reaches the file system as a path. Errors are Invalid *Errors
+// whose message names valid examples.
 func LoadZone(name string) (*time.Location, error) {
 	name = strings.TrimSpace(name)
-	if !plausibleZoneName(name) {
+	canonical, ok := zoneNames()[strings.ToLower(name)]
+	if !ok {
 		return nil, Errorf(Invalid, msgBadZone, name)
 	}
-	tries := []string{name, canonicalZoneName(name)}
-	if !strings.Contains(name, "/") {
-		tries = append(tries, strings.ToUpper(name))
+	loc, err := time.LoadLocation(canonical)
+	if err != nil {
+		return nil, Errorf(Invalid, msgBadZone, name)
 	}
-	for _, try := range tries {
-		if loc, err := time.LoadLocation(try); err == nil {
-			return loc, nil
-		}
-	}
-	return nil, Errorf(Invalid, msgBadZone, name)
+	return loc, nil
 }
 
-// plausibleZoneName reports whether name could be a zone name we accept:
-// IANA names use only ASCII letters, digits, '/', '_', '-' and '+'.
-func plausibleZoneName(name string) bool {
-	if name == "" || len(name) > 64 || strings.EqualFold(name, "Local") ||
-		strings.Contains(name, "..") || strings.HasPrefix(name, "/") || strings.HasSuffix(name, "/") {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '/' || c == '_' || c == '-' || c == '+') {
-			return false
-		}
-	}
-	return true
-}
+// zoneNameList holds the zone names of Go's embedded tzdata, one a line,
+// without Factory. TestZoneNamesAreGos keeps it equal to the Go release's
+// lib/time/zoneinfo.zip (go test ./bot -run TestZoneNamesAreGos -update
+// rewrites it).
+//
+//go:embed zonenames.txt
+var zoneNameList string
 
-// canonicalZoneName title-cases each word of a zone name, words being
-// separated by '/', '_' and '-': "america/port_of_spain" →
-// "America/Port_Of_Spain". That is right for most IANA names, not all.
-func canonicalZoneName(name string) string {
-	b := []byte(strings.ToLower(name))
-	start := true
-	for i, c := range b {
-		if start && 'a' <= c && c <= 'z' {
-			b[i] = c - 'a' + 'A'
+// zoneNames maps each zone name in lower case to its canonical spelling.
+var zoneNames = sync.OnceValue(func() map[string]string {
+	m := make(map[string]string, 600)
+	for line := range strings.Lines(zoneNameList) {
+		if name := strings.TrimSpace(line); name != "" {
+			m[strings.ToLower(name)] = name
 		}
-		start = c == '/' || c == '_' || c == '-'
 	}
-	return string(b)
-}
+	return m
+})
 
 // Limits of a one-off delay (snooze, "remind me in"): shorter is not a
 // reminder, longer is better served by a daily one.

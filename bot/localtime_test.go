@@ -342,6 +342,15 @@ func TestLoadZone(t *testing.T) {
 			checkInvalid(t, err, fmt.Sprintf("I don't know the time zone %q. Use an IANA name such as Europe/London, America/New_York or Asia/Kolkata.", in))
 		})
 	}
+	// Names that exist only where the system has its own tzdata: another
+	// replica, or the distroless image, would not know them and would
+	// fall back to UTC. Factory is in every tzdata but is no place.
+	for _, in := range []string{"localtime", "posixrules", "Factory", "factory", "posix/Europe/London", "right/UTC", "posix/UTC", "right/America/New_York"} {
+		t.Run(fmt.Sprintf("system only/%q", in), func(t *testing.T) {
+			_, err := LoadZone(in)
+			checkInvalid(t, err, fmt.Sprintf("I don't know the time zone %q. Use an IANA name such as Europe/London, America/New_York or Asia/Kolkata.", in))
+		})
+	}
 	t.Run("message", func(t *testing.T) {
 		_, err := LoadZone("Mars/Olympus")
 		checkInvalid(t, err, `I don't know the time zone "Mars/Olympus". Use an IANA name such as Europe/London, America/New_York or Asia/Kolkata.`)

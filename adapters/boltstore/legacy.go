@@ -105,7 +105,7 @@ func migrateV1(tx *bolt.Tx, now time.Time) error {
 	}
 	for _, m := range users {
 		if err := b.writeMigrated(m); err != nil {
-			return fmt.Errorf("migrate layout 1: user %s: %w", m.user.ID, err)
+			return fmt.Errorf("migrate layout 1: user %s: %w", bot.HashUser(m.user.ID), err)
 		}
 	}
 	return tx.Bucket(bucketMeta).Put(keyVersion, []byte(layoutVersion))
@@ -129,7 +129,7 @@ func readV1(tx *bolt.Tx, nowMS int64) ([]*migrated, error) {
 	err := forEach(tx, v1Users, func(k, v []byte) error {
 		var d v1User
 		if err := json.Unmarshal(v, &d); err != nil {
-			return fmt.Errorf("user record %q: %w", k, err)
+			return fmt.Errorf("user record of %s: %w", bot.HashUser(bot.UserID(k)), err)
 		}
 		m := get(bot.UserID(k))
 		m.user.Done, m.user.Streak = d.Done, bot.Streak(d.Streak)
@@ -144,11 +144,11 @@ func readV1(tx *bolt.Tx, nowMS int64) ([]*migrated, error) {
 	err = forEach(tx, v1Reminders, func(k, v []byte) error {
 		id, kind, ok := splitMember(k)
 		if !ok {
-			return fmt.Errorf("reminder key %q names no user and kind", k)
+			return fmt.Errorf("reminder key %s names no user and kind", bot.HashUser(bot.UserID(k)))
 		}
 		var d v1Reminder
 		if err := json.Unmarshal(v, &d); err != nil {
-			return fmt.Errorf("reminder record %q: %w", k, err)
+			return fmt.Errorf("reminder record %s: %w", bot.HashUser(bot.UserID(k)), err)
 		}
 		r := bot.Reminder{
 			Kind: kind, At: d.At, Zone: d.Zone, Days: bot.Weekdays(d.Days), Next: d.Next.UTC(),
@@ -172,7 +172,7 @@ func readV1(tx *bolt.Tx, nowMS int64) ([]*migrated, error) {
 	}
 	for _, m := range order {
 		if err := m.user.Validate(); err != nil {
-			return nil, fmt.Errorf("user %s: %w", m.user.ID, err)
+			return nil, fmt.Errorf("user %s: %w", bot.HashUser(m.user.ID), err)
 		}
 	}
 	return order, nil

@@ -114,7 +114,7 @@ func deadEntry(id bot.UserID, kind bot.ReminderKind, due time.Time, attempts int
 func decodeDeadEntry(e string) (DeadEntry, error) {
 	f := strings.SplitN(e, "\x00", 5)
 	if len(f) != 5 {
-		return DeadEntry{}, fmt.Errorf("dead letter %q: want 5 fields", e)
+		return DeadEntry{}, fmt.Errorf("dead letter %s: want 5 fields", keyPseudonym(e))
 	}
 	id, err := longID(f[0])
 	if err != nil {
@@ -126,11 +126,11 @@ func decodeDeadEntry(e string) (DeadEntry, error) {
 	}
 	ms, err := strconv.ParseInt(f[2], 10, 64)
 	if err != nil {
-		return DeadEntry{}, fmt.Errorf("dead letter %q: due: %w", e, err)
+		return DeadEntry{}, fmt.Errorf("dead letter of %s: due: %w", bot.HashUser(id), err)
 	}
 	attempts, err := strconv.Atoi(f[3])
 	if err != nil {
-		return DeadEntry{}, fmt.Errorf("dead letter %q: attempts: %w", e, err)
+		return DeadEntry{}, fmt.Errorf("dead letter of %s: attempts: %w", bot.HashUser(id), err)
 	}
 	return DeadEntry{User: id, Kind: kind, Due: time.UnixMilli(ms).UTC(), Attempts: attempts, Reason: f[4]}, nil
 }

@@ -80,7 +80,7 @@ func member(short, code string) string { return short + "\x00" + code }
 func parseMember(m string) (bot.UserID, bot.ReminderKind, error) {
 	short, code, ok := strings.Cut(m, "\x00")
 	if !ok {
-		return "", "", fmt.Errorf("bad index member %q", m)
+		return "", "", fmt.Errorf("bad index member %s", keyPseudonym(m))
 	}
 	id, err := longID(short)
 	if err != nil {
@@ -117,8 +117,12 @@ func longID(short string) (bot.UserID, error) {
 			return bot.UserID(pc[0] + rest), nil
 		}
 	}
-	return "", fmt.Errorf("bad short user id %q", short)
+	return "", fmt.Errorf("bad short user id %s", keyPseudonym(short))
 }
+
+// keyPseudonym names a key or index member in an error that goes to the
+// log: it holds a user id, so only its pseudonym is shown.
+func keyPseudonym(key string) string { return "#" + bot.HashUser(bot.UserID(key)) }
 
 // millis clamps times before 1970 to 0: the index keeps no negative times.
 func millis(t time.Time) int64 { return max(t.UnixMilli(), 0) }

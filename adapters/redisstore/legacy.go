@@ -120,7 +120,7 @@ func (s *Store) migrateUsers(ctx context.Context, keys []string) (moved, dropped
 		short, _ := strings.CutPrefix(rest, "u:")
 		id, err := longID(short)
 		if !ok || err != nil {
-			return moved, dropped, fmt.Errorf("key %q: %w", key, errors.Join(err, errors.New("not a user hash")))
+			return moved, dropped, fmt.Errorf("key %s: %w", keyPseudonym(key), errors.Join(err, errors.New("not a user hash")))
 		}
 		fields := reads[i].Val()
 		if len(fields) == 0 {
@@ -133,7 +133,7 @@ func (s *Store) migrateUsers(ctx context.Context, keys []string) (moved, dropped
 			err = u.Validate()
 		}
 		if err != nil {
-			return moved, dropped, fmt.Errorf("key %q: %w", key, err)
+			return moved, dropped, fmt.Errorf("key of user %s: %w", bot.HashUser(id), err)
 		}
 		p := s.prefixes[shard]
 		call := scriptCall{keys: []string{key, p + "r:" + short, p + "due", p + "lease"}, args: []any{""}}

@@ -111,7 +111,8 @@ func (s *Store) reconcileShard(ctx context.Context, shard int, records []string)
 				rev, u, err = decodeRecord(id, gets[j].Val())
 			}
 			if err != nil {
-				s.log.Error("redisstore: reconcile: a record does not decode: its index entries are left as they are", "key", strconv.Quote(key), "err", err)
+				// The key holds the user's id: the log gets its pseudonym.
+				s.log.Error("redisstore: reconcile: a record does not decode: its index entries are left as they are", "record", keyPseudonym(key), "user", bot.HashUser(id), "err", err)
 				unread[short] = true
 				continue
 			}

@@ -734,6 +734,50 @@ func TestOpen(t *testing.T) {
 			}
 		}
 	})
+	t.Run("WrongPassword", func(t *testing.T) {
+		// A real server with requirepass, and a user of its own with a
+		// password (ACL): a wrong password, none at all, and a wrong one
+		// for the user are each an authentication failure, not "cannot
+		// reach", and no message quotes the password tried.
+		srv := redistest.Start(t)
+		if srv.Port() == 0 {
+			t.Skip("a COACH_TEST_REDIS_URL server is shared: its password is not changed")
+		}
+		c := srv.Client()
+		if err := c.Do(ctxb, "ACL", "SETUSER", "coach", "on", ">right-user-pw", "~*", "&*", "+@all").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.ConfigSet(ctxb, "requirepass", "right-pw").Err(); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct{ name, url, tried string }{
+			{"wrong password", "redis://:s3cret-wrong@" + srv.Addr() + "/0", "s3cret-wrong"},
+			{"no password", "redis://" + srv.Addr() + "/0", ""},
+			{"wrong user password", "redis://coach:s3cret-wrong@" + srv.Addr() + "/0", "s3cret-wrong"},
+			{"unknown user", "redis://nobody:s3cret-wrong@" + srv.Addr() + "/0", "s3cret-wrong"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				_, err := Open(ctxb, Options{URL: tc.url})
+				if code := bot.ErrorCode(err); code != bot.Invalid {
+					t.Errorf("Open: %v (code %q), want Invalid", err, code)
+				}
+				msg := bot.ErrorMessage(err)
+				want := "Redis at " + srv.Addr() + " refused the credentials (authentication failed): check the user name and password in COACH_REDIS_URL (or COACH_REDIS_ADDRS)"
+				if msg != want {
+					t.Errorf("message %q, want %q", msg, want)
+				}
+				if tc.tried != "" && err != nil && (strings.Contains(err.Error(), tc.tried) || strings.Contains(msg, tc.tried)) {
+					t.Errorf("the error shows the password: %v", err)
+				}
+			})
+		}
+		// The right password still opens it.
+		s, err := Open(ctxb, Options{URL: "redis://:right-pw@" + srv.Addr() + "/0"})
+		if err != nil {
+			t.Fatalf("Open with the right password: %v", err)
+		}
+		s.Close()
+	})
 	t.Run("BadURL", func(t *testing.T) {
 		for _, u := range []string{"redis://coach:s3cret-pw@[::1", "http://coach:s3cret-pw@localhost", "redis://coach:s3cret-pw@localhost/notadb"} {
 			_, err := Open(ctxb, Options{URL: u})

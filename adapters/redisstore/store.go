@@ -104,6 +104,13 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	defer cancel()
 	if err := s.rdb.Ping(pctx).Err(); err != nil {
 		client.Close()
+		// Redis answered, but not to these credentials: "cannot reach"
+		// would send the operator looking at the network. The server's
+		// answer (NOAUTH, WRONGPASS) never holds the password.
+		if redis.IsAuthError(err) {
+			return nil, bot.WrapError(bot.Invalid, fmt.Errorf("redisstore: open %s: %w", where, err),
+				fmt.Sprintf("Redis at %s refused the credentials (authentication failed): check the user name and password in COACH_REDIS_URL (or COACH_REDIS_ADDRS)", where))
+		}
 		return nil, bot.WrapError(bot.Unavailable, fmt.Errorf("redisstore: open %s: %w", where, err),
 			fmt.Sprintf("cannot reach Redis at %s: check COACH_REDIS_URL (or COACH_REDIS_ADDRS) and that Redis is running", where))
 	}

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -50,6 +52,9 @@ type Config struct {
 	Bot    *bot.Bot
 	Store  bot.Store    // where bot.DMChannel caches each user's DM channel
 	Logger *slog.Logger // default slog.Default()
+	// Clock paces the log lines of refused requests; default the system
+	// clock.
+	Clock bot.Clock
 	// HTTPClient makes the Web API calls and response_url posts; default a
 	// client with a 15 s timeout (each call also carries a context).
 	HTTPClient *http.Client
@@ -62,11 +67,13 @@ type Adapter struct {
 	store    bot.Store
 	log      *slog.Logger
 	http     *http.Client
+	hooks    *http.Client // response_url posts: http's, never following a redirect
 	api      *slack.Client
 	apiURL   string
 	botToken string
 	appToken string
 	secret   string
+	refusals *webhook.Refusals
 	slash    map[string]bool // the spec's slash commands that Slack has: "roadmap", "salary", …
 
 	// Renderings of replies that are the same for everyone (bot.Reply's
@@ -112,6 +119,11 @@ func New(cfg Config) (*Adapter, error) {
 	if a.log == nil {
 		a.log = slog.Default()
 	}
+	var clock bot.Clock = bot.SystemClock{}
+	if cfg.Clock != nil {
+		clock = cfg.Clock
+	}
+	a.refusals = webhook.NewRefusals(a.log, "slack request refused", clock.Now)
 	if a.http == nil {
 		a.http = &http.Client{Timeout: 15 * time.Second}
 	}
@@ -121,6 +133,10 @@ func New(cfg Config) (*Adapter, error) {
 	if !strings.HasSuffix(a.apiURL, "/") {
 		a.apiURL += "/"
 	}
+	// A redirect would take a follow-up past the check of its URL.
+	hooks := *a.http
+	hooks.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	a.hooks = &hooks
 	a.api = slack.New(a.botToken, slack.OptionAPIURL(a.apiURL), slack.OptionHTTPClient(a.http))
 	for _, c := range slashCommands(cfg.Bot.Spec()) {
 		a.slash[c.Name] = true
@@ -148,11 +164,31 @@ func (a *Adapter) verified(w http.ResponseWriter, r *http.Request) (body []byte,
 		return nil, false
 	}
 	if err := verify(r.Header, body, a.secret); err != nil {
-		a.log.Info("slack request refused", "path", r.URL.Path, "reason", err)
+		a.refusals.Refused(r.Pattern, refusalReason(err))
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
 		return nil, false
 	}
 	return body, true
+}
+
+// refusalReason names why verify refused a request, as a fixed string:
+// slack-go's errors can quote the request's headers (a timestamp that is
+// not a number, however long), and anyone can send those.
+func refusalReason(err error) string {
+	var num *strconv.NumError
+	switch {
+	case errors.Is(err, slack.ErrMissingHeaders):
+		return "missing signature headers"
+	case errors.Is(err, slack.ErrExpiredTimestamp):
+		return "timestamp outside the 5-minute window"
+	case errors.As(err, &num):
+		return "malformed timestamp"
+	case errors.Is(err, slack.ErrInvalidSignature), errors.Is(err, hex.ErrLength):
+		return "bad signature"
+	case errors.Is(err, slack.ErrInvalidConfiguration):
+		return "no signing secret (Socket Mode)"
+	}
+	return "bad signature"
 }
 
 // verify checks the v0 signature (HMAC-SHA256 of "v0:<timestamp>:<body>")
@@ -397,11 +433,33 @@ func (a *Adapter) followUp(ctx context.Context, user bot.UserID, responseURL str
 		a.log.Warn("slack reply dropped: no response_url", "user", bot.HashUser(user))
 		return
 	}
+	if !a.slackHook(responseURL) {
+		// The URL came in a signed request, but whoever holds the signing
+		// secret could make this server post anywhere (an internal admin
+		// path) through it.
+		a.log.Warn("slack reply refused: response_url is not Slack's", "user", bot.HashUser(user))
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, followUpTimeout)
 	defer cancel()
-	if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, a.http, toWebhook(m)); err != nil {
+	if err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, a.hooks, toWebhook(m)); err != nil {
 		a.log.Error("slack reply via response_url failed", "user", bot.HashUser(user), "err", redactURL(err, responseURL))
 	}
+}
+
+// slackHook reports whether a response_url may be posted to (DESIGN §6):
+// https://hooks.slack.com/, or the scheme and host of the Web API URL (a
+// test's fake, or a proxy in front of Slack). No user info, no other port.
+func (a *Adapter) slackHook(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil || u.Opaque != "" {
+		return false
+	}
+	if u.Scheme == "https" && u.Host == "hooks.slack.com" {
+		return true
+	}
+	api, err := url.Parse(a.apiURL)
+	return err == nil && u.Scheme == api.Scheme && u.Host == api.Host
 }
 
 // redactURL keeps a response_url, which works as a credential for 30

@@ -56,6 +56,7 @@ type fakeSlack struct {
 	notify   chan apiCall         // every call, for tests that wait on one
 	acks     chan socketAck       // acknowledgements read from the websocket
 	connects chan int             // the number of each websocket connection once hello is sent
+	redirect map[string]string    // hook path -> where it redirects to (307)
 }
 
 // socketAck is an acknowledgement the adapter sent over the websocket.
@@ -85,6 +86,7 @@ func newFakeSlack(t testing.TB) *fakeSlack {
 		notify:   make(chan apiCall, 1000),
 		acks:     make(chan socketAck, 100),
 		connects: make(chan int, 100),
+		redirect: map[string]string{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/{method}", f.serveAPI)
@@ -277,10 +279,24 @@ func (f *fakeSlack) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// Redirect makes the hook at path answer with a redirect (307) to target.
+func (f *fakeSlack) Redirect(path, target string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.redirect[path] = target
+}
+
 // serveHook records a response_url post. Slack answers those with 200.
 func (f *fakeSlack) serveHook(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	f.record(apiCall{Method: "hook", Path: r.URL.Path, JSON: body})
+	f.mu.Lock()
+	to, ok := f.redirect[r.URL.Path]
+	f.mu.Unlock()
+	if ok {
+		http.Redirect(w, r, to, http.StatusTemporaryRedirect)
+		return
+	}
 	if fail, ok := f.nextFailure("hook"); ok && fail.status != 0 {
 		w.WriteHeader(fail.status)
 		return

@@ -512,10 +512,11 @@ func TestRunWithoutAppToken(t *testing.T) {
 // search of redactURL missed, so the URL was logged (found by
 // FuzzInteraction; checkLogs fails the test if the log shows /hooks/).
 func TestFollowUpFailureIsLoggedWithoutAReencodedURL(t *testing.T) {
-	e := newEnv(t)
 	dead := newServer(t, http.NotFoundHandler())
 	deadURL := dead.URL
 	dead.Close()
+	// The dead server's host is the Web API's, so a follow-up may go there.
+	e := newEnv(t, func(c *coachslack.Config) { c.APIURL = deadURL + "/api" })
 	payload := blockActions(t, deadURL+"/hooks/a^b", "cmd:0", "tip")
 	if status, _ := e.postSigned("/slack/interactions", []byte("payload="+url.QueryEscape(string(payload)))); status != http.StatusOK {
 		t.Fatalf("status %d", status)
@@ -527,10 +528,10 @@ func TestFollowUpFailureIsLoggedWithoutAReencodedURL(t *testing.T) {
 // credential for half an hour, so a failed post is logged without it
 // (checkLogs fails the test if the log shows /hooks/).
 func TestFollowUpFailureIsLoggedWithoutTheURL(t *testing.T) {
-	e := newEnv(t)
 	dead := newServer(t, http.NotFoundHandler())
 	deadURL := dead.URL
 	dead.Close() // connections to it are refused, and the error names the URL
+	e := newEnv(t, func(c *coachslack.Config) { c.APIURL = deadURL + "/api" })
 	payload := blockActions(t, deadURL+"/hooks", "cmd:0", "tip")
 	if status, _ := e.postSigned("/slack/interactions", []byte("payload="+url.QueryEscape(string(payload)))); status != http.StatusOK {
 		t.Fatalf("status %d", status)
@@ -541,6 +542,7 @@ func TestFollowUpFailureIsLoggedWithoutTheURL(t *testing.T) {
 	}
 
 	// A response_url that answers 500 is logged too, and nothing retries.
+	e = newEnv(t)
 	e.fake.FailNext("hook", failure{status: http.StatusInternalServerError})
 	e.postSigned("/slack/interactions", []byte("payload="+url.QueryEscape(string(blockActions(t, e.fake.HooksURL(), "cmd:0", "tip")))))
 	e.fake.WaitCall("hook")

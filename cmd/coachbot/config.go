@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -31,6 +32,12 @@ type Config struct {
 	DataDir    string `split_words:"true"`
 	ContentDir string `split_words:"true"`
 	HTTPAddr   string `split_words:"true"`
+	// MetricsAddr, when set, serves /metrics (with /healthz and /readyz)
+	// on its own address, and the public HTTPAddr serves no /metrics.
+	MetricsAddr string `split_words:"true"`
+	// MaxConns caps the HTTP connections served at once on each address;
+	// more wait in the listen queue.
+	MaxConns int `split_words:"true" default:"1000"`
 
 	SlackBotToken      string `split_words:"true"`
 	SlackSigningSecret string `split_words:"true"`
@@ -61,6 +68,11 @@ type Config struct {
 	// share each user's allowance.
 	RateLimit int `split_words:"true" default:"30"`
 	RateBurst int `split_words:"true" default:"10"`
+
+	// SecretKey is 32 random bytes, hex or base64. It keys the users'
+	// pseudonyms in the log (bot.SetPseudonymKey); unset, they are an
+	// unkeyed hash.
+	SecretKey string `split_words:"true"`
 
 	LogLevel  string `split_words:"true" default:"info"`
 	LogFormat string `split_words:"true" default:"text"`
@@ -154,6 +166,14 @@ func (c Config) Validate() error {
 			return bad("HTTP_ADDR", "expects host:port such as :8080 or 127.0.0.1:8080: %v", err)
 		}
 	}
+	if c.MetricsAddr != "" {
+		if err := checkHostPort(c.MetricsAddr, true); err != nil {
+			return bad("METRICS_ADDR", "expects host:port such as :9090 or 127.0.0.1:9090: %v", err)
+		}
+	}
+	if c.MaxConns < 1 || c.MaxConns > 1000000 {
+		return bad("MAX_CONNS", "must be from 1 to 1000000 connections")
+	}
 
 	if (c.SlackBotToken == "") != (c.SlackSigningSecret == "") && c.SlackAppToken == "" {
 		if c.SlackBotToken == "" {
@@ -217,6 +237,12 @@ func (c Config) Validate() error {
 	if c.RateBurst < 1 || c.RateBurst > 1000 {
 		return bad("RATE_BURST", "must be from 1 to 1000 commands")
 	}
+	if c.SecretKey != "" {
+		if _, err := c.Secret(); err != nil {
+			// Never quoted: it is the secret.
+			return bad("SECRET_KEY", "%v", err)
+		}
+	}
 	if _, err := c.Level(); err != nil {
 		return bad("LOG_LEVEL", "must be debug, info, warn or error, got %q", c.LogLevel)
 	}
@@ -227,6 +253,28 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
+
+// Secret returns COACH_SECRET_KEY's 32 bytes, nil when it is unset. Hex
+// (64 characters) and base64 (standard or URL alphabet, padded or not) are
+// read.
+func (c Config) Secret() ([]byte, error) {
+	if c.SecretKey == "" {
+		return nil, nil
+	}
+	s := strings.TrimSpace(c.SecretKey)
+	if b, err := hex.DecodeString(s); err == nil && len(b) == secretKeyBytes {
+		return b, nil
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil && len(b) == secretKeyBytes {
+			return b, nil
+		}
+	}
+	return nil, errors.New("expects 32 random bytes in hex (64 characters) or base64 (44), such as the output of: openssl rand -hex 32")
+}
+
+// secretKeyBytes is the length of COACH_SECRET_KEY (DESIGN §5).
+const secretKeyBytes = 32
 
 // Level returns COACH_LOG_LEVEL as a slog level.
 func (c Config) Level() (slog.Level, error) {

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +28,8 @@ const (
 
 var secrets = []string{slackBotToken, slackSecret, slackAppToken, discordToken, redisPassword,
 	// The parts after the prefix, in case a message quotes a trimmed token.
-	"SECRETbot", "SECRETapp", "SECRETdiscord"}
+	"SECRETbot", "SECRETapp", "SECRETdiscord",
+	"5ecret5ecret", strings.Repeat("5e", 31)} // bad COACH_SECRET_KEYs
 
 // validConfig is what LoadConfig returns for an empty environment (with
 // the data directory chosen).
@@ -40,6 +44,7 @@ func validConfig() Config {
 		ReminderLease: time.Minute,
 		RateLimit:     30,
 		RateBurst:     10,
+		MaxConns:      1000,
 	}
 }
 
@@ -207,6 +212,9 @@ func TestLoadConfig(t *testing.T) {
 				"COACH_DATA_DIR":             "/srv/coachbot",
 				"COACH_CONTENT_DIR":          "/srv/content",
 				"COACH_HTTP_ADDR":            "127.0.0.1:8081",
+				"COACH_METRICS_ADDR":         "127.0.0.1:9091",
+				"COACH_MAX_CONNS":            "200",
+				"COACH_SECRET_KEY":           strings.Repeat("5e", 32),
 				"COACH_SLACK_BOT_TOKEN":      slackBotToken,
 				"COACH_SLACK_SIGNING_SECRET": slackSecret,
 				"COACH_SLACK_APP_TOKEN":      slackAppToken,
@@ -228,6 +236,9 @@ func TestLoadConfig(t *testing.T) {
 				c.DataDir = "/srv/coachbot"
 				c.ContentDir = "/srv/content"
 				c.HTTPAddr = "127.0.0.1:8081"
+				c.MetricsAddr = "127.0.0.1:9091"
+				c.MaxConns = 200
+				c.SecretKey = strings.Repeat("5e", 32)
 				c.SlackBotToken, c.SlackSigningSecret, c.SlackAppToken = slackBotToken, slackSecret, slackAppToken
 				c.SlackApiURL = "http://127.0.0.1:9999/api/"
 				c.DiscordToken, c.DiscordAppID, c.DiscordMode = discordToken, discordAppID, "http"
@@ -297,6 +308,11 @@ func TestLoadConfigErrors(t *testing.T) {
 	}{
 		{"discord mode", map[string]string{"COACH_DISCORD_MODE": "websocket"}, "COACH_DISCORD_MODE: "},
 		{"http addr", map[string]string{"COACH_HTTP_ADDR": "8080"}, "COACH_HTTP_ADDR: "},
+		{"metrics addr", map[string]string{"COACH_METRICS_ADDR": "9090"}, "COACH_METRICS_ADDR: "},
+		{"secret key too short", map[string]string{"COACH_SECRET_KEY": "5ecret5ecret"}, "COACH_SECRET_KEY: expects 32 random bytes"},
+		{"secret key 31 bytes", map[string]string{"COACH_SECRET_KEY": strings.Repeat("5e", 31)}, "COACH_SECRET_KEY: expects 32 random bytes"},
+		{"max conns zero", map[string]string{"COACH_MAX_CONNS": "0"}, "COACH_MAX_CONNS: "},
+		{"max conns not a number", map[string]string{"COACH_MAX_CONNS": "many"}, `COACH_MAX_CONNS: expects a whole number, got "many"`},
 		{"redis addrs item", map[string]string{"COACH_REDIS_ADDRS": "r1:7000,r2"}, "COACH_REDIS_ADDRS: "},
 		{"slack token kind", map[string]string{"COACH_SLACK_BOT_TOKEN": "xoxp-SECRETbot-1234", "COACH_SLACK_SIGNING_SECRET": slackSecret}, "COACH_SLACK_BOT_TOKEN: "},
 		{"slack API URL", map[string]string{"COACH_SLACK_API_URL": "not a url"}, "COACH_SLACK_API_URL: "},
@@ -350,5 +366,37 @@ func TestPlatforms(t *testing.T) {
 				t.Errorf("Platforms() (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestSecretKeyForms: COACH_SECRET_KEY is read as hex or as base64 in any
+// of its four spellings, and each gives the same 32 bytes.
+func TestSecretKeyForms(t *testing.T) {
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(250 + i) // bytes that base64 spells with + / or - _
+	}
+	for name, v := range map[string]string{
+		"hex":            hex.EncodeToString(key),
+		"hex, upper":     strings.ToUpper(hex.EncodeToString(key)),
+		"base64":         base64.StdEncoding.EncodeToString(key),
+		"base64 url":     base64.URLEncoding.EncodeToString(key),
+		"base64 raw":     base64.RawStdEncoding.EncodeToString(key),
+		"base64 url raw": base64.RawURLEncoding.EncodeToString(key),
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := validConfig()
+			c.SecretKey = v
+			if err := c.Validate(); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			got, err := c.Secret()
+			if err != nil || !bytes.Equal(got, key) {
+				t.Errorf("Secret() = %x, %v; want %x", got, err, key)
+			}
+		})
+	}
+	if got, err := validConfig().Secret(); got != nil || err != nil {
+		t.Errorf("unset: Secret() = %x, %v; want nothing", got, err)
 	}
 }

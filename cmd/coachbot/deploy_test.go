@@ -42,6 +42,7 @@ var deployFakes = map[string]string{
 	"COACH_DISCORD_TOKEN":        "fake.discord.token",
 	"COACH_DISCORD_APP_ID":       "123456789012345678",
 	"COACH_DISCORD_PUBLIC_KEY":   strings.Repeat("ab", 32),
+	"COACH_SECRET_KEY":           strings.Repeat("cd", 32),
 }
 
 // drainSeconds is how long coachbot takes to stop after SIGTERM; the pod's
@@ -113,7 +114,7 @@ type k8sObject struct {
 		ClusterIP    string              `yaml:"clusterIP"`
 		Ports        []map[string]string // port, targetPort
 		Template     struct {
-			Metadata struct{ Labels map[string]string }
+			Metadata struct{ Labels, Annotations map[string]string }
 			Spec     struct {
 				TerminationGracePeriodSeconds int `yaml:"terminationGracePeriodSeconds"`
 				Containers                    []k8sContainer
@@ -133,8 +134,8 @@ type deployKit struct {
 	k8s     []k8sObject       // every document of deploy/k8s/*.yaml
 	compose struct {
 		Services map[string]struct {
-			Command, Volumes []string
-			Environment      map[string]string
+			Command, Volumes, Ports []string
+			Environment             map[string]string
 		}
 	}
 }
@@ -275,6 +276,8 @@ type deployFacts struct {
 	Platforms               []string
 	HTTP, Redis, SocketMode bool
 	DiscordMode, LogFormat  string
+	// PrivateMetrics: /metrics has its own port, not the public one.
+	PrivateMetrics bool
 }
 
 // TestDeployConfigValidates gives the real LoadConfig each environment the
@@ -315,16 +318,16 @@ func TestDeployConfigValidates(t *testing.T) {
 		env  map[string]string
 		want deployFacts
 	}{
-		{"image defaults", image, deployFacts{HTTP: true, DiscordMode: "gateway", LogFormat: "json"}},
+		{"image defaults", image, deployFacts{HTTP: true, DiscordMode: "gateway", LogFormat: "json", PrivateMetrics: true}},
 		{"compose with nothing set", merge(nil, image, composeEnv(t, k, nil)),
-			deployFacts{HTTP: true, Redis: true, DiscordMode: "gateway", LogFormat: "json"}},
+			deployFacts{HTTP: true, Redis: true, DiscordMode: "gateway", LogFormat: "json", PrivateMetrics: true}},
 		{"compose with every credential", merge(nil, image, composeEnv(t, k, deployFakes)),
-			deployFacts{Platforms: both, HTTP: true, Redis: true, SocketMode: true, DiscordMode: "gateway", LogFormat: "json"}},
-		{"k8s ConfigMap without the Secret", merge(nil, image, cm.Data), deployFacts{HTTP: true, DiscordMode: "http", LogFormat: "json"}},
+			deployFacts{Platforms: both, HTTP: true, Redis: true, SocketMode: true, DiscordMode: "gateway", LogFormat: "json", PrivateMetrics: true}},
+		{"k8s ConfigMap without the Secret", merge(nil, image, cm.Data), deployFacts{HTTP: true, DiscordMode: "http", LogFormat: "json", PrivateMetrics: true}},
 		// Replicas behind a Service: each request must reach just one of
 		// them, so Discord over http and no Slack Socket Mode.
 		{"k8s ConfigMap and Secret filled in", merge(deployFakes, image, cm.Data, secret.StringData),
-			deployFacts{Platforms: both, HTTP: true, Redis: true, DiscordMode: "http", LogFormat: "json"}},
+			deployFacts{Platforms: both, HTTP: true, Redis: true, DiscordMode: "http", LogFormat: "json", PrivateMetrics: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -336,12 +339,19 @@ func TestDeployConfigValidates(t *testing.T) {
 			if err != nil {
 				t.Fatalf("coachbot would refuse to start: %v\nenvironment: %v", err, tt.env)
 			}
-			got := deployFacts{c.Platforms(), c.HTTPAddr != "", c.RedisURL != "", c.SlackAppToken != "", c.DiscordMode, c.LogFormat}
+			got := deployFacts{c.Platforms(), c.HTTPAddr != "", c.RedisURL != "", c.SlackAppToken != "", c.DiscordMode, c.LogFormat,
+				c.MetricsAddr != "" && port(c.MetricsAddr) != port(c.HTTPAddr)}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Config (-want +got):\n%s", diff)
 			}
 		})
 	}
+}
+
+// port returns the port of a host:port address, "" when it has none.
+func port(addr string) string {
+	_, p, _ := net.SplitHostPort(addr)
+	return p
 }
 
 // TestDeployWiring checks that the kit's files agree with each other.
@@ -357,7 +367,13 @@ func TestDeployWiring(t *testing.T) {
 	botPods, redisPods := dep.Spec.Template.Metadata.Labels, redisSet.Spec.Template.Metadata.Labels
 	botSvc, redisSvc := k.one(t, "Service", dep.Metadata.Name), k.one(t, "Service", redisSet.Spec.ServiceName)
 	cm, secret := k.botEnv(t)
-	_, httpPort, _ := net.SplitHostPort(cm.Data["COACH_HTTP_ADDR"])
+	httpPort, metricsPort := port(cm.Data["COACH_HTTP_ADDR"]), port(cm.Data["COACH_METRICS_ADDR"])
+	composeBot := k.compose.Services["coachbot"]
+	composeMetrics := port(composeEnv(t, k, nil)["COACH_METRICS_ADDR"])
+	var published []string // the container ports compose publishes
+	for _, p := range composeBot.Ports {
+		published = append(published, p[strings.LastIndex(p, ":")+1:])
+	}
 	redisURL, err := url.Parse(secret.StringData["COACH_REDIS_URL"])
 	if err != nil {
 		t.Fatal(err)
@@ -391,6 +407,10 @@ func TestDeployWiring(t *testing.T) {
 		{"readiness probe hits /readyz on a container port",
 			bot.ReadinessProbe.HTTPGet.Path == "/readyz" && bot.port(bot.ReadinessProbe.HTTPGet.Port) != "", bot.ReadinessProbe},
 		{"ConfigMap's COACH_HTTP_ADDR is on a container port", bot.port(httpPort) != "", []any{httpPort, bot.Ports}},
+		{"ConfigMap's COACH_METRICS_ADDR is a container port of its own", metricsPort != "" && metricsPort != httpPort && bot.port(metricsPort) != "",
+			[]any{metricsPort, bot.Ports}},
+		{"the Prometheus annotation scrapes COACH_METRICS_ADDR's port", metricsPort != "" &&
+			bot.port(dep.Spec.Template.Metadata.Annotations["prometheus.io/port"]) == metricsPort, dep.Spec.Template.Metadata.Annotations},
 		{"ConfigMap holds no credentials", !slices.ContainsFunc(slices.Collect(maps.Keys(cm.Data)), credential.MatchString), cm.Data},
 		{"grace period exceeds preStop + drain",
 			dep.Spec.Template.Spec.TerminationGracePeriodSeconds > bot.Lifecycle.PreStop.Sleep.Seconds+drainSeconds, dep.Spec.Template.Spec},
@@ -398,7 +418,8 @@ func TestDeployWiring(t *testing.T) {
 		{"PDB's minAvailable lets a node drain", pdb.Spec.MinAvailable >= 1 && pdb.Spec.MinAvailable < dep.Spec.Replicas,
 			[]int{pdb.Spec.MinAvailable, dep.Spec.Replicas}},
 		{"bot Service selects only the bot's pods", only(botSvc.Spec.Selector, botPods, redisPods), botSvc.Spec.Selector},
-		{"bot Service has one port, to the container's", len(botSvc.Spec.Ports) == 1 && bot.port(botSvc.Spec.Ports[0]["targetPort"]) != "", botSvc.Spec.Ports},
+		{"bot Service has one port, to the container's public one (the ingress reaches it: not /metrics)", len(botSvc.Spec.Ports) == 1 &&
+			bot.port(botSvc.Spec.Ports[0]["targetPort"]) == httpPort, botSvc.Spec.Ports},
 		{"Secret's COACH_REDIS_URL names the Redis Service", redisURL.Hostname() == redisSvc.Metadata.Name, redisURL.Host},
 		{"Redis Service selects only Redis's pods", only(redisSvc.Spec.Selector, redisPods, botPods), redisSvc.Spec.Selector},
 		{"Redis Service is headless", redisSvc.Spec.ClusterIP == "None", redisSvc.Spec.ClusterIP},
@@ -409,6 +430,8 @@ func TestDeployWiring(t *testing.T) {
 			mounts[redisSet.Spec.VolumeClaimTemplates[0].Metadata.Name] == dir, rc.VolumeMounts},
 		{"Redis reads redis.conf from a mounted ConfigMap", confMap != "", rc.Args},
 		{"kustomization lists every manifest but the optional ingress", len(unlisted) == 0, unlisted},
+		{"compose serves /metrics on a port of its own, and does not publish it", composeMetrics != "" &&
+			len(published) > 0 && !slices.Contains(published, composeMetrics), []any{composeMetrics, composeBot.Ports}},
 		{"compose runs redis-server on ./redis.conf, mounted read-only", len(composeRedis.Command) == 2 &&
 			slices.Contains(composeRedis.Volumes, "./redis.conf:"+composeRedis.Command[1]+":ro"), composeRedis},
 		{"compose puts a named volume on redis.conf's dir (or the data dies with the container)", slices.ContainsFunc(composeRedis.Volumes,

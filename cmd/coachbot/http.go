@@ -9,13 +9,15 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/net/netutil"
 
 	"github.com/coachbot/coachbot/bot"
 )
 
-// newHTTPHandler serves the operational endpoints of DESIGN §6. Platform
-// adapters add their own paths to the same mux.
-func newHTTPHandler(store bot.Store, m *metrics) *http.ServeMux {
+// newHTTPHandler serves the operational endpoints of DESIGN §6: /healthz,
+// /readyz and, with withMetrics, /metrics. Platform adapters add their own
+// paths to the same mux.
+func newHTTPHandler(store bot.Store, m *metrics, withMetrics bool) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -32,27 +34,54 @@ func newHTTPHandler(store bot.Store, m *metrics) *http.ServeMux {
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	if withMetrics {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	}
 	return mux
 }
 
-// serveHTTP listens on addr and serves h until ctx ends, then shuts down
+// httpServer is one listening server of the process: the public one
+// (COACH_HTTP_ADDR) or the metrics one (COACH_METRICS_ADDR).
+type httpServer struct {
+	variable string // the setting that names Addr, for errors
+	addr     string
+	handler  http.Handler
+	// maxConns caps the connections served at once (0: no cap). More wait
+	// in the kernel's listen queue: each served connection holds a
+	// goroutine and its buffers, and a flood of idle ones must not take
+	// the process past its memory limit.
+	maxConns  int
+	grace     time.Duration // how long Shutdown waits for requests in flight
+	listening func(addr string)
+}
+
+// idleTimeout closes a keep-alive connection that sends no new request:
+// Slack and Discord open fresh connections often enough, and each idle one
+// holds memory and, with maxConns, a place.
+const idleTimeout = 30 * time.Second
+
+// serve listens on the address and serves until ctx ends, then shuts down
 // gracefully within grace. listening is told the bound address (the port
 // chosen for ":0") once the server accepts connections.
-func serveHTTP(ctx context.Context, addr string, h http.Handler, grace time.Duration, listening func(addr string)) error {
-	ln, err := net.Listen("tcp", addr)
+func (s httpServer) serve(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.addr)
 	if err != nil {
-		return fmt.Errorf("COACH_HTTP_ADDR: cannot listen on %s: %w", addr, err)
+		return fmt.Errorf("%s: cannot listen on %s: %w", s.variable, s.addr, err)
+	}
+	if s.maxConns > 0 {
+		ln = netutil.LimitListener(ln, s.maxConns)
 	}
 	srv := &http.Server{
-		Handler:           h,
+		Handler:           s.handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    16 << 10,
 	}
-	listening(ln.Addr().String())
+	if s.listening != nil {
+		s.listening(ln.Addr().String())
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -60,7 +89,7 @@ func serveHTTP(ctx context.Context, addr string, h http.Handler, grace time.Dura
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	sctx, cancel := context.WithTimeout(context.Background(), s.grace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("http shutdown: %w", err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -256,5 +257,117 @@ func TestHealthcheckVerb(t *testing.T) {
 				t.Errorf("healthcheck on %s = %v, want ok=%v", tc.addr, err, tc.wantOK)
 			}
 		})
+	}
+}
+
+// TestMetricsAddr: with COACH_METRICS_ADDR set, /metrics is served there
+// (with /healthz and /readyz, for probes and scrapers on a private port)
+// and not on COACH_HTTP_ADDR, the public port.
+func TestMetricsAddr(t *testing.T) {
+	clearEnv(t)
+	metricsAddr := freeLoopbackAddr(t)
+	t.Setenv("COACH_HTTP_ADDR", "127.0.0.1:0")
+	t.Setenv("COACH_METRICS_ADDR", metricsAddr)
+	t.Setenv("COACH_DATA_DIR", t.TempDir())
+	cfg, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Main{Config: cfg, Stdin: strings.NewReader(""), Stdout: bottest.NewBuffer(), Stderr: bottest.NewBuffer(), User: "ana"}
+	base, _ := startMain(t, m)
+	if code, body := get(t, base+"/metrics"); code != http.StatusNotFound {
+		t.Errorf("the public port answers /metrics with %d, want 404:\n%.200s", code, body)
+	}
+	if code, body := get(t, base+"/healthz"); code != 200 || body != "ok\n" {
+		t.Errorf("the public port's /healthz = %d %q", code, body)
+	}
+	// The metrics server may start a moment after the public one.
+	var resp *http.Response
+	deadline := time.Now().Add(bottest.WaitLimit)
+	for {
+		resp, err = http.Get("http://" + metricsAddr + "/metrics")
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("GET /metrics on COACH_METRICS_ADDR: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "coachbot_reminders_total") {
+		t.Errorf("COACH_METRICS_ADDR /metrics = %d:\n%.200s", resp.StatusCode, body)
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if code, _ := get(t, "http://"+metricsAddr+path); code != 200 {
+			t.Errorf("COACH_METRICS_ADDR %s = %d, want 200", path, code)
+		}
+	}
+	if code, _ := get(t, "http://"+metricsAddr+"/slack/commands"); code != http.StatusNotFound {
+		t.Errorf("COACH_METRICS_ADDR /slack/commands = %d, want 404: the private port serves no platform", code)
+	}
+}
+
+// freeLoopbackAddr returns a loopback address that was free a moment ago.
+func freeLoopbackAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// TestMaxConns: with COACH_MAX_CONNS=2, two connections that are still
+// sending their headers hold both places, and a third is served only once
+// one of them is gone (it waits in the listen queue meanwhile), so a flood
+// of idle connections cannot hold more than the cap's memory.
+func TestMaxConns(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("COACH_HTTP_ADDR", "127.0.0.1:0")
+	t.Setenv("COACH_MAX_CONNS", "2")
+	t.Setenv("COACH_DATA_DIR", t.TempDir())
+	cfg, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Main{Config: cfg, Stdin: strings.NewReader(""), Stdout: bottest.NewBuffer(), Stderr: bottest.NewBuffer(), User: "ana"}
+	base, _ := startMain(t, m)
+	addr := strings.TrimPrefix(base, "http://")
+	dial := func() net.Conn {
+		t.Helper()
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	// Two slow senders: headers begun, never finished.
+	slow := []net.Conn{dial(), dial()}
+	for _, c := range slow {
+		if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: coachbot\r\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	third := dial()
+	if _, err := io.WriteString(third, "GET /healthz HTTP/1.1\r\nHost: coachbot\r\nConnection: close\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	// While both places are held the third gets no answer. (A wait that
+	// can only make this check weaker on a slow machine, never fail it.)
+	third.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	var b [64]byte
+	if n, err := third.Read(b[:]); err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("the third connection was served while two held the places: %q, %v", b[:n], err)
+	}
+	slow[0].Close()
+	third.SetReadDeadline(time.Now().Add(bottest.WaitLimit))
+	answer, err := io.ReadAll(third)
+	if err != nil || !strings.HasPrefix(string(answer), "HTTP/1.1 200 OK") {
+		t.Errorf("the third connection after a place came free: %q, %v; want 200 OK", answer, err)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/coachbot/coachbot/adapters/redisstore/redistest"
 	"github.com/coachbot/coachbot/bot"
@@ -74,6 +75,11 @@ func testLogsHoldNoSecrets(t *testing.T, format string) {
 		discordDM       = randomSnowflake(t)
 		slackMarker     = "MARKERslack" + randomHex(t, 6)
 		discordMarker   = "MARKERdiscord" + randomHex(t, 6)
+		secretKey       = randomHex(t, 32) // COACH_SECRET_KEY: 32 bytes in hex
+		// A user whose record in Redis does not decode: start-up's
+		// reconcile reports it, and must not name them.
+		brokenTeam = "T" + strings.ToUpper(randomHex(t, 5))
+		brokenUID  = "U0BAD" + strings.ToUpper(randomHex(t, 5))
 	)
 	pub, priv, err := ed25519.GenerateKey(nil)
 	if err != nil {
@@ -84,7 +90,23 @@ func testLogsHoldNoSecrets(t *testing.T, format string) {
 		t.Fatal(err)
 	}
 	slackUser, discordUser := bot.SlackUser(slackTeam, slackUID), bot.DiscordUser(discordUID)
-	slackHash, discordHash := bot.HashUser(slackUser), bot.HashUser(discordUser)
+	// The pseudonyms are keyed (DESIGN §5): computed here from the key, so
+	// that only someone holding COACH_SECRET_KEY can link them to ids.
+	slackHash, discordHash := keyedPseudonym(t, secretKey, slackUser), keyedPseudonym(t, secretKey, discordUser)
+	if unkeyed := sha256.Sum256([]byte(slackUser)); slackHash == hex.EncodeToString(unkeyed[:6]) {
+		t.Fatal("the keyed pseudonym is the unkeyed SHA-256 prefix")
+	}
+	// The broken record, in layout 2's form: shard 0's "r:" key, the short
+	// id "s:TEAM:USER". Reconcile scans every shard's records.
+	ropt, err := redis.ParseURL(redisURL) // with the password
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(ropt)
+	defer rdb.Close()
+	if err := rdb.Set(context.Background(), "{c0}:r:s:"+brokenTeam+":"+brokenUID, "not a record", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
 
 	api := newFakeAPIs(t, slackBotToken, discordToken, discordDM)
 	hookURL := api.srv.URL + "/hooks/commands/" + slackTeam + "/" + hookSecret
@@ -104,6 +126,7 @@ func testLogsHoldNoSecrets(t *testing.T, format string) {
 		"COACH_DISCORD_API_URL":      api.srv.URL + "/discord/api/v10",
 		"COACH_LOG_LEVEL":            "debug",
 		"COACH_LOG_FORMAT":           format,
+		"COACH_SECRET_KEY":           secretKey,
 	} {
 		t.Setenv(k, v)
 	}
@@ -279,6 +302,9 @@ func testLogsHoldNoSecrets(t *testing.T, format string) {
 			{"the Discord private key", hex.EncodeToString(priv)},
 			{"the Discord private key's seed", hex.EncodeToString(priv.Seed())},
 			{"the raw Discord user id", discordUID},
+			{"the raw Slack user id of the broken record", brokenUID},
+			{"the Slack team id of the broken record", brokenTeam},
+			{"COACH_SECRET_KEY", secretKey},
 			// The two markers are what the users typed. At the time of
 			// writing bot.Handle (bot/bot.go) adds the error to the command
 			// line as err=, and an Invalid error's message quotes the
@@ -326,6 +352,16 @@ func testLogsHoldNoSecrets(t *testing.T, format string) {
 		}
 	})
 
+	t.Run("broken record line", func(t *testing.T) {
+		want := keyedPseudonym(t, secretKey, bot.SlackUser(brokenTeam, brokenUID))
+		for _, r := range records {
+			if strings.Contains(r.msg, "a record does not decode") && r.str(t, "user") == want {
+				return
+			}
+		}
+		t.Errorf("no line says the broken record does not decode, with user=%s", want)
+	})
+
 	t.Run("reminder lines", func(t *testing.T) {
 		for _, p := range []struct{ platform, hash string }{{"slack", slackHash}, {"discord", discordHash}} {
 			sent := 0
@@ -342,6 +378,22 @@ func testLogsHoldNoSecrets(t *testing.T, format string) {
 }
 
 var pseudonymRE = regexp.MustCompile(`^[0-9a-f]{12}$`)
+
+// keyedPseudonym is a user's pseudonym in the log under the hex secret key:
+// HMAC-SHA256 of the id under a key derived from the secret for this one
+// use, its first 6 bytes in hex.
+func keyedPseudonym(t *testing.T, secretHex string, id bot.UserID) string {
+	t.Helper()
+	secret, err := hex.DecodeString(secretHex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	derive := hmac.New(sha256.New, secret)
+	derive.Write([]byte("coachbot log pseudonyms"))
+	mac := hmac.New(sha256.New, derive.Sum(nil))
+	mac.Write([]byte(id))
+	return hex.EncodeToString(mac.Sum(nil)[:6])
+}
 
 // passwordProtect gives the Redis server a user with a password and turns
 // the password-less default user off, so that the store can only connect

@@ -175,6 +175,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 
 // Open loads the content, opens the store and builds the bot.
 func (m *Main) Open(ctx context.Context) error {
+	// Before anything logs a user: Validate has checked the key.
+	secret, _ := m.Config.Secret()
+	bot.SetPseudonymKey(secret)
 	m.log = m.logger()
 	pack, err := m.loadContent()
 	if err != nil {
@@ -329,7 +332,10 @@ func (m *Main) serve(ctx context.Context) error {
 			cancel()
 		})
 	} else {
-		mux := newHTTPHandler(countingStore{Store: m.Store, m: m.metrics}, m.metrics)
+		store := countingStore{Store: m.Store, m: m.metrics}
+		// /metrics stays off the public port when it has its own.
+		metricsAddr := m.Config.MetricsAddr
+		mux := newHTTPHandler(store, m.metrics, metricsAddr == "")
 		if err := m.startPlatforms(ctx, mux, run); err != nil {
 			cancel()
 			wg.Wait()
@@ -340,15 +346,24 @@ func (m *Main) serve(ctx context.Context) error {
 		if addr == "" {
 			addr = defaultHTTPAddr
 		}
-		run("http", func(ctx context.Context) error {
-			return serveHTTP(ctx, addr, mux, 4*time.Second, func(bound string) {
+		if metricsAddr != "" {
+			run("metrics", httpServer{
+				variable: "COACH_METRICS_ADDR", addr: metricsAddr, handler: newHTTPHandler(store, m.metrics, true),
+				maxConns: m.Config.MaxConns, grace: 4 * time.Second,
+				listening: func(bound string) { m.log.Info("metrics are served", "metrics", bound) },
+			}.serve)
+		}
+		run("http", httpServer{
+			variable: "COACH_HTTP_ADDR", addr: addr, handler: mux,
+			maxConns: m.Config.MaxConns, grace: 4 * time.Second,
+			listening: func(bound string) {
 				// The bound address, not the configured one: ":0" says nothing.
 				m.log.Info("coachbot is running", "http", bound, "platforms", strings.Join(platforms, ","))
 				if m.httpReady != nil {
 					m.httpReady <- bound
 				}
-			})
-		})
+			},
+		}.serve)
 	}
 	<-ctx.Done()
 	wg.Wait()
@@ -372,7 +387,7 @@ func (m *Main) startPlatforms(ctx context.Context, mux *http.ServeMux, run func(
 	if c.SlackBotToken != "" {
 		a, err := slack.New(slack.Config{
 			BotToken: c.SlackBotToken, SigningSecret: c.SlackSigningSecret, AppToken: c.SlackAppToken,
-			APIURL: c.SlackApiURL, Bot: m.Bot, Store: m.Store, Logger: m.log,
+			APIURL: c.SlackApiURL, Bot: m.Bot, Store: m.Store, Logger: m.log, Clock: m.clock(),
 		})
 		if err != nil {
 			return fmt.Errorf("slack: %w", err)
