@@ -15,6 +15,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/coachbot/coachbot/adapters/internal/webhook"
 	"github.com/coachbot/coachbot/bot"
 )
 
@@ -98,6 +99,10 @@ type Adapter struct {
 	responses bot.Cache[*discordgo.InteractionResponse]
 	bodies    bot.Cache[[]byte]
 
+	// refusals logs refused HTTP requests, which anyone can send, at a
+	// bounded rate.
+	refusals *webhook.Refusals
+
 	mu     sync.Mutex
 	runCtx context.Context // the context of Run, for gateway handlers
 }
@@ -153,6 +158,7 @@ func New(cfg Config) (*Adapter, error) {
 	if a.clock == nil {
 		a.clock = bot.SystemClock{}
 	}
+	a.refusals = webhook.NewRefusals(a.log, "discord request refused", a.clock.Now)
 	if a.deferAfter <= 0 {
 		a.deferAfter = DefaultDeferAfter
 	}

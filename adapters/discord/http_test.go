@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -12,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coachbot/coachbot/adapters/discord"
 	"github.com/coachbot/coachbot/bot"
+	"github.com/coachbot/coachbot/bot/bottest"
 )
 
 // TestVerification: a request that fails verification is refused before
@@ -163,5 +166,26 @@ func TestMalformed(t *testing.T) {
 			}
 			checkUntouched(t, e)
 		})
+	}
+}
+
+// TestRefusalLogIsBounded: anyone can post forged requests; each refusal
+// is a line of fixed strings, and a flood of them is a few lines.
+func TestRefusalLogIsBounded(t *testing.T) {
+	logs := bottest.NewBuffer()
+	e := newEnv(t, func(c *discord.Config) { c.Logger = slog.New(slog.NewTextHandler(logs, nil)) })
+	body := payload(t, "interaction-command-guild.json", "1280000000000000009", commandData([]string{"salary"}, opt{"level", "mid"}))
+	for range 51 {
+		r := signed(body, e.h.Clock.Now())
+		r.Header.Set("X-Signature-Ed25519", strings.Repeat("ab", ed25519.SignatureSize)) // hex, but not the signature
+		w := httptest.NewRecorder()
+		e.a.ServeHTTP(w, r)
+		if w.Code != http.StatusUnauthorized {
+			t.Fatalf("forged request: status %d, want 401", w.Code)
+		}
+	}
+	lines := strings.Count(logs.String(), "discord request refused")
+	if lines == 0 || lines > 11 {
+		t.Errorf("51 forged requests logged %d lines, want 1 to 11:\n%s", lines, logs)
 	}
 }

@@ -63,7 +63,7 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := a.verify(r.Header, body); err != nil {
 		// Discord itself sends forged requests now and then to check that
 		// the endpoint refuses them, so this is not an error.
-		a.log.Info("discord request refused", "path", r.URL.Path, "reason", err)
+		a.refusals.Refused(r.Pattern, err.Error()) // verify's reasons are constants
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
 		return
 	}
