@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -23,11 +24,10 @@ func newHTTPHandler(store bot.Store, m *metrics, withMetrics bool) *http.ServeMu
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
+	ready := &readiness{store: store}
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
-		defer cancel()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err := store.Ping(ctx); err != nil {
+		if !ready.check(r.Context()) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprintln(w, "store unavailable")
 			return
@@ -38,6 +38,34 @@ func newHTTPHandler(store bot.Store, m *metrics, withMetrics bool) *http.ServeMu
 		mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 	}
 	return mux
+}
+
+// readyFor is how long a /readyz answer is reused. /readyz may be on the
+// public port, where anyone can call it: without this each call was a
+// Redis PING. Probes come every few seconds, so they see no difference.
+const readyFor = time.Second
+
+// readiness pings the store for /readyz, at most once per readyFor
+// however many ask: one caller pings while the others wait for its answer.
+type readiness struct {
+	store bot.Store
+
+	mu      sync.Mutex // held while pinging: the others wait, then reuse
+	checked time.Time
+	ok      bool
+}
+
+func (r *readiness) check(ctx context.Context) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if time.Since(r.checked) < readyFor {
+		return r.ok
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	r.ok = r.store.Ping(ctx) == nil
+	r.checked = time.Now()
+	return r.ok
 }
 
 // httpServer is one listening server of the process: the public one

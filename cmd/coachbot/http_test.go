@@ -6,11 +6,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -148,8 +150,17 @@ func TestReadyzFollowsTheStore(t *testing.T) {
 		t.Fatalf("/readyz = %d with Redis up", code)
 	}
 	srv.Kill()
-	if code, body := get(t, base+"/readyz"); code != http.StatusServiceUnavailable {
-		t.Errorf("/readyz = %d %q with Redis down, want 503", code, body)
+	// An answer is reused for up to readyFor: wait for the next ping.
+	deadline := time.Now().Add(bottest.WaitLimit)
+	for {
+		code, body := get(t, base+"/readyz")
+		if code == http.StatusServiceUnavailable {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz = %d %q with Redis down, want 503", code, body)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	if code, _ := get(t, base+"/healthz"); code != 200 {
 		t.Errorf("/healthz = %d with Redis down: the process itself is fine", code)
@@ -159,7 +170,7 @@ func TestReadyzFollowsTheStore(t *testing.T) {
 		t.Errorf("/metrics (%d) does not count the failed pings", code)
 	}
 	srv.Restart()
-	deadline := time.Now().Add(bottest.WaitLimit)
+	deadline = time.Now().Add(bottest.WaitLimit)
 	for {
 		code, _ := get(t, base+"/readyz")
 		if code == 200 {
@@ -369,5 +380,37 @@ func TestMaxConns(t *testing.T) {
 	answer, err := io.ReadAll(third)
 	if err != nil || !strings.HasPrefix(string(answer), "HTTP/1.1 200 OK") {
 		t.Errorf("the third connection after a place came free: %q, %v; want 200 OK", answer, err)
+	}
+}
+
+// pingCounter counts the store pings /readyz makes.
+type pingCounter struct {
+	bot.Store
+	n atomic.Int64
+}
+
+func (p *pingCounter) Ping(ctx context.Context) error { p.n.Add(1); return p.Store.Ping(ctx) }
+
+// TestReadyzPingsAtMostOnceASecond: /readyz may be public, and a flood of
+// calls costs Redis at most one PING per readyFor.
+func TestReadyzPingsAtMostOnceASecond(t *testing.T) {
+	store := &pingCounter{Store: bottest.NewMemStore(nil)}
+	srv := httptest.NewServer(newHTTPHandler(store, newMetrics(), false))
+	defer srv.Close()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 25 {
+				if code, _ := get(t, srv.URL+"/readyz"); code != 200 {
+					t.Errorf("/readyz = %d", code)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	allowed := 1 + int64(time.Since(start)/readyFor)
+	if n := store.n.Load(); n < 1 || n > allowed {
+		t.Errorf("200 calls to /readyz pinged the store %d times, want 1 to %d", n, allowed)
 	}
 }
