@@ -26,7 +26,7 @@ type MemStore struct {
 	index   map[slotKey]*entry
 	dead    []DeadLetter // oldest first, at most maxDead
 	down    bool
-	limits  *bot.LocalLimits // Admit's replay keys and command buckets
+	limits  *bot.LocalLimits  // Admit's replay keys and command buckets
 	inst    map[string][]byte // bot.Installations: sealed, per team
 }
 
