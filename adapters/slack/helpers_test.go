@@ -70,6 +70,7 @@ func newEnv(t *testing.T, mods ...func(*coachslack.Config)) *env {
 		Bot:           e.h.Bot,
 		Store:         e.h.Store,
 		Logger:        logger,
+		Clock:         e.h.Clock,
 	}
 	for _, m := range mods {
 		m(&cfg)
