@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -39,6 +40,16 @@ type Config struct {
 	// (COACH_SLACK_APIURL), and an envconfig tag would also read unprefixed
 	// names.
 	SlackApiURL string `split_words:"true" default:"https://slack.com/api/"`
+	// "Add to Slack": the app's OAuth client, for installs in any
+	// workspace (a token per workspace, kept sealed in the store).
+	SlackClientID     string `split_words:"true"`
+	SlackClientSecret string `split_words:"true"`
+
+	// PublicURL is the public https base of HTTPAddr (the OAuth redirect).
+	PublicURL string `split_words:"true"`
+	// SecretKey is 32 random bytes, hex or base64 (openssl rand -hex 32):
+	// it seals stored platform tokens and signs OAuth states.
+	SecretKey string `split_words:"true"`
 
 	DiscordToken     string `split_words:"true"`
 	DiscordAppID     string `split_words:"true"`
@@ -155,7 +166,33 @@ func (c Config) Validate() error {
 		}
 	}
 
-	if (c.SlackBotToken == "") != (c.SlackSigningSecret == "") && c.SlackAppToken == "" {
+	if c.PublicURL != "" {
+		if err := checkPublicURL(c.PublicURL); err != nil {
+			return bad("PUBLIC_URL", "%v", err)
+		}
+	}
+	if c.SecretKey != "" {
+		if _, err := c.Secret(); err != nil {
+			return bad("SECRET_KEY", "%v", err)
+		}
+	}
+	if c.SlackClientID != "" || c.SlackClientSecret != "" {
+		switch {
+		case c.SlackClientID == "":
+			return bad("SLACK_CLIENT_ID", "must be set together with COACH_SLACK_CLIENT_SECRET")
+		case c.SlackClientSecret == "":
+			return bad("SLACK_CLIENT_SECRET", "must be set together with COACH_SLACK_CLIENT_ID")
+		case c.SlackSigningSecret == "":
+			return bad("SLACK_SIGNING_SECRET", "is required for Add to Slack (COACH_SLACK_CLIENT_ID)")
+		case c.SlackAppToken != "":
+			return bad("SLACK_APP_TOKEN", "Add to Slack (COACH_SLACK_CLIENT_ID) needs HTTP mode: Slack does not distribute Socket Mode apps")
+		case c.PublicURL == "":
+			return bad("PUBLIC_URL", "is required for Add to Slack (COACH_SLACK_CLIENT_ID): the OAuth redirect is COACH_PUBLIC_URL/slack/oauth/callback")
+		case c.SecretKey == "":
+			return bad("SECRET_KEY", "is required for Add to Slack (COACH_SLACK_CLIENT_ID): it encrypts the workspaces' tokens; make one with openssl rand -hex 32")
+		}
+	}
+	if (c.SlackBotToken == "") != (c.SlackSigningSecret == "") && c.SlackAppToken == "" && c.SlackClientID == "" {
 		if c.SlackBotToken == "" {
 			return bad("SLACK_BOT_TOKEN", "must be set together with COACH_SLACK_SIGNING_SECRET")
 		}
@@ -235,10 +272,29 @@ func (c Config) Level() (slog.Level, error) {
 	return l, err
 }
 
+// Secret returns COACH_SECRET_KEY's 32 bytes (nil when unset): 64 hex
+// characters, or standard or URL-safe base64.
+func (c Config) Secret() ([]byte, error) {
+	if c.SecretKey == "" {
+		return nil, nil
+	}
+	s := strings.TrimSpace(c.SecretKey)
+	if b, err := hex.DecodeString(s); err == nil && len(b) == 32 {
+		return b, nil
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil && len(b) == 32 {
+			return b, nil
+		}
+	}
+	// The value is never quoted back: it is a secret.
+	return nil, errors.New("expects 32 random bytes as 64 hex characters (openssl rand -hex 32) or base64")
+}
+
 // Platforms lists the chat platforms whose credentials are configured.
 func (c Config) Platforms() []string {
 	var p []string
-	if c.SlackBotToken != "" {
+	if c.SlackBotToken != "" || c.SlackClientID != "" {
 		p = append(p, "slack")
 	}
 	if c.DiscordToken != "" {
@@ -267,6 +323,25 @@ func checkBaseURL(s string) error {
 		return errors.New("expects an http(s) URL")
 	}
 	return nil
+}
+
+// checkPublicURL accepts an https base URL, or plain http for a loopback
+// host (tests, a local tunnel's far end).
+func checkPublicURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return errors.New("expects the public https base URL of the server, like https://coach.example.com")
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		host := u.Hostname()
+		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+			return nil
+		}
+	}
+	return errors.New("expects an https URL (plain http only for localhost), like https://coach.example.com")
 }
 
 func isSnowflake(s string) bool {
