@@ -57,7 +57,11 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := bot.ValidateTeam(ev.TeamID); err != nil {
-		http.Error(w, "malformed event", http.StatusBadRequest)
+		// An org-wide (Enterprise Grid) event, which names no team:
+		// coachbot refuses such installs, so there is nothing to delete.
+		// A 200 keeps Slack from sending it again.
+		a.log.Info("slack uninstall event without a workspace id: ignored", "event", ev.Event.Type)
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 	n, err := a.Uninstall(r.Context(), ev.TeamID)

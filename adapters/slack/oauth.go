@@ -53,6 +53,7 @@ type oauth struct {
 	installURL             string // PublicURL + installPath, for "not installed" answers
 	authorize              string
 	secureCookie           bool
+	cookiePath             string // the callback's path as the browser sees it
 	stateKey               []byte // signs states (seal.Derive "slack-oauth-state")
 	sealer                 *seal.Sealer
 	inst                   bot.Installations
@@ -92,6 +93,7 @@ func newOAuth(cfg Config) (*oauth, error) {
 		installURL:   pub.String() + installPath,
 		authorize:    cfg.AuthorizeURL,
 		secureCookie: pub.Scheme == "https",
+		cookiePath:   pub.Path + callbackPath, // behind a proxy's path prefix too
 		stateKey:     seal.Derive(cfg.SecretKey, "slack-oauth-state"),
 		sealer:       sealer,
 		inst:         cfg.Installations,
@@ -124,7 +126,7 @@ func (a *Adapter) serveInstall(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     stateCookie,
 		Value:    base64.RawURLEncoding.EncodeToString(nonce),
-		Path:     callbackPath,
+		Path:     o.cookiePath,
 		MaxAge:   int(StateTTL / time.Second),
 		HttpOnly: true,
 		Secure:   o.secureCookie,
@@ -214,7 +216,7 @@ func (a *Adapter) serveCallback(w http.ResponseWriter, r *http.Request) {
 		if errorCode(err) != "" {
 			status = http.StatusBadRequest // Slack refused the code: ours to say
 		}
-		a.log.Warn("slack install: the code exchange failed", "code", errorCode(err), "status", status)
+		a.log.Warn("slack install: the code exchange failed", "slack_error", errorCode(err), "status", status)
 		installPage(w, status, "Slack did not accept this install. Please start again.", o.installURL)
 		return
 	}
@@ -229,7 +231,7 @@ func (a *Adapter) serveCallback(w http.ResponseWriter, r *http.Request) {
 		installPage(w, http.StatusServiceUnavailable, "Something went wrong on our side. Please try again in a minute.", o.installURL)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: "", Path: callbackPath, MaxAge: -1, HttpOnly: true, Secure: o.secureCookie, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: stateCookie, Value: "", Path: o.cookiePath, MaxAge: -1, HttpOnly: true, Secure: o.secureCookie, SameSite: http.SameSiteLaxMode})
 	a.log.Info("slack workspace installed", "team", teamHash(in.Team), "rotating", !in.Expires.IsZero())
 	installPage(w, http.StatusOK, "coachbot is installed in "+in.TeamName+". Type /coach help in Slack to start.", "")
 }

@@ -97,6 +97,11 @@ func (b *browser) start() (state string, authorize *url.URL) {
 	}
 	for _, c := range res.Cookies() {
 		if c.Name == "coachbot_slack_oauth" {
+			// Only the callback gets it, only over https, never to
+			// scripts, and for as long as the state is good.
+			if c.Path != "/slack/oauth/callback" || !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteLaxMode || c.MaxAge != 600 {
+				b.t.Errorf("install cookie %+v", c)
+			}
 			b.cookie = &http.Cookie{Name: c.Name, Value: c.Value}
 		}
 	}
