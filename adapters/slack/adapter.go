@@ -464,7 +464,8 @@ func (a *Adapter) press(ctx context.Context, ic slack.InteractionCallback, once 
 	user := bot.SlackUser(team, ic.User.ID)
 	if m, ok := a.checkInstalled(ctx, team); !ok {
 		if m != nil {
-			a.followUp(context.WithoutCancel(ctx), user, ic.ResponseURL, *m)
+			// Slack's 200 goes out when the handler returns: do not hold it.
+			go a.followUp(context.WithoutCancel(ctx), user, ic.ResponseURL, *m)
 		}
 		return
 	}

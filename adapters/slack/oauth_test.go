@@ -351,6 +351,14 @@ func TestNotInstalledWorkspace(t *testing.T) {
 	if err != nil || u.Kept() {
 		t.Errorf("a record was kept for the user: %+v, %v", u, err)
 	}
+	// A button pressed in that workspace gets the same answer.
+	body := []byte("payload=" + url.QueryEscape(string(blockActions(t, e.fake.HooksURL(), "cmd:0", "checkin"))))
+	if status, _ := e.postSigned("/slack/interactions", body); status != http.StatusOK {
+		t.Errorf("button press: status %d", status)
+	}
+	if hook := e.fake.WaitCall("hook"); !strings.Contains(string(hook.JSON), "not installed") {
+		t.Errorf("button press answer: %s", hook.JSON)
+	}
 	if e.commands.Load() != 0 {
 		t.Errorf("the bot handled %d commands", e.commands.Load())
 	}
