@@ -1,7 +1,3 @@
-// Package seal encrypts what the platform adapters keep that works as a
-// credential (a workspace's OAuth tokens) and derives the other keys they
-// need, all from the one COACH_SECRET_KEY. It uses the standard library
-// only: AES-256-GCM for sealing, HMAC-SHA256 for deriving.
 package seal
 
 import (
