@@ -532,3 +532,29 @@ func TestRefusedLogsBounded(t *testing.T) {
 		t.Errorf("Slack got %d calls", n)
 	}
 }
+
+// TestInstallsBesideBotToken: with a bot token of our own as well, its
+// workspace (which installed nothing) keeps working on that token, while
+// an installed workspace uses its own.
+func TestInstallsBesideBotToken(t *testing.T) {
+	e := newInstallEnv(t, func(c *coachslack.Config) { c.BotToken = botToken })
+	e.install(grant{Team: "TBOOT2", TeamName: "Bootcamp"})
+	for _, team := range []string{"TOWN0", "TBOOT2"} {
+		if m := e.slashAs(team, "U1", "/coach", "remind in 1m"); strings.Contains(allText(m), "not installed") {
+			t.Errorf("%s: %s", team, allText(m))
+		}
+	}
+	e.h.Clock.Advance(2 * time.Minute)
+	if st := e.h.Deliver(t); st.Sent != 2 {
+		t.Fatalf("delivery: %+v, want two sent", st)
+	}
+	var got []string
+	for _, c := range e.fake.Calls("chat.postMessage") {
+		got = append(got, c.Team)
+	}
+	slices.Sort(got)
+	if want := []string{"", "TBOOT2"}; !slices.Equal(got, want) {
+		t.Errorf("DMs went out with the tokens of %q, want %q (\"\": the bot token)", got, want)
+	}
+	checkNoSecrets(t, e, "TOWN0", "TBOOT2")
+}
