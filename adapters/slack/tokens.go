@@ -50,13 +50,15 @@ func (a *Adapter) client(ctx context.Context, team string) (*slack.Client, error
 
 // refresh exchanges in's refresh token for a new bot token and stores it.
 // Slack's refresh tokens are single-use, so only the replica that takes
-// the lock (a Deduper key named after the refresh token, so the next
-// refresh, 12 hours on, has a lock of its own) refreshes; the others go on
+// the lock (a Deduper key named after a hash of the refresh token, so the
+// next refresh, 12 hours on, has a lock of its own) refreshes; the others go on
 // with the token they have while it is still good.
 func (a *Adapter) refresh(ctx context.Context, in installation) (installation, error) {
 	stillGood := a.clock.Now().Before(in.Expires)
-	sum := sha256.Sum256([]byte(in.RefreshToken))
-	won, err := a.oauth.dedupe.FirstSeen(ctx, "slack-refresh:"+in.Team+":"+hex.EncodeToString(sum[:8]), refreshLock)
+	// The key names neither the team nor the token: it is kept a minute,
+	// and an uninstall leaves nothing that names the workspace.
+	sum := sha256.Sum256([]byte(in.Team + "\x00" + in.RefreshToken))
+	won, err := a.oauth.dedupe.FirstSeen(ctx, "slack-refresh:"+hex.EncodeToString(sum[:16]), refreshLock)
 	if err != nil || !won {
 		if stillGood {
 			return in, nil
