@@ -383,7 +383,9 @@ func testInstallOnRedis(t *testing.T, redisURL string, addrs []string, nodes []*
 		}
 		return hits
 	}
-	if hits := scan("TACME1"); len(hits) < 3 {
+	hits := scan("TACME1")
+	t.Logf("keys naming TACME1 before its uninstall:\n  %s", strings.Join(hits, "\n  "))
+	if len(hits) < 3 {
 		t.Fatalf("before the uninstall Redis should hold TACME1's installation and users: %v", hits)
 	}
 	slackEvent(t, baseA, "TACME1", "app_uninstalled")
