@@ -96,6 +96,10 @@
 //	coachbot:rate:{<k>}      string: Allow's (bot.Limiter) bucket k, as
 //	                         Admit's.
 //	coachbot:migrate         string, 30 s: held by the replica migrating.
+//	coachbot:inst:<team>     string: a workspace's installation
+//	                         (bot.Installations), sealed by the adapter:
+//	                         AES-GCM under COACH_SECRET_KEY, so no token
+//	                         is readable in Redis.
 //
 // A short id is the user id with its platform shortened: "d:<id>" for
 // discord:, "s:<team>:<user>" for slack:, "c:<name>" for console:, and

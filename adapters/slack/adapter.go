@@ -34,10 +34,14 @@ const inlineBudget = 2600 * time.Millisecond
 // followUpTimeout bounds a response_url post.
 const followUpTimeout = 10 * time.Second
 
-// Config holds what the Slack adapter needs. BotToken and Bot are required;
-// so are Store (the DM channel cache) and, over HTTP, SigningSecret.
+// Config holds what the Slack adapter needs. Bot and Store (the DM channel
+// cache) are required; so are BotToken (one workspace), or ClientID and
+// its companions ("Add to Slack": a token per workspace), or both, and,
+// over HTTP, SigningSecret.
 type Config struct {
-	// BotToken is the bot user's OAuth token (xoxb-…): Web API calls.
+	// BotToken is the bot user's OAuth token (xoxb-…): Web API calls for
+	// the one workspace it belongs to, and for any workspace that has not
+	// installed the app through ClientID.
 	BotToken string
 	// SigningSecret verifies requests to the HTTP endpoints; Socket Mode
 	// does not need it.
@@ -49,12 +53,34 @@ type Config struct {
 	// when missing, because slack-go appends method names to it directly.
 	APIURL string
 
+	// ClientID and ClientSecret turn on "Add to Slack" (OAuth v2 installs,
+	// HTTP mode only): GET /slack/install and GET /slack/oauth/callback,
+	// each workspace's own token for its users, and rotating tokens
+	// refreshed. They need PublicURL, SecretKey, Installations and
+	// Deduper.
+	ClientID, ClientSecret string
+	// PublicURL is the public base of the HTTP server
+	// (https://coach.example.com): the OAuth redirect is
+	// PublicURL/slack/oauth/callback.
+	PublicURL string
+	// SecretKey (COACH_SECRET_KEY, 32 bytes) seals installations and
+	// signs install states.
+	SecretKey []byte
+	// Installations keeps the sealed installations; POST /slack/events
+	// also uses it to find an uninstalled workspace's users.
+	Installations bot.Installations
+	// Deduper makes install states single-use and token refreshes happen
+	// once, across replicas when it is the Redis store.
+	Deduper bot.Deduper
+	// AuthorizeURL is Slack's authorize page, default DefaultAuthorizeURL.
+	AuthorizeURL string
+	// Clock judges state expiry and token lifetimes, and paces the log
+	// lines of refused requests; default the system clock.
+	Clock bot.Clock
+
 	Bot    *bot.Bot
 	Store  bot.Store    // where bot.DMChannel caches each user's DM channel
 	Logger *slog.Logger // default slog.Default()
-	// Clock paces the log lines of refused requests; default the system
-	// clock.
-	Clock bot.Clock
 	// HTTPClient makes the Web API calls and response_url posts; default a
 	// client with a 15 s timeout (each call also carries a context).
 	HTTPClient *http.Client
@@ -75,6 +101,10 @@ type Adapter struct {
 	secret   string
 	refusals *webhook.Refusals
 	slash    map[string]bool // the spec's slash commands that Slack has: "roadmap", "salary", …
+	oauth    *oauth          // "Add to Slack"; nil when off
+	inst     bot.Installations
+	clock    bot.Clock
+	logGate  *bot.LocalLimits // bounds the log lines of refused public requests
 
 	// Renderings of replies that are the same for everyone (bot.Reply's
 	// CacheKey): the message, and the HTTP answer's JSON.
@@ -94,8 +124,10 @@ func New(cfg Config) (*Adapter, error) {
 		return nil, errors.New("slack: Config.Bot is required")
 	case cfg.Store == nil:
 		return nil, errors.New("slack: Config.Store is required (it caches DM channels)")
-	case cfg.BotToken == "":
-		return nil, errors.New("slack: a bot token (xoxb-…) is required")
+	case cfg.BotToken == "" && cfg.ClientID == "":
+		return nil, errors.New("slack: a bot token (xoxb-…) or a client id (Add to Slack) is required")
+	case cfg.AppToken != "" && cfg.BotToken == "":
+		return nil, errors.New("slack: Socket Mode needs the bot token")
 	case cfg.AppToken == "" && cfg.SigningSecret == "":
 		return nil, errors.New("slack: a signing secret is required over HTTP (or an app token for Socket Mode)")
 	case cfg.AppToken != "" && !strings.HasPrefix(cfg.AppToken, "xapp-"):
@@ -115,15 +147,22 @@ func New(cfg Config) (*Adapter, error) {
 		budget:     inlineBudget,
 		minRestart: time.Second,
 		maxRestart: time.Minute,
+		inst:       cfg.Installations,
+		clock:      cfg.Clock,
 	}
+	if a.clock == nil {
+		a.clock = bot.SystemClock{}
+	}
+	a.logGate = bot.NewLocalLimits(a.clock)
+	o, err := newOAuth(cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.oauth = o
 	if a.log == nil {
 		a.log = slog.Default()
 	}
-	var clock bot.Clock = bot.SystemClock{}
-	if cfg.Clock != nil {
-		clock = cfg.Clock
-	}
-	a.refusals = webhook.NewRefusals(a.log, "slack request refused", clock.Now)
+	a.refusals = webhook.NewRefusals(a.log, "slack request refused", a.clock.Now)
 	if a.http == nil {
 		a.http = &http.Client{Timeout: 15 * time.Second}
 	}
@@ -137,7 +176,9 @@ func New(cfg Config) (*Adapter, error) {
 	hooks := *a.http
 	hooks.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	a.hooks = &hooks
-	a.api = slack.New(a.botToken, slack.OptionAPIURL(a.apiURL), slack.OptionHTTPClient(a.http))
+	if a.botToken != "" {
+		a.api = slack.New(a.botToken, slack.OptionAPIURL(a.apiURL), slack.OptionHTTPClient(a.http))
+	}
 	for _, c := range slashCommands(cfg.Bot.Spec()) {
 		a.slash[c.Name] = true
 	}
@@ -145,12 +186,19 @@ func New(cfg Config) (*Adapter, error) {
 }
 
 // Register adds the HTTP endpoints to mux: POST /slack/commands for slash
-// commands and POST /slack/interactions for button presses. Both verify
-// the request before anything else; in Socket Mode without a signing
-// secret they refuse every request, so registering them is harmless.
+// commands, POST /slack/interactions for button presses and POST
+// /slack/events for the Events API (uninstalls). They verify the request
+// before anything else; in Socket Mode without a signing secret they
+// refuse every request, so registering them is harmless. With installs on
+// it adds GET /slack/install and GET /slack/oauth/callback.
 func (a *Adapter) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /slack/commands", a.serveCommand)
 	mux.HandleFunc("POST /slack/interactions", a.serveInteraction)
+	mux.HandleFunc("POST /slack/events", a.serveEvents)
+	if a.oauth != nil {
+		mux.HandleFunc("GET "+installPath, a.serveInstall)
+		mux.HandleFunc("GET "+callbackPath, a.serveCallback)
+	}
 }
 
 // verified reads the raw body and checks Slack's signature and timestamp
@@ -214,6 +262,14 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 	cmd := slashCommand(f)
 	if err != nil || cmd.TeamID == "" || cmd.UserID == "" {
 		http.Error(w, "malformed slash command", http.StatusBadRequest)
+		return
+	}
+	if m, ok := a.checkInstalled(r.Context(), cmd.TeamID); !ok {
+		if m == nil {
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		_ = webhook.WriteJSON(w, toWire(*m))
 		return
 	}
 	msg, key, inline, err := a.answer(r.Context(), cmd, once(r.Header))
@@ -382,6 +438,26 @@ func (a *Adapter) answer(ctx context.Context, cmd slack.SlashCommand, once strin
 	}
 }
 
+// checkInstalled checks, when installs are on and no bot token of our own
+// serves every workspace, that team installed the app. ok is true when
+// the command may go on; otherwise msg is the answer for the user (nil
+// when the store did not answer).
+func (a *Adapter) checkInstalled(ctx context.Context, team string) (msg *slack.Msg, ok bool) {
+	if a.oauth == nil || a.api != nil {
+		return nil, true
+	}
+	_, err := a.oauth.inst.Installation(ctx, team)
+	switch {
+	case err == nil:
+		return nil, true
+	case errors.Is(err, bot.ErrNoInstallation), bot.ErrorCode(err) == bot.Invalid:
+		m := Render(bot.Reply{Text: "coachbot is not installed in this Slack workspace (or it was removed). A workspace admin can add it at " + a.oauth.installURL})
+		return &m, false
+	}
+	a.log.Warn("slack: cannot read the workspace's installation", "err", err)
+	return nil, false
+}
+
 // render is Render, kept for replies that are the same for everyone.
 // Nothing changes a rendered message afterwards, so sharing it is safe.
 func (a *Adapter) render(r bot.Reply) slack.Msg {
@@ -410,6 +486,13 @@ func (a *Adapter) press(ctx context.Context, ic slack.InteractionCallback, once 
 		return
 	}
 	user := bot.SlackUser(team, ic.User.ID)
+	if m, ok := a.checkInstalled(ctx, team); !ok {
+		if m != nil {
+			// Slack's 200 goes out when the handler returns: do not hold it.
+			go a.followUp(context.WithoutCancel(ctx), user, ic.ResponseURL, *m)
+		}
+		return
+	}
 	for _, act := range ic.ActionCallback.BlockActions {
 		if act == nil || !strings.HasPrefix(act.ActionID, ButtonActionPrefix) || strings.TrimSpace(act.Value) == "" {
 			continue

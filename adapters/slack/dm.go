@@ -17,6 +17,10 @@ import (
 // next command ("I couldn't send you a study reminder because …").
 const unreachableReason = "Slack won't let me message you directly (your workspace or your Slack settings may block messages from apps)"
 
+// notInstalledReason is what a user reads when their workspace no longer
+// has the app installed.
+const notInstalledReason = "coachbot is no longer installed in your Slack workspace"
+
 // permanentErrors are Slack error codes that mean this user cannot get a
 // DM from the bot, so retrying is pointless.
 var permanentErrors = map[string]bool{
@@ -50,21 +54,28 @@ const defaultRetryAfter = 30 * time.Second
 // cached channel that stopped working is forgotten and the DM reopened
 // once; nothing is retried more than that here, the scheduler owns retries.
 func (a *Adapter) SendDM(ctx context.Context, to bot.UserID, r bot.Reply) error {
-	_, uid, err := splitUser(to)
+	team, uid, err := splitUser(to)
 	if err != nil {
 		return &bot.DeliveryError{Permanent: true, Reason: unreachableReason, Err: err}
+	}
+	api, err := a.client(ctx, team)
+	if errors.Is(err, errNotInstalled) {
+		return &bot.DeliveryError{Permanent: true, Reason: notInstalledReason, Err: err}
+	}
+	if err != nil {
+		return err
 	}
 	msg := Render(r)
 	for attempt := 1; ; attempt++ {
 		opened := false
 		ch, err := bot.DMChannel(ctx, a.store, to, func(ctx context.Context) (string, error) {
 			opened = true
-			return a.openDM(ctx, uid)
+			return openDM(ctx, api, uid)
 		})
 		if err != nil {
 			return deliveryError(err)
 		}
-		_, _, err = a.api.PostMessageContext(ctx, ch,
+		_, _, err = api.PostMessageContext(ctx, ch,
 			slack.MsgOptionText(msg.Text, false),
 			slack.MsgOptionBlocks(msg.Blocks.BlockSet...),
 		)
@@ -87,8 +98,8 @@ func (a *Adapter) SendDM(ctx context.Context, to bot.UserID, r bot.Reply) error 
 }
 
 // openDM opens (or finds) the bot's DM channel with a Slack user.
-func (a *Adapter) openDM(ctx context.Context, uid string) (string, error) {
-	ch, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{uid}})
+func openDM(ctx context.Context, api *slack.Client, uid string) (string, error) {
+	ch, _, _, err := api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{uid}})
 	if err != nil {
 		return "", err
 	}
@@ -133,11 +144,15 @@ func errorCode(err error) string {
 // UserZone implements bot.ZoneFinder: the IANA zone of the user's Slack
 // profile (users.info tz), used when they set a reminder without one.
 func (a *Adapter) UserZone(ctx context.Context, id bot.UserID) (string, error) {
-	_, uid, err := splitUser(id)
+	team, uid, err := splitUser(id)
 	if err != nil {
 		return "", err
 	}
-	u, err := a.api.GetUserInfoContext(ctx, uid)
+	api, err := a.client(ctx, team)
+	if err != nil {
+		return "", err
+	}
+	u, err := api.GetUserInfoContext(ctx, uid)
 	if err != nil {
 		return "", fmt.Errorf("users.info: %w", err)
 	}

@@ -15,6 +15,21 @@
 // nothing. Logs name users only as bot.HashUser and never hold a token, the
 // signing secret or message text.
 //
+// "Add to Slack" (Config.ClientID; HTTP only) lets any workspace install
+// the app: GET /slack/install sends the browser to Slack with a state that
+// is the MAC of a nonce kept in a cookie and an expiry (10 minutes), so it
+// costs no store write; GET /slack/oauth/callback checks it, spends it once
+// through the Deduper (shared by replicas on Redis), exchanges the code
+// (oauth.v2.access) and keeps the installation sealed (adapters/internal/
+// seal, AES-GCM under COACH_SECRET_KEY) in bot.Installations. Each Slack
+// call about a user of workspace T uses T's token, refreshed before it
+// expires when rotation is on, by one replica (a Deduper key per refresh
+// token). POST /slack/events answers url_verification and, on
+// app_uninstalled or tokens_revoked (either order, idempotent), deletes the
+// installation and forgets every user of the workspace, found by
+// bot.Installations.UsersWithPrefix from the store's own keys. The single
+// workspace of Config.BotToken keeps working beside installs, or alone.
+//
 // It may import bot, slack-go (github.com/slack-go/slack and its socketmode
 // package), adapters/internal/... and the standard library; never another
 // adapter. What two adapters share belongs in adapters/internal (HTTP) or in

@@ -24,12 +24,27 @@ const (
 	appToken = "xapp-test-app-token"
 )
 
+// The OAuth client the fake knows ("Add to Slack").
+const (
+	clientID     = "1234567890.0987654321"
+	clientSecret = "oauth-client-secret-for-tests"
+)
+
 // apiCall is one request the fake Slack received.
 type apiCall struct {
 	Method string     // "chat.postMessage", or "hook" for a response_url post
 	Form   url.Values // form-encoded Web API calls (token removed)
 	JSON   []byte     // JSON bodies: apps.connections.open, response_url posts
 	Path   string     // the request path
+	Team   string     // the workspace whose installed token authorised it; "" for botToken
+}
+
+// grant is an install code the fake hands out: oauth.v2.access turns it
+// into a bot token for Team, rotating (with a refresh token and an expiry)
+// when Rotate.
+type grant struct {
+	Team, TeamName string
+	Rotate         bool
 }
 
 // failure is how the fake answers one call instead of succeeding.
@@ -57,6 +72,15 @@ type fakeSlack struct {
 	acks     chan socketAck       // acknowledgements read from the websocket
 	connects chan int             // the number of each websocket connection once hello is sent
 	redirect map[string]string    // hook path -> where it redirects to (307)
+
+	// OAuth: install codes not yet used, the bot tokens issued (token ->
+	// team), refresh tokens not yet used (refresh token -> team), and a
+	// counter that makes every token different.
+	codes       map[string]grant
+	tokens      map[string]string
+	refresh     map[string]string
+	issued      int
+	redirectURI string // the redirect_uri the app registered; "" accepts any
 }
 
 // socketAck is an acknowledgement the adapter sent over the websocket.
@@ -87,6 +111,9 @@ func newFakeSlack(t testing.TB) *fakeSlack {
 		acks:     make(chan socketAck, 100),
 		connects: make(chan int, 100),
 		redirect: map[string]string{},
+		codes:    map[string]grant{},
+		tokens:   map[string]string{},
+		refresh:  map[string]string{},
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/{method}", f.serveAPI)
@@ -225,13 +252,22 @@ func (f *fakeSlack) serveAPI(w http.ResponseWriter, r *http.Request) {
 	} else {
 		call.JSON = body
 	}
+	if method == "oauth.v2.access" {
+		f.record(call)
+		f.serveOAuth(w, call.Form)
+		return
+	}
+	f.mu.Lock()
+	team, installed := f.tokens[token]
+	f.mu.Unlock()
+	call.Team = team
 	f.record(call)
 
 	wantToken := botToken
 	if method == "apps.connections.open" {
 		wantToken = appToken
 	}
-	if token != wantToken {
+	if token != wantToken && (!installed || method == "apps.connections.open") {
 		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
 		return
 	}
@@ -284,6 +320,95 @@ func (f *fakeSlack) Redirect(path, target string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.redirect[path] = target
+}
+
+// Grant makes code an install code for g, as Slack's authorize page does
+// when someone approves the install.
+func (f *fakeSlack) Grant(code string, g grant) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.codes[code] = g
+}
+
+// Revoke makes every token of team invalid, as an uninstall does.
+func (f *fakeSlack) Revoke(team string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for tok, tm := range f.tokens {
+		if tm == team {
+			delete(f.tokens, tok)
+		}
+	}
+}
+
+// TokenOf returns a bot token the fake issued for team (the last one).
+func (f *fakeSlack) TokenOf(team string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	last, n := "", -1
+	for tok, tm := range f.tokens {
+		var i int
+		if tm == team {
+			_, _ = fmt.Sscanf(tok[strings.LastIndexByte(tok, '-')+1:], "%d", &i)
+			if i > n {
+				last, n = tok, i
+			}
+		}
+	}
+	return last
+}
+
+// serveOAuth is oauth.v2.access: an install code (once) or, with
+// grant_type=refresh_token, a refresh token (once) for a new bot token.
+// The client id and secret come in the form, as slack-go sends them.
+func (f *fakeSlack) serveOAuth(w http.ResponseWriter, form url.Values) {
+	fail := func(code string) { writeJSON(w, map[string]any{"ok": false, "error": code}) }
+	if form.Get("client_id") != clientID || form.Get("client_secret") != clientSecret {
+		fail("invalid_client_id")
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var g grant
+	if form.Get("grant_type") == "refresh_token" {
+		team, ok := f.refresh[form.Get("refresh_token")]
+		if !ok {
+			fail("invalid_refresh_token")
+			return
+		}
+		delete(f.refresh, form.Get("refresh_token"))
+		g = grant{Team: team, TeamName: "Team " + team, Rotate: true}
+	} else {
+		var ok bool
+		g, ok = f.codes[form.Get("code")]
+		if !ok {
+			fail("invalid_code")
+			return
+		}
+		if f.redirectURI != "" && form.Get("redirect_uri") != f.redirectURI {
+			fail("bad_redirect_uri")
+			return
+		}
+		delete(f.codes, form.Get("code"))
+	}
+	f.issued++
+	answer := map[string]any{
+		"ok": true, "token_type": "bot", "scope": "commands,chat:write,im:write,users:read",
+		"bot_user_id": "UBOT" + g.Team, "app_id": "A0COACH",
+		"team":       map[string]any{"id": g.Team, "name": g.TeamName},
+		"enterprise": nil, "is_enterprise_install": false,
+		"authed_user": map[string]any{"id": "UADMIN"},
+	}
+	tok := fmt.Sprintf("xoxb-%s-%d", g.Team, f.issued)
+	if g.Rotate {
+		tok = fmt.Sprintf("xoxe.xoxb-%s-%d", g.Team, f.issued)
+		rt := fmt.Sprintf("xoxe-1-%s-%d", g.Team, f.issued)
+		f.refresh[rt] = g.Team
+		answer["refresh_token"], answer["expires_in"] = rt, 43200
+	}
+	f.tokens[tok] = g.Team
+	answer["access_token"] = tok
+	writeJSON(w, answer)
 }
 
 // serveHook records a response_url post. Slack answers those with 200.

@@ -17,6 +17,10 @@ import (
 // time zone).
 var Scopes = []string{"commands", "chat:write", "im:write", "users:read"}
 
+// uninstallEvents are the Events API events the app subscribes to: those
+// that end an install (they need no scope).
+var uninstallEvents = []string{"app_uninstalled", "tokens_revoked"}
+
 // Umbrella is the slash command that takes every command line of the
 // grammar, including those Slack has no slash command for (remind).
 const Umbrella = "coach"
@@ -49,7 +53,9 @@ func slashCommands(spec *bot.Spec) []*bot.Command {
 // its endpoints under baseURL (https://coachbot.example.com): /coach and
 // each slash command of the spec, with the spec's summaries as
 // descriptions and usage hints made from its grammar, the interactivity
-// URL for buttons, and exactly the bot scopes in Scopes. Socket Mode is
+// URL for buttons, exactly the bot scopes in Scopes, the redirect URL of
+// "Add to Slack" and the Events API URL with the events that end an
+// install (app_uninstalled, tokens_revoked). Socket Mode is
 // off in the manifest; turn it on in the app's settings to use an app token
 // instead of public endpoints.
 func Manifest(spec *bot.Spec, baseURL string) (string, error) {
@@ -95,13 +101,21 @@ func Manifest(spec *bot.Spec, baseURL string) (string, error) {
 		}
 		b.WriteString("      should_escape: false\n")
 	}
-	b.WriteString("oauth_config:\n  scopes:\n    bot:\n")
+	b.WriteString("oauth_config:\n")
+	fmt.Fprintf(&b, "  redirect_urls:\n    - %s\n", quote(root+callbackPath))
+	b.WriteString("  scopes:\n    bot:\n")
 	for _, s := range Scopes {
 		fmt.Fprintf(&b, "      - %s\n", s)
 	}
 	b.WriteString("settings:\n")
 	b.WriteString("  interactivity:\n    is_enabled: true\n")
 	fmt.Fprintf(&b, "    request_url: %s\n", quote(root+"/slack/interactions"))
+	b.WriteString("  event_subscriptions:\n")
+	fmt.Fprintf(&b, "    request_url: %s\n", quote(root+"/slack/events"))
+	b.WriteString("    bot_events:\n")
+	for _, e := range uninstallEvents {
+		fmt.Fprintf(&b, "      - %s\n", e)
+	}
 	b.WriteString("  org_deploy_enabled: false\n  socket_mode_enabled: false\n  token_rotation_enabled: false\n")
 	return b.String(), nil
 }

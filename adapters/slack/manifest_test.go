@@ -43,7 +43,8 @@ type manifest struct {
 		} `yaml:"slash_commands"`
 	} `yaml:"features"`
 	OAuth struct {
-		Scopes struct {
+		RedirectURLs []string `yaml:"redirect_urls"`
+		Scopes       struct {
 			Bot []string `yaml:"bot"`
 		} `yaml:"scopes"`
 	} `yaml:"oauth_config"`
@@ -52,6 +53,10 @@ type manifest struct {
 			Enabled    bool   `yaml:"is_enabled"`
 			RequestURL string `yaml:"request_url"`
 		} `yaml:"interactivity"`
+		EventSubscriptions struct {
+			RequestURL string   `yaml:"request_url"`
+			BotEvents  []string `yaml:"bot_events"`
+		} `yaml:"event_subscriptions"`
 		SocketMode *bool `yaml:"socket_mode_enabled"`
 	} `yaml:"settings"`
 }
@@ -140,6 +145,15 @@ func TestManifest(t *testing.T) {
 		}
 		if !m.Settings.Interactivity.Enabled || m.Settings.Interactivity.RequestURL != exampleBase+"/slack/interactions" {
 			t.Errorf("interactivity: %+v", m.Settings.Interactivity)
+		}
+		// "Add to Slack": Slack sends the browser back to the callback, and
+		// tells the app when a workspace removes it.
+		if d := cmp.Diff([]string{exampleBase + "/slack/oauth/callback"}, m.OAuth.RedirectURLs); d != "" {
+			t.Errorf("redirect URLs (-want +got):\n%s", d)
+		}
+		ev := m.Settings.EventSubscriptions
+		if ev.RequestURL != exampleBase+"/slack/events" || !cmp.Equal(ev.BotEvents, []string{"app_uninstalled", "tokens_revoked"}) {
+			t.Errorf("event subscriptions: %+v", ev)
 		}
 		if m.Settings.SocketMode == nil || *m.Settings.SocketMode {
 			t.Errorf("socket_mode_enabled must be there and false")

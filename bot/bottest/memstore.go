@@ -26,7 +26,8 @@ type MemStore struct {
 	index   map[slotKey]*entry
 	dead    []DeadLetter // oldest first, at most maxDead
 	down    bool
-	limits  *bot.LocalLimits // Admit's replay keys and command buckets
+	limits  *bot.LocalLimits  // Admit's replay keys and command buckets
+	inst    map[string][]byte // bot.Installations: sealed, per team
 }
 
 type slotKey struct {
@@ -59,7 +60,7 @@ var (
 
 // NewMemStore returns an empty store whose ClaimDue follows clock.
 func NewMemStore(clock bot.Clock) *MemStore {
-	return &MemStore{clock: clock, records: map[bot.UserID][]byte{}, index: map[slotKey]*entry{}, limits: bot.NewLocalLimits(clock)}
+	return &MemStore{clock: clock, records: map[bot.UserID][]byte{}, index: map[slotKey]*entry{}, limits: bot.NewLocalLimits(clock), inst: map[string][]byte{}}
 }
 
 // Admit implements bot.UserGate as Redis does, in one step under the

@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) bot.Store) {
 		{"Context", testContext},
 		{"InvalidInput", testInvalidInput},
 		{"Gate", testGate},
+		{"Installations", testInstallations},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, newStore) })

@@ -46,6 +46,18 @@ type Config struct {
 	// (COACH_SLACK_APIURL), and an envconfig tag would also read unprefixed
 	// names.
 	SlackApiURL string `split_words:"true" default:"https://slack.com/api/"`
+	// "Add to Slack": the app's OAuth client, for installs in any
+	// workspace (a token per workspace, kept sealed in the store).
+	SlackClientID     string `split_words:"true"`
+	SlackClientSecret string `split_words:"true"`
+
+	// PublicURL is the public https base of HTTPAddr (the OAuth redirect).
+	PublicURL string `split_words:"true"`
+	// SecretKey is 32 random bytes, hex or base64 (openssl rand -hex 32).
+	// It seals stored platform tokens, signs OAuth states and keys the
+	// users' pseudonyms in the log (bot.SetPseudonymKey); unset, those are
+	// an unkeyed hash.
+	SecretKey string `split_words:"true"`
 
 	DiscordToken     string `split_words:"true"`
 	DiscordAppID     string `split_words:"true"`
@@ -68,11 +80,6 @@ type Config struct {
 	// share each user's allowance.
 	RateLimit int `split_words:"true" default:"30"`
 	RateBurst int `split_words:"true" default:"10"`
-
-	// SecretKey is 32 random bytes, hex or base64. It keys the users'
-	// pseudonyms in the log (bot.SetPseudonymKey); unset, they are an
-	// unkeyed hash.
-	SecretKey string `split_words:"true"`
 
 	LogLevel  string `split_words:"true" default:"info"`
 	LogFormat string `split_words:"true" default:"text"`
@@ -175,7 +182,28 @@ func (c Config) Validate() error {
 		return bad("MAX_CONNS", "must be from 1 to 1000000 connections")
 	}
 
-	if (c.SlackBotToken == "") != (c.SlackSigningSecret == "") && c.SlackAppToken == "" {
+	if c.PublicURL != "" {
+		if err := checkPublicURL(c.PublicURL); err != nil {
+			return bad("PUBLIC_URL", "%v", err)
+		}
+	}
+	if c.SlackClientID != "" || c.SlackClientSecret != "" {
+		switch {
+		case c.SlackClientID == "":
+			return bad("SLACK_CLIENT_ID", "must be set together with COACH_SLACK_CLIENT_SECRET")
+		case c.SlackClientSecret == "":
+			return bad("SLACK_CLIENT_SECRET", "must be set together with COACH_SLACK_CLIENT_ID")
+		case c.SlackSigningSecret == "":
+			return bad("SLACK_SIGNING_SECRET", "is required for Add to Slack (COACH_SLACK_CLIENT_ID)")
+		case c.SlackAppToken != "":
+			return bad("SLACK_APP_TOKEN", "Add to Slack (COACH_SLACK_CLIENT_ID) needs HTTP mode: Slack does not distribute Socket Mode apps")
+		case c.PublicURL == "":
+			return bad("PUBLIC_URL", "is required for Add to Slack (COACH_SLACK_CLIENT_ID): the OAuth redirect is COACH_PUBLIC_URL/slack/oauth/callback")
+		case c.SecretKey == "":
+			return bad("SECRET_KEY", "is required for Add to Slack (COACH_SLACK_CLIENT_ID): it encrypts the workspaces' tokens; make one with openssl rand -hex 32")
+		}
+	}
+	if (c.SlackBotToken == "") != (c.SlackSigningSecret == "") && c.SlackAppToken == "" && c.SlackClientID == "" {
 		if c.SlackBotToken == "" {
 			return bad("SLACK_BOT_TOKEN", "must be set together with COACH_SLACK_SIGNING_SECRET")
 		}
@@ -286,7 +314,7 @@ func (c Config) Level() (slog.Level, error) {
 // Platforms lists the chat platforms whose credentials are configured.
 func (c Config) Platforms() []string {
 	var p []string
-	if c.SlackBotToken != "" {
+	if c.SlackBotToken != "" || c.SlackClientID != "" {
 		p = append(p, "slack")
 	}
 	if c.DiscordToken != "" {
@@ -315,6 +343,25 @@ func checkBaseURL(s string) error {
 		return errors.New("expects an http(s) URL")
 	}
 	return nil
+}
+
+// checkPublicURL accepts an https base URL, or plain http for a loopback
+// host (tests, a local tunnel's far end).
+func checkPublicURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return errors.New("expects the public https base URL of the server, like https://coach.example.com")
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		host := u.Hostname()
+		if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+			return nil
+		}
+	}
+	return errors.New("expects an https URL (plain http only for localhost), like https://coach.example.com")
 }
 
 func isSnowflake(s string) bool {

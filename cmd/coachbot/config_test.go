@@ -24,12 +24,20 @@ const (
 	discordPubKey  = "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100"
 	discordAppID   = "112233445566778899"
 	discordGuildID = "998877665544332211"
+	slackClientSec = "SECRETclient4321"
+	secretKeyHex   = "5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7"
 )
 
 var secrets = []string{slackBotToken, slackSecret, slackAppToken, discordToken, redisPassword,
 	// The parts after the prefix, in case a message quotes a trimmed token.
-	"SECRETbot", "SECRETapp", "SECRETdiscord",
-	"5ecret5ecret", strings.Repeat("5e", 31)} // bad COACH_SECRET_KEYs
+	"SECRETbot", "SECRETapp", "SECRETdiscord", slackClientSec, "SECRETclient", secretKeyHex, secretKeyHex[:16],
+	"5ecret5ecret", strings.Repeat("5e", 31)} // the last two: bad COACH_SECRET_KEYs
+
+// withInstalls configures "Add to Slack" with no bot token of our own.
+func withInstalls(c *Config) {
+	c.SlackClientID, c.SlackClientSecret, c.SlackSigningSecret = "1234.5678", slackClientSec, slackSecret
+	c.PublicURL, c.SecretKey = "https://coach.example.com", secretKeyHex
+}
 
 // validConfig is what LoadConfig returns for an empty environment (with
 // the data directory chosen).
@@ -83,6 +91,25 @@ func TestValidate(t *testing.T) {
 		{"log warn", func(c *Config) { c.LogLevel = "warn" }, ""},
 		{"log error", func(c *Config) { c.LogLevel = "error" }, ""},
 
+		{"add to slack", withInstalls, ""},
+		{"add to slack beside a bot token", func(c *Config) { withEverything(c); withInstalls(c) }, ""},
+		{"public URL on localhost http", func(c *Config) { withInstalls(c); c.PublicURL = "http://127.0.0.1:8080" }, ""},
+		{"secret key base64", func(c *Config) { c.SecretKey = "XsfnXsfnXsfnXsfnXsfnXsfnXsfnXsfnXsfnXsfnXsc=" }, ""},
+		// COACH_SLACK_CLIENT_*, COACH_PUBLIC_URL, COACH_SECRET_KEY
+		{"client id without secret", func(c *Config) { withInstalls(c); c.SlackClientSecret = "" }, "COACH_SLACK_CLIENT_SECRET"},
+		{"client secret without id", func(c *Config) { withInstalls(c); c.SlackClientID = "" }, "COACH_SLACK_CLIENT_ID"},
+		{"installs without signing secret", func(c *Config) { withInstalls(c); c.SlackSigningSecret = "" }, "COACH_SLACK_SIGNING_SECRET"},
+		{"installs in socket mode", func(c *Config) {
+			withInstalls(c)
+			c.SlackAppToken, c.SlackBotToken = slackAppToken, slackBotToken
+		}, "COACH_SLACK_APP_TOKEN"},
+		{"installs without public URL", func(c *Config) { withInstalls(c); c.PublicURL = "" }, "COACH_PUBLIC_URL"},
+		{"installs without secret key", func(c *Config) { withInstalls(c); c.SecretKey = "" }, "COACH_SECRET_KEY"},
+		{"public URL plain http", func(c *Config) { withInstalls(c); c.PublicURL = "http://coach.example.com" }, "COACH_PUBLIC_URL"},
+		{"public URL without scheme", func(c *Config) { withInstalls(c); c.PublicURL = "coach.example.com" }, "COACH_PUBLIC_URL"},
+		{"public URL with query", func(c *Config) { withInstalls(c); c.PublicURL = "https://coach.example.com/?a=b" }, "COACH_PUBLIC_URL"},
+		{"secret key too short", func(c *Config) { withInstalls(c); c.SecretKey = secretKeyHex[:62] }, "COACH_SECRET_KEY"},
+		{"secret key not hex", func(c *Config) { withInstalls(c); c.SecretKey = "SECRETclient" + secretKeyHex[12:] }, "COACH_SECRET_KEY"},
 		// COACH_REDIS_URL
 		{"redis URL without scheme", func(c *Config) { c.RedisURL = "localhost:6379" }, "COACH_REDIS_URL"},
 		{"redis URL with http scheme", func(c *Config) { c.RedisURL = "http://localhost:6379" }, "COACH_REDIS_URL"},
@@ -357,6 +384,7 @@ func TestPlatforms(t *testing.T) {
 		{"slack", func(c *Config) { c.SlackBotToken = slackBotToken }, []string{"slack"}},
 		{"discord", func(c *Config) { c.DiscordToken = discordToken }, []string{"discord"}},
 		{"both", withEverything, []string{"slack", "discord"}},
+		{"add to slack", withInstalls, []string{"slack"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

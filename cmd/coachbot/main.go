@@ -228,6 +228,9 @@ type storePorts struct {
 	deduper bot.Deduper
 	dead    bot.DeadLetters
 	gate    bot.UserGate
+	// installations keeps "Add to Slack" installs, and lists an
+	// uninstalled workspace's users.
+	installations bot.Installations
 }
 
 func portsOf(s bot.Store) storePorts {
@@ -236,6 +239,7 @@ func portsOf(s bot.Store) storePorts {
 	p.deduper, _ = s.(bot.Deduper)
 	p.dead, _ = s.(bot.DeadLetters)
 	p.gate, _ = s.(bot.UserGate)
+	p.installations, _ = s.(bot.Installations)
 	return p
 }
 
@@ -384,10 +388,20 @@ const defaultHTTPAddr = ":8080"
 // starts their long-running parts with run.
 func (m *Main) startPlatforms(ctx context.Context, mux *http.ServeMux, run func(string, func(context.Context) error)) error {
 	c := m.Config
-	if c.SlackBotToken != "" {
+	if c.SlackBotToken != "" || c.SlackClientID != "" {
+		secret, err := c.Secret()
+		if err != nil {
+			return fmt.Errorf("COACH_SECRET_KEY: %w", err)
+		}
+		dedupe := m.ports.deduper
+		if dedupe == nil {
+			dedupe = m.localLimits()
+		}
 		a, err := slack.New(slack.Config{
 			BotToken: c.SlackBotToken, SigningSecret: c.SlackSigningSecret, AppToken: c.SlackAppToken,
-			APIURL: c.SlackApiURL, Bot: m.Bot, Store: m.Store, Logger: m.log, Clock: m.clock(),
+			APIURL: c.SlackApiURL, Bot: m.Bot, Store: m.Store, Logger: m.log,
+			ClientID: c.SlackClientID, ClientSecret: c.SlackClientSecret, PublicURL: c.PublicURL, SecretKey: secret,
+			Installations: m.ports.installations, Deduper: dedupe, Clock: m.clock(),
 		})
 		if err != nil {
 			return fmt.Errorf("slack: %w", err)
