@@ -148,6 +148,71 @@ func TestDecodeInteraction(t *testing.T) {
 	}
 }
 
+// TestDecodeWhere: the walker reads where each testdata payload ran and
+// which installations authorised it, and private says whether the answer
+// must be the user's alone.
+func TestDecodeWhere(t *testing.T) {
+	tests := []struct {
+		file    string
+		context place
+		owners  owners
+		private bool
+	}{
+		{"interaction-command-guild.json", contextGuild, ownerGuild, false},
+		{"interaction-component-guild.json", contextGuild, ownerGuild, false},
+		{"interaction-command-dm.json", contextBotDM, ownerGuild, false},
+		{"interaction-component-dm.json", contextBotDM, ownerGuild, false},
+		{"interaction-command-private.json", contextPrivate, ownerUser, true},
+		{"interaction-component-private.json", contextPrivate, ownerUser, true},
+		{"interaction-command-user-guild.json", contextGuild, ownerUser, true},
+		{"interaction-ping.json", contextUnknown, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("testdata", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			i, err := decodeInteraction(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i.context != tt.context || i.owners != tt.owners || i.private() != tt.private {
+				t.Errorf("context %d, owners %02b, private %t; want %d, %02b, %t", i.context, i.owners, i.private(), tt.context, tt.owners, tt.private)
+			}
+		})
+	}
+	for _, tt := range []struct {
+		json    string
+		context place
+		owners  owners
+	}{
+		{`{"id":"1","type":2,"context":null,"authorizing_integration_owners":null}`, contextUnknown, 0},
+		{`{"id":"1","type":2,"context":2,"context":1}`, contextBotDM, 0},
+		{`{"id":"1","type":2,"authorizing_integration_owners":{"0":"0","1":"5"}}`, -1, ownerGuild | ownerUser},
+		{`{"id":"1","type":2,"authorizing_integration_owners":{"1":"5"},"authorizing_integration_owners":{"0":"7"}}`, -1, ownerGuild | ownerUser},
+		{`{"id":"1","type":2,"authorizing_integration_owners":{"1":"5","1":null,"2":{"x":[1]}}}`, -1, 0},
+		{`{"id":"1","type":2,"authorizing_integration_owners":{"1":"5"},"authorizing_integration_owners":null}`, -1, 0},
+		{`{"id":"1","type":2,"authorizing_integration_owners":{"\u0031":"5"}}`, -1, ownerUser},
+	} {
+		i, err := decodeInteraction([]byte(tt.json))
+		if err != nil {
+			t.Errorf("%s: %v", tt.json, err)
+			continue
+		}
+		if i.context != tt.context || i.owners != tt.owners {
+			t.Errorf("%s: context %d, owners %02b; want %d, %02b", tt.json, i.context, i.owners, tt.context, tt.owners)
+		}
+	}
+	for _, bad := range []string{`{"id":"1","type":2,"context":"1"}`, `{"id":"1","type":2,"context":256}`, `{"id":"1","type":2,"context":-1}`,
+		`{"id":"1","type":2,"authorizing_integration_owners":[]}`, `{"id":"1","type":2,"authorizing_integration_owners":{"1":5}}`,
+		`{"id":"1","type":2,"authorizing_integration_owners":{"0":"1"`} {
+		if _, err := decodeInteraction([]byte(bad)); err == nil {
+			t.Errorf("decodeInteraction(%q) succeeded", bad)
+		}
+	}
+}
+
 // FuzzDecodeInteraction holds the walker to encoding/json: it never panics,
 // and on valid JSON that encoding/json reads it reads the same fields.
 func FuzzDecodeInteraction(f *testing.F) {
@@ -160,6 +225,10 @@ func FuzzDecodeInteraction(f *testing.F) {
 	// encoding/json (found by the fuzzer).
 	f.Add([]byte(`{"id":"1","type":3,"user":{"id":"2"},"data":{"custom_id":"cmd:roadmap done 3"},"data":null}`))
 	f.Add([]byte(`{"id":"1","type":4,"data":{"name":"coach","options":[{"name":"remind","type":2,"options":[{"name":"daily","type":1,"options":[{"name":"zone","type":3,"value":"Eu\u0072ope","focused":true},{"name":"n","type":10,"value":-1.5e2},{"name":"b","type":5,"value":false}]}]}]}}`))
+	// Where it ran: repeated, null and escaped keys, ids of every kind.
+	f.Add([]byte(`{"id":"1","type":2,"context":2,"context":null,"authorizing_integration_owners":{"1":"5"},"authorizing_integration_owners":{"0":"0","1":null},"user":{"id":"5"}}`))
+	f.Add([]byte(`{"id":"1","type":3,"context":0,"authorizing_integration_owners":{"\u0030":"7","2":"x","1":"5","1":"6"},"member":{"user":{"id":"5"}},"message":{"flags":0}}`))
+	f.Add([]byte(`{"id":"1","type":2,"authorizing_integration_owners":{},"authorizing_integration_owners":null,"context":1}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		got, err := decodeInteraction(b)
 		if !json.Valid(b) || bytes.ContainsAny(b, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") {
