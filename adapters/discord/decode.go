@@ -27,9 +27,8 @@ var errSyntax = errors.New("discord: malformed interaction JSON")
 // fields dispatch looks at, and where it ran (install.go).
 func decodeInteraction(body []byte) (*interaction, error) {
 	var (
-		w                              = &discordgo.Interaction{}
-		where                          = contextUnknown
-		auth                           owners
+		i                              = &interaction{context: contextUnknown}
+		w                              = &i.Interaction
 		s                              = walker{b: body}
 		data                           []byte
 		memberUser, userID, messageID  string
@@ -54,9 +53,9 @@ func decodeInteraction(body []byte) (*interaction, error) {
 			n, err = s.uint8()
 			w.Type = discordgo.InteractionType(n)
 		case "context":
-			where, err = s.context()
+			i.context, err = s.context()
 		case "authorizing_integration_owners":
-			auth, err = s.owners(auth)
+			i.owners, err = s.owners(i.owners)
 		case "data":
 			// The last "data" wins, as in encoding/json and discordgo.
 			start := s.ws()
@@ -157,7 +156,7 @@ func decodeInteraction(body []byte) (*interaction, error) {
 			return nil, err
 		}
 	}
-	return &interaction{Interaction: w, context: where, owners: auth}, nil
+	return i, nil
 }
 
 // context reads an interaction context type (or null, as unknown).

@@ -104,7 +104,7 @@ func decodeFields(body []byte) (*interaction, error) {
 		return nil, err
 	}
 	i := &interaction{
-		Interaction: &discordgo.Interaction{ID: r.ID, AppID: r.AppID, Type: r.Type, Token: r.Token, GuildID: r.GuildID, ChannelID: r.ChannelID},
+		Interaction: discordgo.Interaction{ID: r.ID, AppID: r.AppID, Type: r.Type, Token: r.Token, GuildID: r.GuildID, ChannelID: r.ChannelID},
 		context:     contextUnknown,
 		owners:      ownersOf(r.Owners),
 	}

@@ -130,7 +130,7 @@ func TestDecodeInteraction(t *testing.T) {
 		}
 		// discordgo does not read context and owners: those are held to
 		// the reference.
-		wantSummary := summarize(&interaction{Interaction: &want})
+		wantSummary := summarize(&interaction{Interaction: want})
 		refSummary := summarizeReference(ref)
 		wantSummary.Context, wantSummary.Owners = refSummary.Context, refSummary.Owners
 		if summarize(got) != wantSummary {

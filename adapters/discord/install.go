@@ -38,9 +38,10 @@ const (
 )
 
 // interaction is an interaction as dispatch reads it: discordgo's form and
-// what discordgo does not keep.
+// what discordgo does not keep. discordgo's part is held by value, so that
+// decoding allocates one struct as before.
 type interaction struct {
-	*discordgo.Interaction
+	discordgo.Interaction
 	context place
 	owners  owners
 }

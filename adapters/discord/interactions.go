@@ -157,7 +157,7 @@ func (a *Adapter) onEvent(s *discordgo.Session, e *discordgo.Event) {
 	_ = a.dispatch(ctx, i, "", func(resp *discordgo.InteractionResponse, _ string) error {
 		rctx, cancel := context.WithTimeout(ctx, respondTimeout)
 		defer cancel()
-		return s.InteractionRespond(i.Interaction, resp, discordgo.WithContext(rctx))
+		return s.InteractionRespond(&i.Interaction, resp, discordgo.WithContext(rctx))
 	})
 }
 
@@ -205,7 +205,7 @@ func (a *Adapter) dispatch(ctx context.Context, i *interaction, once string, sen
 		line = data.CustomID
 		update = i.ownMessage()
 	}
-	user := interactionUser(i.Interaction)
+	user := interactionUser(&i.Interaction)
 	if line == "" || user == "" {
 		a.log.Warn("discord interaction not understood", "type", int(i.Type))
 		reply(a.respond(bot.Reply{Text: "Sorry, I can only answer my commands and buttons. Type **/coach help** to see them."}, false))
@@ -288,7 +288,7 @@ func (a *Adapter) respond(r bot.Reply, update bool) *discordgo.InteractionRespon
 // edit replaces a deferred answer with the reply.
 func (a *Adapter) edit(ctx context.Context, i *interaction, r bot.Reply) {
 	data := Render(r)
-	ic := *i.Interaction
+	ic := i.Interaction
 	if ic.AppID == "" {
 		ic.AppID = a.appID
 	}
