@@ -239,8 +239,9 @@ func (a *Adapter) dispatch(ctx context.Context, i *interaction, once string, sen
 	})
 	r, err := a.bot.Serve(ctx, bot.Inbound{User: uid, Line: line, Once: once})
 	t.Stop()
-	private := i.private()
-	if private {
+	// Where the bot is a guest, nothing it says is for everyone.
+	overridden := r.Public && i.private()
+	if overridden {
 		r.Public = false
 	}
 	mu.Lock() // waits for a deferral being sent
@@ -265,8 +266,8 @@ func (a *Adapter) dispatch(ctx context.Context, i *interaction, once string, sen
 	if update {
 		key = r.CacheKey + "\x00update"
 	}
-	if private {
-		key += "\x00private" // the Reply's visibility was overridden
+	if overridden {
+		key += "\x00private" // not the rendering of the Reply as cached for others
 	}
 	resp, _ := a.responses.Get(key, func() (*discordgo.InteractionResponse, error) { return a.respond(r, update), nil })
 	replyKeyed(resp, key)
