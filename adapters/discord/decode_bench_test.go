@@ -34,7 +34,7 @@ import (
 // swapped into the handler, BenchmarkInteractionHTTP/salary-mid went from
 // 1.46 to 2.22 verifies: the hand decoder saves about a third of a
 // command's CPU (a tenth of a PING's), well over the 10% that would not be
-// worth 537 lines. If a new encoding/json or discordgo brings discordgo or
+// worth 588 lines. If a new encoding/json or discordgo brings discordgo or
 // fields within ~10% of a whole request of hand, delete decode.go.
 func BenchmarkDecode(b *testing.B) {
 	files, err := filepath.Glob("testdata/interaction-*.json")
