@@ -194,7 +194,7 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.ShardCount > 1 {
 		s.ShardID, s.ShardCount = cfg.ShardID, cfg.ShardCount
 	}
-	s.AddHandler(a.onInteraction)
+	s.AddHandler(a.onEvent)
 	a.session = s
 	return a, nil
 }

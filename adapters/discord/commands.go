@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -161,20 +162,55 @@ func choiceLabel(c bot.Choice) string {
 	return c.Value
 }
 
+// Where a command may be installed and used (Discord's
+// integration_types and contexts). Every command is offered everywhere:
+// installed to a server or to a user's own account, and used in a server,
+// in the DM with the bot, or in any other DM or group DM, so a learner
+// who installed the app to their account can follow the roadmap from
+// anywhere.
+var (
+	integrationTypes = []int{installGuild, installUser}
+	commandContexts  = []int{int(contextGuild), int(contextBotDM), int(contextPrivate)}
+)
+
+// registration is a command as SyncCommands sends it: discordgo's form
+// with the fields discordgo v0.28.1 does not have.
+type registration struct {
+	*discordgo.ApplicationCommand
+	IntegrationTypes []int `json:"integration_types,omitempty"`
+	Contexts         []int `json:"contexts,omitempty"`
+}
+
 // SyncCommands registers Commands(spec) with one bulk overwrite: to the
 // guild when Config.GuildID is set (visible at once, for development),
 // else globally. Overwriting the same set again changes nothing, so every
 // replica may call it at start-up. A rate limit is returned as an error,
 // not waited out.
+//
+// Global commands carry integration_types [0, 1] and contexts [0, 1, 2],
+// so that people can install the app to their own account and use it in
+// any server or DM. Discord reads those fields on global commands only (a
+// guild's commands exist in that guild alone), so the guild overwrite
+// leaves them out. The body is our own JSON, sent through the session's
+// REST client, so the request shares discordgo's rate-limit buckets, its
+// token and the configured API base with every other call.
 func (a *Adapter) SyncCommands(ctx context.Context) error {
 	cmds := Commands(a.spec)
-	_, err := a.session.ApplicationCommandBulkOverwrite(a.appID, a.guildID, cmds, discordgo.WithContext(ctx))
-	if err != nil {
-		return fmt.Errorf("discord: sync %d commands: %w", len(cmds), err)
+	body := make([]registration, len(cmds))
+	for n, c := range cmds {
+		body[n] = registration{ApplicationCommand: c}
+		if a.guildID == "" {
+			body[n].IntegrationTypes, body[n].Contexts = integrationTypes, commandContexts
+		}
 	}
-	scope := "global"
+	scope, endpoint := "global", discordgo.EndpointApplicationGlobalCommands(a.appID)
 	if a.guildID != "" {
-		scope = "guild"
+		scope, endpoint = "guild", discordgo.EndpointApplicationGuildCommands(a.appID, a.guildID)
+	}
+	// The bucket is the endpoint, as discordgo's own
+	// ApplicationCommandBulkOverwrite names it.
+	if _, err := a.session.RequestWithBucketID(http.MethodPut, endpoint, body, endpoint, discordgo.WithContext(ctx)); err != nil {
+		return fmt.Errorf("discord: sync %d commands: %w", len(cmds), err)
 	}
 	a.log.Info("discord commands synced", "commands", len(cmds), "scope", scope)
 	return nil

@@ -3,6 +3,7 @@ package discord_test
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -20,8 +21,12 @@ import (
 	"github.com/coachbot/coachbot/bot/bottest"
 )
 
-// TestSyncCommands: one bulk overwrite, to the global path or the guild's,
-// whose body is the golden command set.
+// TestSyncCommands: one bulk overwrite, to the global path or the guild's.
+// The global body is the golden command set, each command offered for
+// both installations (integration_types [0, 1]: server and user account)
+// in every context (contexts [0, 1, 2]: server, the bot's DM, other DMs).
+// The guild body is the same commands without those two fields, which
+// Discord reads on global commands only.
 func TestSyncCommands(t *testing.T) {
 	tests := []struct {
 		name, guild, path string
@@ -29,6 +34,7 @@ func TestSyncCommands(t *testing.T) {
 		{"global", "", "PUT /api/v10/applications/" + testAppID + "/commands"},
 		{"guild", "1187426035688247377", "PUT /api/v10/applications/" + testAppID + "/guilds/1187426035688247377/commands"},
 	}
+	bodies := map[string][]map[string]any{}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, func(c *discord.Config) { c.GuildID = tt.guild })
@@ -39,8 +45,37 @@ func TestSyncCommands(t *testing.T) {
 			if len(calls) != 1 || calls[0].String() != tt.path {
 				t.Fatalf("calls %v, want one %s", calls, tt.path)
 			}
-			golden(t, "commands.golden.json", calls[0].Body)
+			if ct := calls[0].Header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			var cmds []map[string]any
+			if err := json.Unmarshal(calls[0].Body, &cmds); err != nil {
+				t.Fatal(err)
+			}
+			bodies[tt.name] = cmds
+			if tt.guild == "" {
+				golden(t, "commands.golden.json", calls[0].Body)
+			}
+			for _, c := range cmds {
+				types, contexts := c["integration_types"], c["contexts"]
+				if tt.guild != "" {
+					if types != nil || contexts != nil {
+						t.Errorf("guild command %v has integration_types %v, contexts %v", c["name"], types, contexts)
+					}
+					continue
+				}
+				if !cmp.Equal(types, []any{0.0, 1.0}) || !cmp.Equal(contexts, []any{0.0, 1.0, 2.0}) {
+					t.Errorf("command %v: integration_types %v, contexts %v; want [0 1] and [0 1 2]", c["name"], types, contexts)
+				}
+			}
 		})
+	}
+	for _, c := range bodies["global"] {
+		delete(c, "integration_types")
+		delete(c, "contexts")
+	}
+	if diff := cmp.Diff(bodies["global"], bodies["guild"]); diff != "" {
+		t.Errorf("the guild overwrite differs from the global one beyond the installation fields (-global +guild):\n%s", diff)
 	}
 }
 

@@ -22,11 +22,13 @@ import (
 
 var errSyntax = errors.New("discord: malformed interaction JSON")
 
-// decodeInteraction reads an HTTP interaction into the discordgo form the
-// gateway delivers, with the fields dispatch looks at.
-func decodeInteraction(body []byte) (*discordgo.Interaction, error) {
+// decodeInteraction reads an interaction (an HTTP request's body, or a
+// gateway INTERACTION_CREATE's data) into the discordgo form, with the
+// fields dispatch looks at, and where it ran (install.go).
+func decodeInteraction(body []byte) (*interaction, error) {
 	var (
-		w                              = &discordgo.Interaction{}
+		i                              = &interaction{context: contextUnknown}
+		w                              = &i.Interaction
 		s                              = walker{b: body}
 		data                           []byte
 		memberUser, userID, messageID  string
@@ -50,6 +52,10 @@ func decodeInteraction(body []byte) (*discordgo.Interaction, error) {
 			var n int64
 			n, err = s.uint8()
 			w.Type = discordgo.InteractionType(n)
+		case "context":
+			i.context, err = s.context()
+		case "authorizing_integration_owners":
+			i.owners, err = s.owners(i.owners)
 		case "data":
 			// The last "data" wins, as in encoding/json and discordgo.
 			start := s.ws()
@@ -150,7 +156,50 @@ func decodeInteraction(body []byte) (*discordgo.Interaction, error) {
 			return nil, err
 		}
 	}
-	return w, nil
+	return i, nil
+}
+
+// context reads an interaction context type (or null, as unknown).
+func (s *walker) context() (place, error) {
+	if s.null() {
+		return contextUnknown, nil
+	}
+	n, err := s.uint8()
+	return place(n), err
+}
+
+// owners reads authorizing_integration_owners into the set so far: like
+// encoding/json reading into a map, a repeated object adds to the first,
+// a repeated key's last value wins and null drops everything. Only which
+// installations are named matters, so the ids are skipped, not copied.
+func (s *walker) owners(set owners) (owners, error) {
+	if s.null() {
+		return 0, nil
+	}
+	err := s.object(func(key []byte) error {
+		var bit owners
+		switch string(key) {
+		case "0":
+			bit = ownerGuild
+		case "1":
+			bit = ownerUser
+		default:
+			return s.skip()
+		}
+		if s.null() {
+			set &^= bit
+			return nil
+		}
+		if s.ws() >= len(s.b) || s.b[s.i] != '"' {
+			return errSyntax
+		}
+		if _, err := s.skipString(); err != nil {
+			return err
+		}
+		set |= bit
+		return nil
+	})
+	return set, err
 }
 
 // commandData reads an application command's data: its name and options

@@ -32,6 +32,8 @@ type reference struct {
 		ID    string                 `json:"id"`
 		Flags discordgo.MessageFlags `json:"flags"`
 	} `json:"message"`
+	Context *uint8             `json:"context"`
+	Owners  map[string]*string `json:"authorizing_integration_owners"`
 }
 
 // summary is what dispatch uses of an interaction.
@@ -42,10 +44,12 @@ type summary struct {
 	HasMember, HasUser, HasMessage       bool
 	MessageID                            string
 	Flags                                discordgo.MessageFlags
+	Context                              place
+	Owners                               owners
 }
 
-func summarize(i *discordgo.Interaction) summary {
-	s := summary{ID: i.ID, AppID: i.AppID, Token: i.Token, GuildID: i.GuildID, ChannelID: i.ChannelID, Type: i.Type}
+func summarize(i *interaction) summary {
+	s := summary{ID: i.ID, AppID: i.AppID, Token: i.Token, GuildID: i.GuildID, ChannelID: i.ChannelID, Type: i.Type, Context: i.context, Owners: i.owners}
 	if i.Member != nil {
 		s.HasMember = true
 		if i.Member.User != nil {
@@ -75,7 +79,25 @@ func summarizeReference(r reference) summary {
 	if r.Message != nil {
 		s.HasMessage, s.MessageID, s.Flags = true, r.Message.ID, r.Message.Flags
 	}
+	s.Context = contextUnknown
+	if r.Context != nil {
+		s.Context = place(*r.Context)
+	}
+	s.Owners = ownersOf(r.Owners)
 	return s
+}
+
+// ownersOf is the set of installations a decoded
+// authorizing_integration_owners names (with an id, not null).
+func ownersOf(m map[string]*string) owners {
+	var o owners
+	if m["0"] != nil {
+		o |= ownerGuild
+	}
+	if m["1"] != nil {
+		o |= ownerUser
+	}
+	return o
 }
 
 func seeds(t interface{ Fatal(...any) }) [][]byte {
@@ -102,8 +124,17 @@ func TestDecodeInteraction(t *testing.T) {
 		if err := json.Unmarshal(b, &want); err != nil {
 			t.Fatal(err)
 		}
-		if summarize(got) != summarize(&want) {
-			t.Errorf("walker %+v\ndiscordgo %+v", summarize(got), summarize(&want))
+		var ref reference
+		if err := json.Unmarshal(b, &ref); err != nil {
+			t.Fatal(err)
+		}
+		// discordgo does not read context and owners: those are held to
+		// the reference.
+		wantSummary := summarize(&interaction{Interaction: want})
+		refSummary := summarizeReference(ref)
+		wantSummary.Context, wantSummary.Owners = refSummary.Context, refSummary.Owners
+		if summarize(got) != wantSummary {
+			t.Errorf("walker %+v\ndiscordgo %+v", summarize(got), wantSummary)
 		}
 		if !reflect.DeepEqual(usedData(got.Data), usedData(want.Data)) {
 			t.Errorf("data: walker %#v, discordgo %#v", got.Data, want.Data)
@@ -111,6 +142,71 @@ func TestDecodeInteraction(t *testing.T) {
 	}
 	for _, bad := range []string{``, `{`, `[]`, `{"id":"1","type":2`, `{"id":"1","type":2}x`, `{"id":1,"type":2}`, `{"id":"1","type":300}`,
 		`{"id":"1","type":2,"data":{"name":"x"`, `{"id":"1","type":2,"member":{"user":[}}`, `{"id":"1" "type":2}`, `{"id":"\x01","type":2}`} {
+		if _, err := decodeInteraction([]byte(bad)); err == nil {
+			t.Errorf("decodeInteraction(%q) succeeded", bad)
+		}
+	}
+}
+
+// TestDecodeWhere: the walker reads where each testdata payload ran and
+// which installations authorised it, and private says whether the answer
+// must be the user's alone.
+func TestDecodeWhere(t *testing.T) {
+	tests := []struct {
+		file    string
+		context place
+		owners  owners
+		private bool
+	}{
+		{"interaction-command-guild.json", contextGuild, ownerGuild, false},
+		{"interaction-component-guild.json", contextGuild, ownerGuild, false},
+		{"interaction-command-dm.json", contextBotDM, ownerGuild, false},
+		{"interaction-component-dm.json", contextBotDM, ownerGuild, false},
+		{"interaction-command-private.json", contextPrivate, ownerUser, true},
+		{"interaction-component-private.json", contextPrivate, ownerUser, true},
+		{"interaction-command-user-guild.json", contextGuild, ownerUser, true},
+		{"interaction-ping.json", contextUnknown, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("testdata", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			i, err := decodeInteraction(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i.context != tt.context || i.owners != tt.owners || i.private() != tt.private {
+				t.Errorf("context %d, owners %02b, private %t; want %d, %02b, %t", i.context, i.owners, i.private(), tt.context, tt.owners, tt.private)
+			}
+		})
+	}
+	for _, tt := range []struct {
+		json    string
+		context place
+		owners  owners
+	}{
+		{`{"id":"1","type":2,"context":null,"authorizing_integration_owners":null}`, contextUnknown, 0},
+		{`{"id":"1","type":2,"context":2,"context":1}`, contextBotDM, 0},
+		{`{"id":"1","type":2,"authorizing_integration_owners":{"0":"0","1":"5"}}`, -1, ownerGuild | ownerUser},
+		{`{"id":"1","type":2,"authorizing_integration_owners":{"1":"5"},"authorizing_integration_owners":{"0":"7"}}`, -1, ownerGuild | ownerUser},
+		{`{"id":"1","type":2,"authorizing_integration_owners":{"1":"5","1":null,"2":{"x":[1]}}}`, -1, 0},
+		{`{"id":"1","type":2,"authorizing_integration_owners":{"1":"5"},"authorizing_integration_owners":null}`, -1, 0},
+		{`{"id":"1","type":2,"authorizing_integration_owners":{"\u0031":"5"}}`, -1, ownerUser},
+	} {
+		i, err := decodeInteraction([]byte(tt.json))
+		if err != nil {
+			t.Errorf("%s: %v", tt.json, err)
+			continue
+		}
+		if i.context != tt.context || i.owners != tt.owners {
+			t.Errorf("%s: context %d, owners %02b; want %d, %02b", tt.json, i.context, i.owners, tt.context, tt.owners)
+		}
+	}
+	for _, bad := range []string{`{"id":"1","type":2,"context":"1"}`, `{"id":"1","type":2,"context":256}`, `{"id":"1","type":2,"context":-1}`,
+		`{"id":"1","type":2,"authorizing_integration_owners":[]}`, `{"id":"1","type":2,"authorizing_integration_owners":{"1":5}}`,
+		`{"id":"1","type":2,"authorizing_integration_owners":{"0":"1"`} {
 		if _, err := decodeInteraction([]byte(bad)); err == nil {
 			t.Errorf("decodeInteraction(%q) succeeded", bad)
 		}
@@ -129,6 +225,10 @@ func FuzzDecodeInteraction(f *testing.F) {
 	// encoding/json (found by the fuzzer).
 	f.Add([]byte(`{"id":"1","type":3,"user":{"id":"2"},"data":{"custom_id":"cmd:roadmap done 3"},"data":null}`))
 	f.Add([]byte(`{"id":"1","type":4,"data":{"name":"coach","options":[{"name":"remind","type":2,"options":[{"name":"daily","type":1,"options":[{"name":"zone","type":3,"value":"Eu\u0072ope","focused":true},{"name":"n","type":10,"value":-1.5e2},{"name":"b","type":5,"value":false}]}]}]}}`))
+	// Where it ran: repeated, null and escaped keys, ids of every kind.
+	f.Add([]byte(`{"id":"1","type":2,"context":2,"context":null,"authorizing_integration_owners":{"1":"5"},"authorizing_integration_owners":{"0":"0","1":null},"user":{"id":"5"}}`))
+	f.Add([]byte(`{"id":"1","type":3,"context":0,"authorizing_integration_owners":{"\u0030":"7","2":"x","1":"5","1":"6"},"member":{"user":{"id":"5"}},"message":{"flags":0}}`))
+	f.Add([]byte(`{"id":"1","type":2,"authorizing_integration_owners":{},"authorizing_integration_owners":null,"context":1}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		got, err := decodeInteraction(b)
 		if !json.Valid(b) || bytes.ContainsAny(b, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") {

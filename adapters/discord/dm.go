@@ -16,11 +16,18 @@ import (
 const (
 	codeUnknownChannel = 10003 // the cached DM channel is gone
 	codeCannotDM       = 50007 // the user does not accept DMs from the bot
+	codeNoMutualGuilds = 50278 // the user shares no server with the bot (a user install, say)
 )
 
 // dmClosedReason is what a user whose DMs are closed is told, through the
 // core's pause notice, on their next command.
 const dmClosedReason = "Discord won't let me message you directly; allow direct messages from server members and try again"
+
+// noMutualGuildsReason is what a user who shares no server with the bot is
+// told: someone who installed the app to their own account can use its
+// commands anywhere, but Discord lets a bot open a DM only with people in
+// one of its servers.
+const noMutualGuildsReason = "Discord won't let me message you directly while we share no server; join a server I'm in (or add me to one of yours) and try again"
 
 // defaultRetryAfter is used when a 429 does not say how long to wait.
 const defaultRetryAfter = time.Second
@@ -32,9 +39,10 @@ const defaultRetryAfter = time.Second
 // Every REST call takes a token from the shared "discord:global" bucket
 // first (50 a second for all replicas together), waiting for one within
 // ctx. A 429 is not retried here: it comes back as a bot.DeliveryError with
-// RetryAfter, and the scheduler tries again then. Error 50007 (the user
-// does not accept DMs from the bot) is a permanent DeliveryError, which
-// pauses the user's reminders and tells them why. A cached channel that
+// RetryAfter, and the scheduler tries again then. Errors 50007 (the user
+// does not accept DMs from the bot) and 50278 (the user shares no server
+// with the bot) are permanent DeliveryErrors, which pause the user's
+// reminders and tell them why on their next command. A cached channel that
 // Discord no longer knows (10003) is forgotten and the send tried once more.
 func (a *Adapter) SendDM(ctx context.Context, to bot.UserID, r bot.Reply) error {
 	userID, ok := strings.CutPrefix(string(to), "discord:")
@@ -138,8 +146,11 @@ func deliveryError(err error) error {
 		}
 		return &bot.DeliveryError{RetryAfter: wait, Err: err}
 	}
-	if discordCode(err) == codeCannotDM {
+	switch discordCode(err) {
+	case codeCannotDM:
 		return &bot.DeliveryError{Permanent: true, Reason: dmClosedReason, Err: err}
+	case codeNoMutualGuilds:
+		return &bot.DeliveryError{Permanent: true, Reason: noMutualGuildsReason, Err: err}
 	}
 	return err
 }

@@ -164,36 +164,50 @@ func TestRateLimitedDM(t *testing.T) {
 	}
 }
 
-// TestClosedDMs: 50007 pauses the user's reminders, and their next command
-// tells them why, once.
+// TestClosedDMs: a DM Discord refuses for good (50007: the user does not
+// accept DMs from the bot; 50278: the user shares no server with it, as
+// after a user install) pauses the user's reminders, and their next
+// command tells them why, once.
 func TestClosedDMs(t *testing.T) {
-	e := newEnv(t)
-	e.fake.onMessage = func(string, int) (int, string, http.Header) { return cannotDM() }
-	user := bot.DiscordUser(learner)
+	tests := []struct {
+		name    string
+		refuse  func() (int, string, http.Header)
+		because string // in the notice
+	}{
+		{"50007 closed DMs", cannotDM, "allow direct messages from server members"},
+		{"50278 no mutual server", noMutualGuilds, "while we share no server"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.fake.onMessage = func(string, int) (int, string, http.Header) { return tt.refuse() }
+			user := bot.DiscordUser(learner)
 
-	err := e.a.SendDM(context.Background(), user, bot.Reply{Title: "hello"})
-	var de *bot.DeliveryError
-	if !errors.As(err, &de) || !de.Permanent || !strings.Contains(de.Reason, "Discord won't let me message you directly") {
-		t.Fatalf("SendDM = %v, want a permanent DeliveryError", err)
-	}
+			err := e.a.SendDM(context.Background(), user, bot.Reply{Title: "hello"})
+			var de *bot.DeliveryError
+			if !errors.As(err, &de) || !de.Permanent || !strings.Contains(de.Reason, tt.because) {
+				t.Fatalf("SendDM = %v, want a permanent DeliveryError saying %q", err, tt.because)
+			}
 
-	e.h.SayAs(user, "remind daily 10:05")
-	e.h.Clock.Advance(5 * time.Minute)
-	if st := deliver(t, e); st.Paused != 1 {
-		t.Fatalf("stats %+v, want 1 paused", st)
-	}
-	body := payload(t, "interaction-command-dm.json", "1283000000000000001", commandData([]string{"progress"}))
-	got := e.postOK(t, body)
-	if got.Data == nil || len(got.Data.Embeds) == 0 || !strings.Contains(got.Data.Embeds[0].Description, "Discord won't let me message you directly") {
-		t.Errorf("next command does not explain the pause: %+v", got.JSON)
-	}
-	again := e.postOK(t, payload(t, "interaction-command-dm.json", "1283000000000000002", commandData([]string{"progress"})))
-	if strings.Contains(again.Data.Embeds[0].Description, "Discord won't let me") {
-		t.Error("the notice is shown twice")
-	}
-	e.h.Clock.Advance(48 * time.Hour)
-	if st := deliver(t, e); st.Claimed != 0 {
-		t.Errorf("a paused reminder was claimed again: %+v", st)
+			e.h.SayAs(user, "remind daily 10:05")
+			e.h.Clock.Advance(5 * time.Minute)
+			if st := deliver(t, e); st.Paused != 1 {
+				t.Fatalf("stats %+v, want 1 paused", st)
+			}
+			body := payload(t, "interaction-command-dm.json", "1283000000000000001", commandData([]string{"progress"}))
+			got := e.postOK(t, body)
+			if got.Data == nil || len(got.Data.Embeds) == 0 || !strings.Contains(got.Data.Embeds[0].Description, tt.because) {
+				t.Errorf("next command does not explain the pause: %+v", got.JSON)
+			}
+			again := e.postOK(t, payload(t, "interaction-command-dm.json", "1283000000000000002", commandData([]string{"progress"})))
+			if strings.Contains(again.Data.Embeds[0].Description, tt.because) {
+				t.Error("the notice is shown twice")
+			}
+			e.h.Clock.Advance(48 * time.Hour)
+			if st := deliver(t, e); st.Claimed != 0 {
+				t.Errorf("a paused reminder was claimed again: %+v", st)
+			}
+		})
 	}
 }
 

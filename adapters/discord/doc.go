@@ -9,6 +9,11 @@
 // bot.Parsed.Line from the typed options or taken from a button's custom_id,
 // and is answered by bot.Bot.Handle: Discord has no second handler path.
 //
+// The app can be installed to a server or to a person's own account (user
+// install, install.go): every global command is registered for both and
+// for every context, and where the bot is a guest (someone else's DM, a
+// server that did not add it) its answers are private.
+//
 // What it needs from Discord is little, on purpose: no gateway intents at
 // all (interactions and outgoing DMs need none), and the REST calls listed
 // in the tests' fake (command overwrite, DM channel, message, interaction

@@ -210,6 +210,12 @@ func cannotDM() (int, string, http.Header) {
 	return http.StatusForbidden, `{"message": "Cannot send messages to this user", "code": 50007}`, nil
 }
 
+// noMutualGuilds is Discord's answer to a DM to a user who shares no
+// server with the bot.
+func noMutualGuilds() (int, string, http.Header) {
+	return http.StatusForbidden, `{"message": "Cannot send messages to this user due to having no mutual guilds", "code": 50278}`, nil
+}
+
 // unknownChannel is Discord's answer for a channel that no longer exists.
 func unknownChannel() (int, string, http.Header) {
 	return http.StatusNotFound, `{"message": "Unknown Channel", "code": 10003}`, nil

@@ -128,13 +128,20 @@ func (a *Adapter) verify(h http.Header, body []byte) error {
 // signedPool recycles the buffers that hold timestamp + body for verify.
 var signedPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
-// onInteraction answers an interaction that came over the gateway, with the
-// same dispatch as the HTTP endpoint and the answer sent by REST.
-func (a *Adapter) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreate) {
-	if ic == nil || ic.Interaction == nil {
+// onEvent answers an interaction that came over the gateway, with the
+// same dispatch as the HTTP endpoint and the answer sent by REST. It reads
+// the event's raw data with decodeInteraction rather than taking
+// discordgo's InteractionCreate, which drops where the interaction ran
+// (install.go).
+func (a *Adapter) onEvent(s *discordgo.Session, e *discordgo.Event) {
+	if e == nil || e.Type != "INTERACTION_CREATE" {
 		return
 	}
-	i := ic.Interaction
+	i, err := decodeInteraction(e.RawData)
+	if err != nil {
+		a.log.Warn("discord gateway interaction not read", "err", err)
+		return
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			a.log.Error("discord interaction panicked", "type", int(i.Type), "panic", p)
@@ -146,7 +153,7 @@ func (a *Adapter) onInteraction(s *discordgo.Session, ic *discordgo.InteractionC
 	_ = a.dispatch(ctx, i, "", func(resp *discordgo.InteractionResponse, _ string) error {
 		rctx, cancel := context.WithTimeout(ctx, respondTimeout)
 		defer cancel()
-		return s.InteractionRespond(i, resp, discordgo.WithContext(rctx))
+		return s.InteractionRespond(&i.Interaction, resp, discordgo.WithContext(rctx))
 	})
 }
 
@@ -161,10 +168,12 @@ func (a *Adapter) onInteraction(s *discordgo.Session, ic *discordgo.InteractionC
 // An application command becomes its command line (commandLine); a button
 // press runs the command line in its custom_id as the user who pressed it.
 // A press updates the message it is on when that message is the presser's
-// own (ephemeral, or in a DM); a press on a message everyone sees is
-// answered privately instead, so one user's answer never replaces what
-// others are reading.
-func (a *Adapter) dispatch(ctx context.Context, i *discordgo.Interaction, once string, send func(resp *discordgo.InteractionResponse, cacheKey string) error) error {
+// own (ephemeral, or in the DM with the bot); a press on a message others
+// see is answered privately instead, so one user's answer never replaces
+// what others are reading. Where the bot is a guest (interaction.private:
+// someone else's DM, a server that did not install the app) every answer
+// is private.
+func (a *Adapter) dispatch(ctx context.Context, i *interaction, once string, send func(resp *discordgo.InteractionResponse, cacheKey string) error) error {
 	replyKeyed := func(resp *discordgo.InteractionResponse, key string) {
 		if err := send(resp, key); err != nil {
 			a.log.Warn("discord interaction response", "type", int(resp.Type), "err", redact(err, i.Token))
@@ -190,9 +199,9 @@ func (a *Adapter) dispatch(ctx context.Context, i *discordgo.Interaction, once s
 		}
 	case discordgo.MessageComponentInteractionData:
 		line = data.CustomID
-		update = i.Message != nil && (i.GuildID == "" || i.Message.Flags&discordgo.MessageFlagsEphemeral != 0)
+		update = i.ownMessage()
 	}
-	user := interactionUser(i)
+	user := interactionUser(&i.Interaction)
 	if line == "" || user == "" {
 		a.log.Warn("discord interaction not understood", "type", int(i.Type))
 		reply(a.respond(bot.Reply{Text: "Sorry, I can only answer my commands and buttons. Type **/coach help** to see them."}, false))
@@ -226,6 +235,11 @@ func (a *Adapter) dispatch(ctx context.Context, i *discordgo.Interaction, once s
 	})
 	r, err := a.bot.Serve(ctx, bot.Inbound{User: uid, Line: line, Once: once})
 	t.Stop()
+	// Where the bot is a guest, nothing it says is for everyone.
+	overridden := r.Public && i.private()
+	if overridden {
+		r.Public = false
+	}
 	mu.Lock() // waits for a deferral being sent
 	finished = true
 	late := deferred
@@ -248,6 +262,9 @@ func (a *Adapter) dispatch(ctx context.Context, i *discordgo.Interaction, once s
 	if update {
 		key = r.CacheKey + "\x00update"
 	}
+	if overridden {
+		key += "\x00private" // not the rendering of the Reply as cached for others
+	}
 	resp, _ := a.responses.Get(key, func() (*discordgo.InteractionResponse, error) { return a.respond(r, update), nil })
 	replyKeyed(resp, key)
 	return nil
@@ -266,9 +283,9 @@ func (a *Adapter) respond(r bot.Reply, update bool) *discordgo.InteractionRespon
 }
 
 // edit replaces a deferred answer with the reply.
-func (a *Adapter) edit(ctx context.Context, i *discordgo.Interaction, r bot.Reply) {
+func (a *Adapter) edit(ctx context.Context, i *interaction, r bot.Reply) {
 	data := Render(r)
-	ic := *i
+	ic := i.Interaction
 	if ic.AppID == "" {
 		ic.AppID = a.appID
 	}
