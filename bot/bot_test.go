@@ -423,6 +423,14 @@ func TestExportAndForget(t *testing.T) {
 			"kind": "daily", "due": "2026-11-20T07:00:00Z", "attempts": 6.0, "reason": "platform down",
 		}},
 		"tips_shown": 0.0,
+		// Step 1 was marked done as a whole: all its topics are done, on
+		// no particular day.
+		"topics": map[string]any{
+			"languages/choose-a-language": "done", "languages/fundamentals": "done", "languages/data-structures": "done",
+			"languages/error-handling": "done", "languages/concurrency": "done", "languages/tooling": "done",
+		},
+		"topic_days": map[string]any{},
+		"checkins":   []any{map[string]any{"date": "2026-11-23", "minutes": 0.0}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("export (-want +got):\n%s", diff)

@@ -51,6 +51,32 @@ type User struct {
 	// own shuffle of the tips (tipOrder) it says which comes next, so no
 	// tip repeats until every one has been shown: one number, not a list.
 	TipsShown int `rec:"9"`
+	// Topics holds the state of every topic the user marked, keyed by the
+	// topic's id (unique across the roadmap, and shorter than
+	// "step/topic"): a topic not here is not started, unless its step is
+	// in Done. Each mark packs the state and the local day it was set.
+	Topics map[string]TopicMark `rec:"10"`
+	// Checkins are the days the user logged study, oldest first, one per
+	// local day, kept for maxCheckinDays.
+	Checkins []Checkin `rec:"11"`
+	Plan     Plan      `rec:"12"` // the study plan; zero when none
+}
+
+// Checkin is one local day's logged study.
+type Checkin struct {
+	Day     Day    `rec:"1"`
+	Minutes int    `rec:"2"` // 0 when the user gave none
+	Note    string `rec:"3"` // at most MaxNoteLength characters
+}
+
+// Plan is the user's study plan: hours a week, from a day on.
+type Plan struct {
+	Hours   int       `rec:"1"` // hours a week, 1-60; 0: no plan
+	Started time.Time `rec:"2"`
+	// Left is the study hours the roadmap had left when the plan started:
+	// hours finished since, against the hours the plan asked for, say
+	// whether the user is on track.
+	Left int `rec:"3"`
 }
 
 // IsZero reports whether u holds no data: an unknown user.
