@@ -280,7 +280,7 @@ func TestRemindDaily(t *testing.T) {
 	wantContains(t, h.Say("remind in 45m"), "in 45 minutes", "today at 05:45 (America/New_York)") // New York time
 	wantContains(t, h.Say("remind"), "**Once**: next today at 05:45")
 
-	wantContains(t, h.Say("remind off"), "Reminders stopped")
+	wantContains(t, h.Say("remind off"), "Stopped", "any more reminders")
 	if rems, _ := h.Store.Reminders(ctx, h.User); len(rems) != 0 {
 		t.Errorf("after remind off: %v", rems)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/coachbot/coachbot/content"
 )
@@ -269,10 +270,29 @@ func NewSpec(p *content.Pack) *Spec {
 					Args: []Arg{{Name: "delay", Placeholder: "DURATION", Summary: "How long from now, like 1h", Kind: ArgDelay, Required: true}},
 					run:  (*Bot).remindSnooze,
 				},
-				{Name: "off", Aliases: []string{"stop"}, Summary: "Stop all your reminders", run: (*Bot).remindOff},
+				{
+					Name: "weekly", Summary: "The weekly digest by direct message, on one day at a local time",
+					Args: []Arg{
+						{Name: "day", Placeholder: "DAY", Summary: "The day of the week, like sun or monday", Kind: ArgChoice, Required: true, Choices: weekdayChoices()},
+						{Name: "time", Placeholder: "HH:MM", Summary: "Local time of day, 24-hour, like 18:00", Kind: ArgClock, Required: true},
+						{Name: "zone", Placeholder: "TZ", Summary: "Time zone, like Europe/London", Kind: ArgZone},
+					},
+					Examples: []string{"remind weekly sun 18:00", "remind weekly mon 08:00 Europe/London"},
+					run:      (*Bot).remindWeekly,
+				},
+				{
+					Name: "off", Aliases: []string{"stop"}, Summary: "Stop reminders: daily, weekly, once or all (the default)",
+					Args: []Arg{{Name: "kind", Placeholder: "daily|weekly|once|all", Summary: "Which reminder to stop; all by default", Kind: ArgChoice, Choices: []Choice{
+						{Value: "daily", Label: "Daily"}, {Value: "weekly", Label: "Weekly digest", Aliases: []string{"digest"}},
+						{Value: "once", Label: "One-off", Aliases: []string{"one-off", "in"}}, {Value: "all", Label: "All"},
+					}}},
+					Examples: []string{"remind off", "remind off daily"},
+					run:      (*Bot).remindOff,
+				},
 				{Name: "status", Summary: "Your reminders and when they fire next", run: (*Bot).remindStatus},
 			},
 		},
+		{Name: "digest", Aliases: []string{"week", "recap"}, Summary: "Your week: topics finished, days studied, streak, plan", Slash: true, run: (*Bot).digest},
 		{Name: "tip", Aliases: []string{"tips"}, Summary: "A practical tip for your studies", stateless: true, run: (*Bot).tip},
 		{Name: "export", Summary: "Everything I keep about you, as JSON", run: (*Bot).export},
 		{Name: "forget", Summary: "Delete everything I keep about you (asks first)", Args: []Arg{confirm}, run: (*Bot).forget},
@@ -290,6 +310,17 @@ func NewSpec(p *content.Pack) *Spec {
 		setParents(c)
 	}
 	return &Spec{Commands: cmds, pack: p}
+}
+
+// weekdayChoices are the days of the week, Monday first, by their
+// three-letter names and full names.
+func weekdayChoices() []Choice {
+	var cs []Choice
+	for i := 1; i <= 7; i++ {
+		d := time.Weekday(i % 7)
+		cs = append(cs, Choice{Value: strings.ToLower(d.String()[:3]), Label: d.String(), Aliases: []string{strings.ToLower(d.String())}})
+	}
+	return cs
 }
 
 func setParents(c *Command) {
