@@ -190,3 +190,114 @@ func TestExportTopicsCheckinsPlan(t *testing.T) {
 		t.Errorf("after forget: %+v", u)
 	}
 }
+
+// TestPlanDates: the finish dates of the steps and the roadmap from the
+// topics' hours at the plan's pace, and on track or days ahead or behind
+// from the hours finished since the plan started. The roadmap has 262
+// hours: step 1 60 (topics 4, 14, 12, 8, 12, 10), step 2 30, step 8 60.
+// The clock starts on Monday 23 November 2026.
+func TestPlanDates(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		before []string // lines before the plan
+		plan   string
+		days   int      // days that pass after it
+		after  []string // lines said after those days
+		want   []string
+	}{
+		{
+			name: "fresh", plan: "plan 10",
+			// 262 h at 10 a week: 184 days; step 1's 60 h: 42 days.
+			want: []string{"At **10 hours a week**, the **262 hours** left take you to **Wednesday 26 May 2027**", "**1. Programming Languages**: Mon 4 Jan 2027 (60 h left)", "Pace: on track at 10 h a week; finish 26 May 2027"},
+		},
+		{
+			name: "step 1 done first", before: []string{"roadmap done 1"}, plan: "plan 7",
+			// 202 h at 7 a week: 202 days; step 2's 30 h: 30 days.
+			want: []string{"the **202 hours** left take you to **Sunday 13 June 2027**", "**2. Databases**: Wed 23 Dec 2026 (30 h left)"},
+		},
+		{
+			name: "ahead", plan: "plan 7", days: 14, after: []string{"roadmap done 1.1 1.2 1.3"},
+			// 30 h done in 14 days against 14 h asked: 16 h ahead, 16 days at 7 a week.
+			want: []string{"Pace: 16 days ahead at 7 h a week; finish 27 Jul 2027"},
+		},
+		{
+			name: "behind", plan: "plan 7", days: 21,
+			want: []string{"Pace: 21 days behind at 7 h a week"},
+		},
+		{
+			name: "skipped counts as finished", plan: "plan 7", days: 4, after: []string{"roadmap skip 1.1"},
+			want: []string{"Pace: on track at 7 h a week"},
+		},
+		{
+			name: "most hours", plan: "plan 60",
+			want: []string{"take you to **Thursday 24 December 2026**"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := bottest.New(t)
+			for _, l := range tc.before {
+				h.Say(l)
+			}
+			wantContains(t, h.Say(tc.plan), "Study plan set")
+			h.Clock.Advance(time.Duration(tc.days) * 24 * time.Hour)
+			for _, l := range tc.after {
+				h.Say(l)
+			}
+			r := h.Say("plan")
+			wantContains(t, r, tc.want...)
+			if strings.Contains(tc.want[0], "Pace") {
+				wantContains(t, h.Say("progress"), strings.Replace(tc.want[0], "Pace", "Plan", 1))
+				wantContains(t, h.Say("today"), strings.Replace(tc.want[0], "Pace", "Plan", 1))
+			}
+		})
+	}
+
+	h := bottest.New(t)
+	for _, bad := range []string{"plan 0h", "plan 61", "plan lots"} {
+		if r := h.Say(bad); r.Code != bot.Invalid {
+			t.Errorf("%q: %+v", bad, r)
+		}
+	}
+	wantContains(t, h.Say("plan"), "No study plan yet", "**262 hours** left")
+	h.Say("plan 5")
+	wantContains(t, h.Say("plan off"), "Plan stopped")
+	wantContains(t, h.Say("plan off"), "no plan to stop")
+}
+
+// TestToday: the topic being learnt, else the next not done or skipped;
+// one resource, another on the next day and with the button; the step's
+// project on its last topic; the end of the roadmap.
+func TestToday(t *testing.T) {
+	h := bottest.New(t)
+	r := h.Say("today")
+	wantContains(t, r, "Today: 1.1 Pick one language", "Next up.", "📚 Today's read: [")
+	if diff := cmp.Diff([]string{"roadmap done 1.1", "roadmap skip 1.1", commands(r)[2]}, commands(r)); diff != "" || !strings.HasPrefix(commands(r)[2], "today ") {
+		t.Errorf("buttons (-want +got):\n%s", diff)
+	}
+	// The next resource, by the button and on the next day.
+	next := h.Say(commands(r)[2])
+	if next.Text == r.Text || next.Title != r.Title {
+		t.Errorf("the next resource button shows the same:\n%s", next.Text)
+	}
+	h.Clock.Advance(24 * time.Hour)
+	if h.Say("today").Text == r.Text {
+		t.Error("the next day shows the same resource")
+	}
+
+	h.Say("roadmap skip 1.1")
+	wantContains(t, h.Say("today"), "Today: 1.2 ")
+	h.Say("roadmap learning 1.4")
+	wantContains(t, h.Say("today"), "Today: 1.4 ", "You're learning this one.", "(1 of 2)")
+	h.Say("roadmap done 1.2 1.3 1.4 1.5")
+	wantContains(t, h.Say("today"), "Today: 1.6 ", "Then build the project: **Command-line expense tracker**")
+	if r := h.Say("today 99"); r.Code != bot.Invalid && !strings.Contains(r.Text, "(1 of 2)") {
+		t.Errorf("today 99: %+v", r)
+	}
+	if r := h.Say("today x"); r.Code != bot.Invalid {
+		t.Errorf("today x: %+v", r)
+	}
+	for i := 1; i <= 8; i++ {
+		h.Say("roadmap done " + string(rune('0'+i)))
+	}
+	wantContains(t, h.Say("today"), "You've finished the roadmap 🎉")
+}
