@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -38,31 +39,40 @@ func looksLikeMinutes(w string) bool {
 // addCheckin records study on day for u: a new check-in, or more minutes
 // and note on the day's one. Check-ins older than maxCheckinDays go.
 func addCheckin(u *User, day Day, minutes int, note string) {
-	cs := make([]Checkin, 0, len(u.Checkins)+1)
-	for _, c := range u.Checkins {
-		if int(day)-int(c.Day) < maxCheckinDays {
-			cs = append(cs, c)
+	var cs []Checkin
+	found := false
+	for _, c := range u.Checkins.List() {
+		if int(day)-int(c.Day) >= maxCheckinDays {
+			continue
 		}
-	}
-	if n := len(cs); n > 0 && cs[n-1].Day == day {
-		c := &cs[n-1]
-		c.Minutes = min(c.Minutes+minutes, maxDayMinutes)
-		if note != "" {
-			if c.Note != "" {
-				note = c.Note + " · " + note
+		if c.Day == day {
+			found = true
+			c.Minutes = min(c.Minutes+minutes, maxDayMinutes)
+			if note != "" {
+				if c.Note != "" {
+					note = c.Note + " · " + note
+				}
+				c.Note = clipRunes(note, MaxNoteLength)
 			}
-			c.Note = clipRunes(note, MaxNoteLength)
 		}
-	} else {
-		cs = append(cs, Checkin{Day: day, Minutes: min(minutes, maxDayMinutes), Note: note})
+		cs = append(cs, c)
 	}
-	u.Checkins = cs
+	if !found {
+		// Usually the last day; after a change of zone it may be earlier.
+		i := slices.IndexFunc(cs, func(c Checkin) bool { return c.Day > day })
+		if i < 0 {
+			i = len(cs)
+		}
+		cs = slices.Insert(cs, i, Checkin{Day: day, Minutes: min(minutes, maxDayMinutes), Note: note})
+	}
+	u.Checkins = packCheckins(cs)
 }
 
 // checkinOn returns u's check-in of day.
 func checkinOn(u User, day Day) (Checkin, bool) {
-	for i := len(u.Checkins) - 1; i >= 0; i-- {
-		if c := u.Checkins[i]; c.Day == day {
+	cs := u.Checkins.List()
+	for i := len(cs) - 1; i >= 0; i-- {
+		if c := cs[i]; c.Day == day {
 			return c, true
 		} else if c.Day < day {
 			break
@@ -92,3 +102,56 @@ func minutesText(m int) string {
 
 // oneLine makes a note one line, for replies that quote it.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// List returns the check-ins, oldest first.
+func (l CheckinLog) List() []Checkin {
+	var out []Checkin
+	for i := range len(l.Days) * 8 {
+		if l.Days[i/8]&(1<<(i%8)) == 0 {
+			continue
+		}
+		c := Checkin{Day: l.First + Day(i)}
+		if k := len(out); k < len(l.Minutes) {
+			c.Minutes = int(l.Minutes[k])
+		}
+		c.Note = l.Notes[c.Day]
+		out = append(out, c)
+	}
+	return out
+}
+
+// Len returns how many days are checked in.
+func (l CheckinLog) Len() int {
+	n := 0
+	for _, b := range l.Days {
+		for ; b != 0; b &= b - 1 {
+			n++
+		}
+	}
+	return n
+}
+
+// packCheckins makes the log of check-ins in day order, one per day.
+func packCheckins(cs []Checkin) CheckinLog {
+	if len(cs) == 0 {
+		return CheckinLog{}
+	}
+	l := CheckinLog{First: cs[0].Day, Days: make([]byte, int(cs[len(cs)-1].Day-cs[0].Day)/8+1)}
+	any := false
+	for _, c := range cs {
+		i := int(c.Day - l.First)
+		l.Days[i/8] |= 1 << (i % 8)
+		l.Minutes = append(l.Minutes, uint16(c.Minutes))
+		any = any || c.Minutes > 0
+		if c.Note != "" {
+			if l.Notes == nil {
+				l.Notes = map[Day]string{}
+			}
+			l.Notes[c.Day] = c.Note
+		}
+	}
+	if !any {
+		l.Minutes = nil
+	}
+	return l
+}

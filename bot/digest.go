@@ -30,14 +30,14 @@ func (b *Bot) digestReply(u User, now time.Time) Reply {
 	var finished []string
 	for i, s := range b.pack.Steps {
 		for j, t := range s.Topics {
-			m, ok := u.Topics[t.ID]
+			m, ok := u.Topics[TopicNum(t.Num)]
 			if ok && m.State().finished() && m.Day() >= from && m.Day() <= to && b.topicState(u, i, j) == m.State() {
 				finished = append(finished, topicName(b.pack, i, j))
 			}
 		}
 	}
 	studied, minutes := 0, 0
-	for _, c := range u.Checkins {
+	for _, c := range u.Checkins.List() {
 		if c.Day >= from && c.Day <= to {
 			studied++
 			minutes += c.Minutes

@@ -19,7 +19,7 @@ type exportData struct {
 	Zone       string     `json:"time_zone,omitempty"`
 	StepsDone  []string   `json:"roadmap_steps_done"`
 	// Topics is each marked topic's state by "step/topic" (a topic no
-	// longer in the roadmap by its id alone): "done", "learning",
+	// longer in the roadmap by "#" and its num): "done", "learning",
 	// "skipped", or the stored number for a state this build does not
 	// know. TopicDays says on which local day each was set.
 	Topics      map[string]any    `json:"topics"`
@@ -91,25 +91,26 @@ func exportTime(t time.Time) *time.Time {
 // of finished steps kept as a step id (Done) too, as done on an unknown day.
 func (b *Bot) exportTopics(u User) (map[string]any, map[string]string) {
 	states, days := map[string]any{}, map[string]string{}
-	known := map[string]bool{}
+	known := map[TopicNum]bool{}
 	for i, s := range b.pack.Steps {
 		for j, t := range s.Topics {
-			known[t.ID] = true
+			known[TopicNum(t.Num)] = true
 			st := b.topicState(u, i, j)
 			if st == NotStarted {
 				continue
 			}
 			key := s.ID + "/" + t.ID
 			states[key] = st.String()
-			if m, ok := u.Topics[t.ID]; ok && !slices.Contains(u.Done, s.ID) {
+			if m, ok := u.Topics[TopicNum(t.Num)]; ok && !slices.Contains(u.Done, s.ID) {
 				days[key] = m.Day().String()
 			}
 		}
 	}
-	for id, m := range u.Topics {
-		if known[id] {
+	for num, m := range u.Topics {
+		if known[num] {
 			continue
 		}
+		id := fmt.Sprintf("#%d", num) // no longer in the roadmap
 		switch m.State() {
 		case TopicDone, TopicLearning, TopicSkipped:
 			states[id] = m.State().String()
@@ -151,8 +152,15 @@ func (b *Bot) export(ctx context.Context, req *Request) (Reply, error) {
 	}
 	d.Topics, d.TopicDays = b.exportTopics(u)
 	d.Checkins = []exportCheckin{}
-	for _, c := range u.Checkins {
+	listed := map[Day]bool{}
+	for _, c := range u.Checkins.List() {
+		listed[c.Day] = true
 		d.Checkins = append(d.Checkins, exportCheckin{Date: c.Day.String(), Minutes: c.Minutes, Note: c.Note})
+	}
+	for day, note := range u.Checkins.Notes { // a note whose day is not in the log (never written so)
+		if !listed[day] {
+			d.Checkins = append(d.Checkins, exportCheckin{Date: day.String(), Note: note})
+		}
 	}
 	if u.Plan != (Plan{}) {
 		d.Plan = &exportPlan{Hours: u.Plan.Hours, Started: u.Plan.Started.UTC(), Left: u.Plan.Left}

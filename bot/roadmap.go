@@ -253,9 +253,9 @@ func (b *Bot) markStep(ctx context.Context, req *Request, done bool) (Reply, err
 		has := slices.Contains(u.Done, step.ID)
 		changed = done != has
 		for _, t := range step.Topics {
-			if _, ok := u.Topics[t.ID]; ok {
+			if _, ok := u.Topics[TopicNum(t.Num)]; ok {
 				changed = changed || !done
-				b.setMark(u, t.ID, NotStarted, 0)
+				b.setMark(u, TopicNum(t.Num), NotStarted, 0)
 			}
 		}
 		u.Done = slices.DeleteFunc(slices.Clone(u.Done), func(id string) bool { return id == step.ID })

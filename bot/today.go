@@ -46,7 +46,7 @@ func (b *Bot) todayReply(u User, now time.Time, res int) Reply {
 
 	n := len(t.Resources)
 	k := int(today) % n
-	if m, ok := u.Topics[t.ID]; ok && st == TopicLearning {
+	if m, ok := u.Topics[TopicNum(t.Num)]; ok && st == TopicLearning {
 		k = (int(today) - int(m.Day())) % n // the first resource on the day they start
 	}
 	if res > 0 {

@@ -48,6 +48,10 @@ func (s TopicState) icon() string {
 	return "⬜"
 }
 
+// TopicNum is a topic's key in a record: content.Topic.Num, a number the
+// content never changes or reuses (one byte where the id takes eleven).
+type TopicNum uint16
+
 // TopicMark is a topic's state and the local day it was set, packed in one
 // number (day×4 + state): three bytes in a record, where a struct of the
 // two takes six. The day lets the weekly digest count topics finished in
@@ -74,7 +78,7 @@ func (b *Bot) topicState(u User, si, ti int) TopicState {
 	if slices.Contains(u.Done, s.ID) {
 		return TopicDone
 	}
-	return u.Topics[s.Topics[ti].ID].State()
+	return u.Topics[TopicNum(s.Topics[ti].Num)].State()
 }
 
 // stepCount returns how many of step si's topics u finished (done or
@@ -107,14 +111,14 @@ func (b *Bot) setTopic(u *User, si, ti int, st TopicState, day Day) {
 		}
 		for j := range s.Topics {
 			if j != ti {
-				b.setMark(u, s.Topics[j].ID, TopicDone, 0) // the day is unknown: long ago
+				b.setMark(u, TopicNum(s.Topics[j].Num), TopicDone, 0) // the day is unknown: long ago
 			}
 		}
 	}
-	b.setMark(u, s.Topics[ti].ID, st, day)
+	b.setMark(u, TopicNum(s.Topics[ti].Num), st, day)
 }
 
-func (b *Bot) setMark(u *User, id string, st TopicState, day Day) {
+func (b *Bot) setMark(u *User, id TopicNum, st TopicState, day Day) {
 	if st == NotStarted {
 		delete(u.Topics, id)
 		if len(u.Topics) == 0 {
@@ -123,7 +127,7 @@ func (b *Bot) setMark(u *User, id string, st TopicState, day Day) {
 		return
 	}
 	if u.Topics == nil {
-		u.Topics = map[string]TopicMark{}
+		u.Topics = map[TopicNum]TopicMark{}
 	} else {
 		u.Topics = cloneMarks(u.Topics)
 	}
@@ -132,8 +136,8 @@ func (b *Bot) setMark(u *User, id string, st TopicState, day Day) {
 
 // cloneMarks copies the map before a write: the record handed to an update
 // function may share it with a copy the caller still reads.
-func cloneMarks(m map[string]TopicMark) map[string]TopicMark {
-	c := make(map[string]TopicMark, len(m)+1)
+func cloneMarks(m map[TopicNum]TopicMark) map[TopicNum]TopicMark {
+	c := make(map[TopicNum]TopicMark, len(m)+1)
 	for k, v := range m {
 		c[k] = v
 	}
