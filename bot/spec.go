@@ -225,19 +225,19 @@ func NewSpec(p *content.Pack) *Spec {
 			Examples: []string{"career", "career senior"}, run: (*Bot).career,
 		},
 		{
-			Name: "today", Summary: "What to study today: your topic, one resource, your plan", Slash: true,
+			Name: "today", Summary: "What to study today: your topic, one resource, your plan",
 			Args:     []Arg{{Name: "resource", Placeholder: "N", Summary: "Show the topic's resource number N", Kind: ArgText}},
 			Examples: []string{"today", "today 2"}, run: (*Bot).today,
 		},
 		{
-			Name: "plan", Summary: "Study hours a week, and when you finish each step", Slash: true,
+			Name: "plan", Summary: "Study hours a week, and when you finish each step",
 			Help:     "HOURS is 1 to 60 a week. The dates come from our estimate of each topic's hours. **plan** shows your plan and whether you are on track; **plan off** stops it.",
 			Args:     []Arg{{Name: "hours", Placeholder: "HOURS|off", Summary: "Hours a week, 1 to 60, or off", Kind: ArgText}},
 			Examples: []string{"plan 8", "plan", "plan off"}, run: (*Bot).plan,
 		},
 		{Name: "progress", Aliases: []string{"stats", "me"}, Summary: "Your progress, study streak and next step", Slash: true, run: (*Bot).progress},
 		{
-			Name: "checkin", Aliases: []string{"check-in"}, Summary: "Log today's study, with minutes and a note if you like", Slash: true,
+			Name: "checkin", Aliases: []string{"check-in"}, Summary: "Log today's study, with minutes and a note if you like",
 			Help: "A second check-in the same day adds its minutes and note to the first. Notes are kept for a year; **export** shows them and **forget** deletes them.",
 			Args: []Arg{
 				{Name: "time", Placeholder: "DURATION", Summary: "How long you studied, like 45m or 1h30m", Kind: ArgDuration},
@@ -292,7 +292,7 @@ func NewSpec(p *content.Pack) *Spec {
 				{Name: "status", Summary: "Your reminders and when they fire next", run: (*Bot).remindStatus},
 			},
 		},
-		{Name: "digest", Aliases: []string{"week", "recap"}, Summary: "Your week: topics finished, days studied, streak, plan", Slash: true, run: (*Bot).digest},
+		{Name: "digest", Aliases: []string{"week", "recap"}, Summary: "Your week: topics finished, days studied, streak, plan", run: (*Bot).digest},
 		{Name: "tip", Aliases: []string{"tips"}, Summary: "A practical tip for your studies", stateless: true, run: (*Bot).tip},
 		{Name: "export", Summary: "Everything I keep about you, as JSON", run: (*Bot).export},
 		{Name: "forget", Summary: "Delete everything I keep about you (asks first)", Args: []Arg{confirm}, run: (*Bot).forget},
