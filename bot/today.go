@@ -44,11 +44,18 @@ func (b *Bot) todayReply(u User, now time.Time, res int) Reply {
 	ref := topicRef(si, ti)
 	today := b.localDay(u, now)
 
+	// The first resource on the day the topic became the one to study
+	// (the day of the user's last mark, or of their first visit), the
+	// next one each day after.
 	n := len(t.Resources)
-	k := int(today) % n
-	if m, ok := u.Topics[TopicNum(t.Num)]; ok && st == TopicLearning {
-		k = (int(today) - int(m.Day())) % n // the first resource on the day they start
+	since := today
+	if !u.Created.IsZero() {
+		since = DayOf(u.Created, b.zoneOf(u))
 	}
+	for _, m := range u.Topics {
+		since = max(since, m.Day())
+	}
+	k := int(today) - int(since)
 	if res > 0 {
 		k = (res - 1) % n
 	}
