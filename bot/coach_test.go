@@ -301,3 +301,25 @@ func TestToday(t *testing.T) {
 	}
 	wantContains(t, h.Say("today"), "You've finished the roadmap 🎉")
 }
+
+// TestCheckinLogOrder: a check-in on a day before the last (after a change
+// of zone moved the local date back) goes in its place, and days with gaps
+// keep their own minutes and notes.
+func TestCheckinLogOrder(t *testing.T) {
+	h := bottest.New(t) // Monday 23 November 2026, 10:00 UTC
+	h.Say("remind daily 09:00 Asia/Tokyo")
+	h.Say("checkin 10m tokyo") // 19:00 on Monday 23 in Tokyo
+	h.Clock.Advance(3 * 24 * time.Hour)
+	h.Say("checkin 20m") // Thursday 26
+	h.Say("remind daily 09:00 Pacific/Honolulu")
+	h.Clock.Advance(-20 * time.Hour) // 14:00 UTC on Wednesday 25: 04:00 in Honolulu
+	h.Say("checkin 1h30m honolulu")
+	want := []any{
+		map[string]any{"date": "2026-11-23", "minutes": 10.0, "note": "tokyo"},
+		map[string]any{"date": "2026-11-25", "minutes": 90.0, "note": "honolulu"},
+		map[string]any{"date": "2026-11-26", "minutes": 20.0},
+	}
+	if diff := cmp.Diff(want, exported(t, h)["checkins"]); diff != "" {
+		t.Errorf("check-ins (-want +got):\n%s", diff)
+	}
+}
