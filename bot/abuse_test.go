@@ -160,12 +160,13 @@ func TestArgumentLengthCap(t *testing.T) {
 }
 
 // TestReminderCap checks that however many reminders a user asks for, the
-// store keeps at most one daily and one one-off reminder for them.
+// store keeps at most one daily, one weekly and one one-off reminder for them.
 func TestReminderCap(t *testing.T) {
 	h := bottest.New(t)
 	for i := range 20 {
 		h.Say("remind in " + []string{"1h", "2h", "3h", "45m"}[i%4])
 		h.Say("remind daily 0" + string(rune('0'+i%10)) + ":30 Europe/London")
+		h.Say("remind weekly " + []string{"sun", "mon", "fri"}[i%3] + " 18:00")
 	}
 	rs, err := h.Store.Reminders(context.Background(), h.User)
 	if err != nil {

@@ -94,8 +94,6 @@ type Bot struct {
 	// deadLetters is the optional port, nil when the store keeps none.
 	deadLetters DeadLetters
 
-	steps Cache[Reply] // step replies, one per step state (stepReply)
-
 	mu         sync.RWMutex
 	messengers map[string]Messenger
 }

@@ -280,7 +280,7 @@ func TestRemindDaily(t *testing.T) {
 	wantContains(t, h.Say("remind in 45m"), "in 45 minutes", "today at 05:45 (America/New_York)") // New York time
 	wantContains(t, h.Say("remind"), "**Once**: next today at 05:45")
 
-	wantContains(t, h.Say("remind off"), "Reminders stopped")
+	wantContains(t, h.Say("remind off"), "Stopped", "any more reminders")
 	if rems, _ := h.Store.Reminders(ctx, h.User); len(rems) != 0 {
 		t.Errorf("after remind off: %v", rems)
 	}
@@ -423,6 +423,14 @@ func TestExportAndForget(t *testing.T) {
 			"kind": "daily", "due": "2026-11-20T07:00:00Z", "attempts": 6.0, "reason": "platform down",
 		}},
 		"tips_shown": 0.0,
+		// Step 1 was marked done as a whole: all its topics are done, on
+		// no particular day.
+		"topics": map[string]any{
+			"languages/choose-a-language": "done", "languages/fundamentals": "done", "languages/data-structures": "done",
+			"languages/error-handling": "done", "languages/concurrency": "done", "languages/tooling": "done",
+		},
+		"topic_days": map[string]any{},
+		"checkins":   []any{map[string]any{"date": "2026-11-23", "minutes": 0.0}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("export (-want +got):\n%s", diff)

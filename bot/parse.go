@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -178,6 +179,8 @@ func (s *Spec) accepts(a Arg, words []string) bool {
 	switch a.Kind {
 	case ArgClock:
 		return LooksLikeClock(words[0])
+	case ArgDuration:
+		return looksLikeMinutes(words[0])
 	case ArgDays:
 		// DAYS is the last argument: whatever is left is meant as days, and
 		// if it is not, the days message says what would be.
@@ -190,12 +193,45 @@ func (s *Spec) accepts(a Arg, words []string) bool {
 
 // check validates one argument and returns its canonical value.
 func (s *Spec) check(a Arg, v string) (string, error) {
-	if utf8.RuneCountInString(v) > MaxArgLength {
-		return "", Errorf(Invalid, "That %s is too long: at most %d characters.", a.Name, MaxArgLength)
+	limit := MaxArgLength
+	if a.Kind == ArgNote {
+		limit = MaxNoteLength
+	} else if a.Topics {
+		limit = MaxTopicsLength
+	}
+	if utf8.RuneCountInString(v) > limit {
+		return "", Errorf(Invalid, "That %s is too long: at most %d characters.", a.Name, limit)
 	}
 	switch a.Kind {
+	case ArgTopic:
+		si, ti, ok := s.pack.Topic(v)
+		if !ok {
+			return "", s.noTopic(v)
+		}
+		return topicRef(si, ti), nil
+	case ArgDuration:
+		m, err := ParseMinutes(v)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%dm", m), nil
 	case ArgStep:
+		// A step's number and title words, or topics: a dot or a slash
+		// says topics ("2.3", "databases/indexes"); a bare topic id is
+		// tried when no step has that name.
+		if a.Topics && strings.ContainsAny(v, "./") {
+			refs, ok := s.topicRefs(v)
+			if !ok {
+				return "", s.noTopic(v)
+			}
+			return refs, nil
+		}
 		_, step, ok := s.pack.Step(v)
+		if !ok && a.Topics {
+			if refs, ok := s.topicRefs(v); ok {
+				return refs, nil
+			}
+		}
 		if !ok {
 			ids := make([]string, len(s.pack.Steps))
 			for i, st := range s.pack.Steps {
@@ -280,6 +316,35 @@ func (s *Spec) check(a Arg, v string) (string, error) {
 		return c.Path(), nil
 	}
 	return v, nil
+}
+
+// MaxTopicsLength bounds a list of topics ("roadmap done 2.1 2.4 …"), in
+// characters: a select menu may send every topic of a step, by id.
+const MaxTopicsLength = 200
+
+// topicRefs reads v as topics separated by spaces or commas and returns
+// their refs ("2.1 2.4"), when every word is one.
+func (s *Spec) topicRefs(v string) (string, bool) {
+	words := strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' })
+	if len(words) == 0 || len(words) > 8 {
+		return "", false
+	}
+	refs := make([]string, 0, len(words))
+	for _, w := range words {
+		si, ti, ok := s.pack.Topic(w)
+		if !ok {
+			return "", false
+		}
+		if r := topicRef(si, ti); !slices.Contains(refs, r) {
+			refs = append(refs, r)
+		}
+	}
+	return strings.Join(refs, " "), true
+}
+
+// noTopic says that v names no topic, and how topics are named.
+func (s *Spec) noTopic(v string) error {
+	return Errorf(Invalid, "There is no topic %q. Name a topic by its number in **roadmap step N**, like **2.3** (step 2, topic 3), or by its id, like **databases/indexes**.", clip(v))
 }
 
 // usageError explains what went wrong and shows the command's grammar.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -11,18 +12,39 @@ import (
 // user, the scheduler's bookkeeping included. Field names are part of what
 // we promise users, so they are spelled out rather than derived.
 type exportData struct {
-	User        UserID           `json:"user"`
-	ExportedAt  time.Time        `json:"exported_at"`
-	Created     *time.Time       `json:"created,omitempty"`
-	Updated     *time.Time       `json:"updated,omitempty"`
-	Zone        string           `json:"time_zone,omitempty"`
-	StepsDone   []string         `json:"roadmap_steps_done"`
-	Streak      exportStreak     `json:"streak"`
-	Reminders   []exportReminder `json:"reminders"`
-	Notice      string           `json:"pending_notice,omitempty"`
-	DMChannel   string           `json:"dm_channel,omitempty"`
-	TipsShown   int              `json:"tips_shown"`
-	DeadLetters []exportDead     `json:"dead_letters"`
+	User       UserID     `json:"user"`
+	ExportedAt time.Time  `json:"exported_at"`
+	Created    *time.Time `json:"created,omitempty"`
+	Updated    *time.Time `json:"updated,omitempty"`
+	Zone       string     `json:"time_zone,omitempty"`
+	StepsDone  []string   `json:"roadmap_steps_done"`
+	// Topics is each marked topic's state by "step/topic" (a topic no
+	// longer in the roadmap by "#" and its num): "done", "learning",
+	// "skipped", or the stored number for a state this build does not
+	// know. TopicDays says on which local day each was set.
+	Topics      map[string]any    `json:"topics"`
+	TopicDays   map[string]string `json:"topic_days"`
+	Plan        *exportPlan       `json:"plan,omitempty"`
+	Checkins    []exportCheckin   `json:"checkins"`
+	Streak      exportStreak      `json:"streak"`
+	Reminders   []exportReminder  `json:"reminders"`
+	Notice      string            `json:"pending_notice,omitempty"`
+	DMChannel   string            `json:"dm_channel,omitempty"`
+	TipsShown   int               `json:"tips_shown"`
+	DeadLetters []exportDead      `json:"dead_letters"`
+}
+
+type exportPlan struct {
+	Hours   int       `json:"hours_per_week"`
+	Started time.Time `json:"started"`
+	Left    int       `json:"hours_left_at_start"`
+	Finish  string    `json:"finish,omitempty"` // the roadmap's finish date at this pace
+}
+
+type exportCheckin struct {
+	Date    string `json:"date"`
+	Minutes int    `json:"minutes"`
+	Note    string `json:"note,omitempty"`
 }
 
 type exportStreak struct {
@@ -65,6 +87,41 @@ func exportTime(t time.Time) *time.Time {
 	return &t
 }
 
+// exportTopics returns the topics' states and days by "step/topic": those
+// of finished steps kept as a step id (Done) too, as done on an unknown day.
+func (b *Bot) exportTopics(u User) (map[string]any, map[string]string) {
+	states, days := map[string]any{}, map[string]string{}
+	known := map[TopicNum]bool{}
+	for i, s := range b.pack.Steps {
+		for j, t := range s.Topics {
+			known[TopicNum(t.Num)] = true
+			st := b.topicState(u, i, j)
+			if st == NotStarted {
+				continue
+			}
+			key := s.ID + "/" + t.ID
+			states[key] = st.String()
+			if m, ok := u.Topics[TopicNum(t.Num)]; ok && !slices.Contains(u.Done, s.ID) {
+				days[key] = m.Day().String()
+			}
+		}
+	}
+	for num, m := range u.Topics {
+		if known[num] {
+			continue
+		}
+		id := fmt.Sprintf("#%d", num) // no longer in the roadmap
+		switch m.State() {
+		case TopicDone, TopicLearning, TopicSkipped:
+			states[id] = m.State().String()
+		default:
+			states[id] = uint32(m)
+		}
+		days[id] = m.Day().String()
+	}
+	return states, days
+}
+
 // export returns everything kept about the user as JSON: the record and
 // the dead letters the store keeps about them.
 func (b *Bot) export(ctx context.Context, req *Request) (Reply, error) {
@@ -82,8 +139,34 @@ func (b *Bot) export(ctx context.Context, req *Request) (Reply, error) {
 		TipsShown:   u.TipsShown,
 		DeadLetters: []exportDead{},
 	}
-	if d.StepsDone == nil {
-		d.StepsDone = []string{}
+	d.StepsDone = []string{}
+	for i, st := range b.pack.Steps {
+		if b.stepFinished(u, i) {
+			d.StepsDone = append(d.StepsDone, st.ID)
+		}
+	}
+	for _, id := range u.Done { // finished steps no longer in the roadmap
+		if !slices.Contains(d.StepsDone, id) {
+			d.StepsDone = append(d.StepsDone, id)
+		}
+	}
+	d.Topics, d.TopicDays = b.exportTopics(u)
+	d.Checkins = []exportCheckin{}
+	listed := map[Day]bool{}
+	for _, c := range u.Checkins.List() {
+		listed[c.Day] = true
+		d.Checkins = append(d.Checkins, exportCheckin{Date: c.Day.String(), Minutes: c.Minutes, Note: c.Note})
+	}
+	for day, note := range u.Checkins.Notes { // a note whose day is not in the log (never written so)
+		if !listed[day] {
+			d.Checkins = append(d.Checkins, exportCheckin{Date: day.String(), Note: note})
+		}
+	}
+	if u.Plan != (Plan{}) {
+		d.Plan = &exportPlan{Hours: u.Plan.Hours, Started: u.Plan.Started.UTC(), Left: u.Plan.Left}
+		if u.Plan.Hours > 0 {
+			d.Plan.Finish = b.planFinish(u, req.Now).Format(time.DateOnly)
+		}
 	}
 	for _, r := range u.Reminders {
 		e := exportReminder{
@@ -121,7 +204,7 @@ func (b *Bot) forget(ctx context.Context, req *Request) (Reply, error) {
 	if req.Arg("confirm") == "" {
 		return Reply{
 			Title:   "Delete everything?",
-			Text:    "This deletes your roadmap progress, streak and reminders, and it cannot be undone. **export** shows what I keep. To go ahead, " + pressOrType(req, yes) + ".",
+			Text:    "This deletes your roadmap progress, check-ins and notes, plan, streak and reminders, and it cannot be undone. **export** shows what I keep. To go ahead, " + pressOrType(req, yes) + ".",
 			Buttons: []Button{yes},
 		}, nil
 	}

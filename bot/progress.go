@@ -23,13 +23,16 @@ func (b *Bot) progress(ctx context.Context, req *Request) (Reply, error) {
 			{Name: "Days studied", Value: fmt.Sprint(u.Streak.Days), Inline: true},
 		},
 	}
+	if u.Plan.Hours > 0 {
+		r.Fields = append(r.Fields, Field{Name: "Plan", Value: b.planStatus(u, req.Now)})
+	}
 	if i, s := b.nextStep(u); s != nil {
 		r.Fields = append(r.Fields, Field{Name: "Next step", Value: fmt.Sprintf("Step %d: %s", i+1, s.Title)})
 		r.Buttons = append(r.Buttons, Button{Label: "Show my next step", Command: "roadmap next", Style: Primary})
 	} else {
 		r.Fields = append(r.Fields, Field{Name: "Next step", Value: "None left: you finished the roadmap 🎉"})
 	}
-	if u.Streak.Last != b.today(u, req.Now) {
+	if u.Streak.Last != b.todayDate(u, req.Now) {
 		r.Buttons = append(r.Buttons, Button{Label: "Check in today", Command: "checkin"})
 		if streak > 0 {
 			r.Footer = "Check in today to keep your streak going."
@@ -38,8 +41,18 @@ func (b *Bot) progress(ctx context.Context, req *Request) (Reply, error) {
 	return r, nil
 }
 
-// checkin records a study day in the user's own time zone.
+// checkin records a study day in the user's own time zone, with the
+// minutes and note given; a second check-in the same day adds to the first.
 func (b *Bot) checkin(ctx context.Context, req *Request) (Reply, error) {
+	var minutes int
+	if v := req.Arg("time"); v != "" {
+		m, err := ParseMinutes(v)
+		if err != nil {
+			return Reply{}, err
+		}
+		minutes = m
+	}
+	note := oneLine(req.Arg("note"))
 	var already bool
 	loc := b.zoneOf(User{})
 	u, err := b.update(ctx, req, func(u *User) error {
@@ -47,6 +60,7 @@ func (b *Bot) checkin(ctx context.Context, req *Request) (Reply, error) {
 		today := req.Now.In(loc)
 		day := today.Format(time.DateOnly)
 		already = u.Streak.Last == day
+		addCheckin(u, DayOf(req.Now, loc), minutes, note)
 		if already {
 			return nil
 		}
@@ -69,24 +83,35 @@ func (b *Bot) checkin(ctx context.Context, req *Request) (Reply, error) {
 		{Name: "Streak", Value: days(u.Streak.Current), Inline: true},
 		{Name: "Best", Value: days(u.Streak.Best), Inline: true},
 	}}
-	if already {
+	c, _ := checkinOn(u, DayOf(req.Now, loc))
+	if c.Minutes > 0 {
+		r.Fields = append(r.Fields, Field{Name: "Today", Value: minutesText(c.Minutes), Inline: true})
+	}
+	switch {
+	case already && (minutes > 0 || note != ""):
+		r.Title = "Added to today ✍️"
+		r.Text = fmt.Sprintf("I added that to your check-in for %s.", when)
+	case already:
 		r.Title = "Already checked in today"
-		r.Text = fmt.Sprintf("You checked in for %s already. See you tomorrow!", when)
-	} else {
+		r.Text = fmt.Sprintf("You checked in for %s already. See you tomorrow! To log more, add the time or a note: **checkin 30m read about indexes**.", when)
+	default:
 		r.Title = "Checked in 🔥"
 		r.Text = fmt.Sprintf("Study logged for %s. Small steps every day add up.", when)
 		if u.Streak.Current > 1 && u.Streak.Current == u.Streak.Best {
 			r.Text += " That's your best streak yet!"
 		}
 	}
+	if c.Note != "" {
+		r.Fields = append(r.Fields, Field{Name: "Note", Value: c.Note})
+	}
 	if _, s := b.nextStep(u); s != nil {
-		r.Buttons = []Button{{Label: "Show my next step", Command: "roadmap next"}}
+		r.Buttons = []Button{{Label: "What to study next", Command: "today"}}
 	}
 	return r, nil
 }
 
-// today returns the user's local date.
-func (b *Bot) today(u User, now time.Time) string {
+// todayDate returns the user's local date, YYYY-MM-DD.
+func (b *Bot) todayDate(u User, now time.Time) string {
 	return now.In(b.zoneOf(u)).Format(time.DateOnly)
 }
 

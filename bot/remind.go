@@ -54,7 +54,7 @@ func (b *Bot) remindDaily(ctx context.Context, req *Request) (Reply, error) {
 	return Reply{
 		Title:   "Study reminder set ⏰",
 		Text:    text,
-		Buttons: []Button{{Label: "Stop reminders", Command: "remind off", Style: Danger}},
+		Buttons: []Button{{Label: "Stop the daily reminder", Command: "remind off daily", Style: Danger}},
 		Footer:  "Each reminder has buttons to check in, snooze or stop.",
 	}, nil
 }
@@ -125,33 +125,109 @@ func (b *Bot) remindOnce(ctx context.Context, req *Request, title, format string
 		loc = time.UTC
 	}
 	r := Reminder{User: req.User, Kind: Once, Zone: loc.String(), Next: req.Now.Add(d).UTC(), Created: req.Now.UTC()}
-	if _, err := b.update(ctx, req, func(u *User) error { u.SetReminder(r); return nil }); err != nil {
-		return Reply{}, err
-	}
-	return Reply{
-		Title:   title,
-		Text:    fmt.Sprintf(format, FormatDelay(d), formatWhen(r.Next, loc, req.Now)+" ("+loc.String()+")"),
-		Buttons: []Button{{Label: "Cancel it", Command: "remind off"}},
-	}, nil
-}
-
-// remindOff deletes all the user's reminders.
-func (b *Bot) remindOff(ctx context.Context, req *Request) (Reply, error) {
-	had := false
+	var old Reminder
+	var had bool
 	if _, err := b.update(ctx, req, func(u *User) error {
-		had = len(u.Reminders) > 0
-		u.Reminders = nil
+		old, had = u.Reminder(Once)
+		u.SetReminder(r) // a one-off never touches the daily or weekly one
 		return nil
 	}); err != nil {
 		return Reply{}, err
 	}
-	if !had {
-		return Reply{Title: "No reminders", Text: "You have no reminders to stop. Set one with **remind daily HH:MM**."}, nil
+	text := fmt.Sprintf(format, FormatDelay(d), formatWhen(r.Next, loc, req.Now)+" ("+loc.String()+")")
+	if had && old.Paused == "" {
+		text += fmt.Sprintf(" It replaces the one-off reminder you had for %s: you have one at a time.", formatWhen(old.Next, loc, req.Now))
 	}
 	return Reply{
-		Title: "Reminders stopped",
-		Text:  "I won't send you any more reminders. Set a new one any time with **remind daily HH:MM**.",
+		Title:   title,
+		Text:    text,
+		Buttons: []Button{{Label: "Cancel it", Command: "remind off once"}},
 	}, nil
+}
+
+// remindOff deletes the user's reminders of one kind, or all of them.
+func (b *Bot) remindOff(ctx context.Context, req *Request) (Reply, error) {
+	which := req.Arg("kind")
+	if which == "" {
+		which = "all"
+	}
+	had := false
+	if _, err := b.update(ctx, req, func(u *User) error {
+		if which == "all" {
+			had = len(u.Reminders) > 0
+			u.Reminders = nil
+			return nil
+		}
+		_, had = u.Reminder(ReminderKind(which))
+		u.DeleteReminder(ReminderKind(which))
+		return nil
+	}); err != nil {
+		return Reply{}, err
+	}
+	names := map[string]string{"all": "reminders", "daily": "daily reminder", "weekly": "weekly digest", "once": "one-off reminder"}
+	if !had {
+		return Reply{Title: "Nothing to stop", Text: fmt.Sprintf("You have no %s to stop. Set one with **remind daily HH:MM**, **remind weekly sun 18:00** or **remind in 2h**.", names[which])}, nil
+	}
+	text := "I won't send you any more reminders. Set a new one any time with **remind daily HH:MM**."
+	if which != "all" {
+		text = fmt.Sprintf("I stopped your %s; any other reminders stay. **remind** lists them.", names[which])
+	}
+	return Reply{Title: "Stopped", Text: text}, nil
+}
+
+// remindWeekly sets the weekly digest: one weekday at a local time.
+func (b *Bot) remindWeekly(ctx context.Context, req *Request) (Reply, error) {
+	day, err := ParseWeekdays(req.Arg("day"))
+	if err != nil {
+		return Reply{}, err
+	}
+	hour, minute, err := ParseClock(req.Arg("time"))
+	if err != nil {
+		return Reply{}, err
+	}
+	u, err := b.user(ctx, req)
+	if err != nil {
+		return Reply{}, err
+	}
+	zone, why := req.Arg("zone"), ""
+	if zone == "" {
+		zone, why = b.defaultZone(ctx, req, u, "remind weekly "+req.Arg("day")+" "+FormatClock(hour, minute))
+	}
+	loc, err := LoadZone(zone)
+	if err != nil {
+		return Reply{}, err
+	}
+	r := Reminder{
+		User: req.User, Kind: Weekly, At: FormatClock(hour, minute), Zone: loc.String(), Days: day,
+		Next: NextDaily(req.Now, hour, minute, loc, day), Created: req.Now.UTC(),
+	}
+	if _, err := b.update(ctx, req, func(u *User) error {
+		u.SetReminder(r)
+		u.Zone, u.Notice = r.Zone, ""
+		return nil
+	}); err != nil {
+		return Reply{}, err
+	}
+	text := fmt.Sprintf("Every **%s at %s** (%s) I'll send you a recap of your week: topics finished, days studied, your streak and plan, and what's next. The first one comes **%s**.",
+		weekdayName(day), r.At, r.Zone, formatWhen(r.Next, loc, req.Now))
+	if why != "" {
+		text += "\n\n" + why
+	}
+	return Reply{
+		Title:   "Weekly digest set 🗓️",
+		Text:    text,
+		Buttons: []Button{{Label: "See this week's now", Command: "digest"}, {Label: "Stop the weekly digest", Command: "remind off weekly", Style: Danger}},
+	}, nil
+}
+
+// weekdayName names the first day of w: "Sunday".
+func weekdayName(w Weekdays) string {
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if w.Has(d) {
+			return d.String()
+		}
+	}
+	return "no day"
 }
 
 // remindStatus lists the user's reminders and when they fire next.
@@ -174,10 +250,13 @@ func (b *Bot) remindStatus(ctx context.Context, req *Request) (Reply, error) {
 			loc = time.UTC
 		}
 		var line string
-		if r.Kind == Daily {
+		switch r.Kind {
+		case Daily:
 			// "Every day at 19:00", not "Daily at 19:00 every day".
 			line = fmt.Sprintf("- **%s** at %s (%s)", upperFirst(daysPhrase(r.Days)), r.At, r.Zone)
-		} else {
+		case Weekly:
+			line = fmt.Sprintf("- **Weekly digest** on %s at %s (%s)", weekdayName(r.Days), r.At, r.Zone)
+		default:
 			line = "- **Once**"
 		}
 		if r.Paused != "" {

@@ -18,9 +18,13 @@ type Reply struct {
 	Fields   []Field
 	Progress *Progress
 	Buttons  []Button
-	Public   bool   // visible to everyone in the channel; by default only the asker sees it
-	Image    string // an https URL, optional
-	Footer   string // a short line of context under everything else
+	// Select, when set, is a multiple choice under the reply (a Discord
+	// select menu, a Slack checkbox group): choosing dispatches its
+	// Command followed by the chosen values, as a button does.
+	Select *Select
+	Public bool   // visible to everyone in the channel; by default only the asker sees it
+	Image  string // an https URL, optional
+	Footer string // a short line of context under everything else
 
 	// CacheKey is set on replies that are the same for every user who gets
 	// it: those that depend on nothing but the content pack and the command
@@ -89,3 +93,23 @@ const (
 	Primary
 	Danger
 )
+
+// Select is a multiple choice under a reply. Choosing one or more options
+// dispatches Command followed by their values, separated by spaces
+// ("roadmap done 2.1 2.4"), through the same router as typed commands.
+type Select struct {
+	Placeholder string
+	Command     string
+	Options     []Option // at most 25, Discord's limit
+}
+
+// Option is one choice of a Select.
+type Option struct {
+	Label string // what the user reads, at most 75 characters
+	Value string // appended to the command line
+}
+
+// Line returns the command line that choosing values dispatches.
+func (s *Select) Line(values []string) string {
+	return strings.TrimSpace(s.Command + " " + strings.Join(values, " "))
+}

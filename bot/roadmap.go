@@ -17,22 +17,36 @@ func (b *Bot) roadmapOverview(ctx context.Context, req *Request) (Reply, error) 
 	}
 	var lines []string
 	for i, s := range b.pack.Steps {
+		n, total := b.stepCount(u, i)
 		mark := "⬜"
-		if slices.Contains(u.Done, s.ID) {
+		switch {
+		case n == total:
 			mark = "✅"
+		case n > 0 || b.stepLearning(u, i):
+			mark = "📖"
 		}
-		lines = append(lines, fmt.Sprintf("%s **%d. %s** (%s) · about %s weeks", mark, i+1, s.Title, s.ID, s.Weeks))
+		lines = append(lines, fmt.Sprintf("%s **%d. %s** (%s) · %d/%d topics · about %s weeks", mark, i+1, s.Title, s.ID, n, total, s.Weeks))
 	}
 	r := Reply{
 		Title:    "The backend roadmap",
 		Text:     strings.Join(lines, "\n"),
 		Progress: b.progressOf(u),
-		Footer:   "roadmap step N shows a step (its number, the word in brackets or words of its title) · roadmap done N marks it finished · weeks at " + content.StudyPace.String() + " hours a week, our estimate",
+		Footer:   "roadmap step N shows a step and its topics (2.3 is step 2, topic 3) · roadmap done 2.3 marks a topic done · weeks at " + content.StudyPace.String() + " hours a week, our estimate",
 	}
 	if _, next := b.nextStep(u); next != nil {
 		r.Buttons = []Button{{Label: "Show my next step", Command: "roadmap next", Style: Primary}}
 	}
 	return r, nil
+}
+
+// stepLearning reports whether u is learning a topic of step si.
+func (b *Bot) stepLearning(u User, si int) bool {
+	for ti := range b.pack.Steps[si].Topics {
+		if b.topicState(u, si, ti) == TopicLearning {
+			return true
+		}
+	}
+	return false
 }
 
 // roadmapNext shows the first step the user has not finished.
@@ -63,29 +77,26 @@ func (b *Bot) roadmapStep(ctx context.Context, req *Request) (Reply, error) {
 	return b.stepReply(u, i, step), nil
 }
 
-// stepReply renders step i (0-based) for user u. The reply depends on the
-// user only through the step's state and the count of steps done, so it is
-// the same for everyone in that state: it is built once per state (a few
-// hundred at most, bounded by the content) and shared, and adapters render
-// it once per state too (its CacheKey). Callers must not modify its slices.
+// stepReply renders step i (0-based) for user u: each topic with its
+// state, and a menu to tick topics done. It depends on every topic's
+// state, so it is not shared between users (no CacheKey).
 func (b *Bot) stepReply(u User, i int, s *content.Step) Reply {
-	done := slices.Contains(u.Done, s.ID)
-	p := b.progressOf(u)
-	key := fmt.Sprintf("step %d done=%t %d/%d", i+1, done, p.Done, p.Total)
-	r, _ := b.steps.Get(key, func() (Reply, error) { return b.buildStepReply(i, s, done, p, key), nil })
-	return r
-}
-
-func (b *Bot) buildStepReply(i int, s *content.Step, done bool, p *Progress, key string) Reply {
+	n, total := b.stepCount(u, i)
+	done := n == total
 	var t strings.Builder
 	t.WriteString(s.Why)
-	t.WriteString("\n\n**Topics**")
-	for _, tp := range s.Topics {
+	fmt.Fprintf(&t, "\n\n**Topics** (%d of %d finished)", n, total)
+	var open []Option
+	for j, tp := range s.Topics {
 		links := make([]string, len(tp.Resources))
-		for j, r := range tp.Resources {
-			links[j] = fmt.Sprintf("[%s](%s)", r.Title, r.URL)
+		for k, r := range tp.Resources {
+			links[k] = fmt.Sprintf("[%s](%s)", r.Title, r.URL)
 		}
-		fmt.Fprintf(&t, "\n- **%s** (about %d h): %s Read: %s", tp.Title, tp.Hours, withStop(tp.Summary), strings.Join(links, " · "))
+		st := b.topicState(u, i, j)
+		fmt.Fprintf(&t, "\n- %s **%s %s** (about %d h): %s Read: %s", st.icon(), topicRef(i, j), tp.Title, tp.Hours, withStop(tp.Summary), strings.Join(links, " · "))
+		if !st.finished() {
+			open = append(open, Option{Label: topicRef(i, j) + " " + tp.Title, Value: topicRef(i, j)})
+		}
 	}
 	title := fmt.Sprintf("Step %d of %d: %s", i+1, len(b.pack.Steps), s.Title)
 	if done {
@@ -98,16 +109,18 @@ func (b *Bot) buildStepReply(i int, s *content.Step, done bool, p *Progress, key
 			{Name: "Project", Value: "**" + s.Project.Title + "**. " + s.Project.Description},
 			{Name: "Time", Value: fmt.Sprintf("About %s weeks: %d hours at %s hours a week (our estimate)", s.Weeks, s.Hours(), content.StudyPace), Inline: true},
 		},
-		Progress: p,
-		CacheKey: key,
+		Progress: b.progressOf(u),
 	}
-	n := fmt.Sprint(i + 1)
+	num := fmt.Sprint(i + 1)
 	if done {
-		r.Buttons = []Button{{Label: "Mark not done", Command: "roadmap undo " + n}}
+		r.Buttons = []Button{{Label: "Mark not done", Command: "roadmap undo " + num}}
 	} else {
-		r.Buttons = []Button{{Label: "Mark step " + n + " done", Command: "roadmap done " + n, Style: Primary}}
+		r.Buttons = []Button{{Label: "Mark step " + num + " done", Command: "roadmap done " + num, Style: Primary}}
 	}
 	r.Buttons = append(r.Buttons, Button{Label: "All steps", Command: "roadmap"})
+	if len(open) > 0 {
+		r.Select = &Select{Placeholder: "Tick the topics you finished", Command: "roadmap done", Options: open}
+	}
 	return r
 }
 
@@ -119,29 +132,139 @@ func withStop(s string) string {
 	return s + "."
 }
 
-// roadmapDone marks a step finished.
+// roadmapDone marks a step (all its topics) or topics done.
 func (b *Bot) roadmapDone(ctx context.Context, req *Request) (Reply, error) {
+	if isTopicRefs(req.Arg("step")) {
+		return b.markTopics(ctx, req, TopicDone)
+	}
 	return b.markStep(ctx, req, true)
 }
 
-// roadmapUndo marks a step not finished.
+// roadmapUndo marks a step or topics not started again.
 func (b *Bot) roadmapUndo(ctx context.Context, req *Request) (Reply, error) {
+	if isTopicRefs(req.Arg("step")) {
+		return b.markTopics(ctx, req, NotStarted)
+	}
 	return b.markStep(ctx, req, false)
 }
 
+// roadmapLearning marks the topic the user is learning now.
+func (b *Bot) roadmapLearning(ctx context.Context, req *Request) (Reply, error) {
+	return b.markTopics(ctx, req, TopicLearning)
+}
+
+// roadmapSkip skips a topic.
+func (b *Bot) roadmapSkip(ctx context.Context, req *Request) (Reply, error) {
+	return b.markTopics(ctx, req, TopicSkipped)
+}
+
+// isTopicRefs tells topic refs ("2.1 2.4") from a step id, which the
+// parser made the argument.
+func isTopicRefs(v string) bool { return strings.Contains(v, ".") }
+
+// markTopics sets the state of the topics in the argument.
+func (b *Bot) markTopics(ctx context.Context, req *Request, st TopicState) (Reply, error) {
+	arg := req.Arg("step")
+	if arg == "" {
+		arg = req.Arg("topic")
+	}
+	type ref struct{ si, ti int }
+	var refs []ref
+	for _, w := range strings.Fields(arg) {
+		si, ti, ok := b.pack.Topic(w)
+		if ok {
+			refs = append(refs, ref{si, ti})
+		}
+	}
+	var changed []ref
+	var before User
+	u, err := b.update(ctx, req, func(u *User) error {
+		before, changed = *u, nil
+		day := b.localDay(*u, req.Now)
+		for _, r := range refs {
+			if b.topicState(*u, r.si, r.ti) == st {
+				continue
+			}
+			b.setTopic(u, r.si, r.ti, st, day)
+			changed = append(changed, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return Reply{}, err
+	}
+	names := func(rs []ref) string {
+		out := make([]string, len(rs))
+		for i, r := range rs {
+			out[i] = topicName(b.pack, r.si, r.ti)
+		}
+		return strings.Join(out, ", ")
+	}
+	r := Reply{Progress: b.progressOf(u)}
+	switch {
+	case len(changed) == 0:
+		r.Title = "Nothing changed"
+		r.Text = fmt.Sprintf("%s %s already %s.", names(refs), isAre(len(refs)), st)
+	case st == TopicDone:
+		r.Title = "Topic done ✅"
+		if len(changed) > 1 {
+			r.Title = "Topics done ✅"
+		}
+		r.Text = fmt.Sprintf("Marked done: %s. Nice work!", names(changed))
+	case st == TopicLearning:
+		r.Title = "Learning now 📖"
+		r.Text = fmt.Sprintf("You are learning %s. **today** will start from it until you mark it done.", names(changed))
+	case st == TopicSkipped:
+		r.Title = "Topic skipped ⏭️"
+		r.Text = fmt.Sprintf("Skipped %s. It counts as finished; **roadmap undo %s** brings it back.", names(changed), topicRef(changed[0].si, changed[0].ti))
+	default:
+		r.Title = "Back to not started"
+		r.Text = fmt.Sprintf("%s %s not started again.", names(changed), isAre(len(changed)))
+	}
+	for _, c := range changed {
+		if st.finished() && !b.stepFinished(before, c.si) && b.stepFinished(u, c.si) {
+			s := &b.pack.Steps[c.si]
+			r.Text += fmt.Sprintf("\n\nThat finishes **Step %d, %s** 🎉 Now build its project to make it stick: **%s**. %s", c.si+1, s.Title, s.Project.Title, s.Project.Description)
+			break
+		}
+	}
+	if _, next := b.nextStep(u); next != nil {
+		r.Buttons = []Button{{Label: "What to study today", Command: "today", Style: Primary}}
+	} else {
+		r.Text += "\n\nThat was the last one: you have finished the whole roadmap! 🎉"
+	}
+	return r, nil
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+// markStep marks a step finished, all its topics done, or not started.
+// A finished step is kept as its id in Done, without its topics: ten
+// bytes where marks of its topics take a hundred.
 func (b *Bot) markStep(ctx context.Context, req *Request, done bool) (Reply, error) {
 	i, step, _ := b.pack.Step(req.Arg("step"))
 	var changed bool
 	u, err := b.update(ctx, req, func(u *User) error {
 		has := slices.Contains(u.Done, step.ID)
-		changed = has != done
-		if done && !has {
-			u.Done = append(u.Done, step.ID)
+		changed = done != has
+		for _, t := range step.Topics {
+			if _, ok := u.Topics[TopicNum(t.Num)]; ok {
+				changed = changed || !done
+				b.setMark(u, TopicNum(t.Num), NotStarted, 0)
+			}
 		}
-		if !done && has {
-			u.Done = slices.DeleteFunc(u.Done, func(id string) bool { return id == step.ID })
+		u.Done = slices.DeleteFunc(slices.Clone(u.Done), func(id string) bool { return id == step.ID })
+		if done {
+			u.Done = b.inRoadmapOrder(append(u.Done, step.ID))
 		}
-		u.Done = b.inRoadmapOrder(u.Done)
+		if len(u.Done) == 0 {
+			u.Done = nil
+		}
 		return nil
 	})
 	if err != nil {
@@ -152,13 +275,13 @@ func (b *Bot) markStep(ctx context.Context, req *Request, done bool) (Reply, err
 	switch {
 	case done && changed:
 		r.Title = "Step done ✅"
-		r.Text = fmt.Sprintf("%s is marked finished. Well done!", name)
+		r.Text = fmt.Sprintf("%s is marked finished, all %d topics. Well done!", name, len(step.Topics))
 	case done:
 		r.Title = "Already done"
 		r.Text = fmt.Sprintf("%s was already marked finished.", name)
 	case changed:
 		r.Title = "Step reopened"
-		r.Text = fmt.Sprintf("%s is marked not finished again.", name)
+		r.Text = fmt.Sprintf("%s is marked not finished again, and its topics not started.", name)
 	default:
 		r.Title = "Not marked done"
 		r.Text = fmt.Sprintf("%s was not marked finished, so there was nothing to undo.", name)
@@ -181,7 +304,7 @@ func (b *Bot) roadmapReset(ctx context.Context, req *Request) (Reply, error) {
 			Buttons: []Button{yes},
 		}, nil
 	}
-	u, err := b.update(ctx, req, func(u *User) error { u.Done = nil; return nil })
+	u, err := b.update(ctx, req, func(u *User) error { u.Done, u.Topics = nil, nil; return nil })
 	if err != nil {
 		return Reply{}, err
 	}
@@ -197,19 +320,19 @@ func (b *Bot) roadmapReset(ctx context.Context, req *Request) (Reply, error) {
 // or nil when every step is done.
 func (b *Bot) nextStep(u User) (int, *content.Step) {
 	for i := range b.pack.Steps {
-		if !slices.Contains(u.Done, b.pack.Steps[i].ID) {
+		if !b.stepFinished(u, i) {
 			return i, &b.pack.Steps[i]
 		}
 	}
 	return -1, nil
 }
 
-// progressOf counts the finished steps that are still in the roadmap: a
-// content pack may drop a step someone had finished.
+// progressOf counts the finished steps that are in the roadmap: a content
+// pack may drop a step someone had finished.
 func (b *Bot) progressOf(u User) *Progress {
 	n := 0
-	for _, s := range b.pack.Steps {
-		if slices.Contains(u.Done, s.ID) {
+	for i := range b.pack.Steps {
+		if b.stepFinished(u, i) {
 			n++
 		}
 	}

@@ -27,8 +27,8 @@ type SchedulerConfig struct {
 	// for another replica (3s, so a process stops within 5s of SIGTERM).
 	ShutdownGrace time.Duration
 	// OnDelivery, when set, is told the outcome of every claimed occurrence
-	// ("sent", "late", "duplicate", "retry", "paused", "dropped",
-	// "released", "expired") and its lag behind the due time. The metrics
+	// ("sent", "skipped", "late", "duplicate", "retry", "paused",
+	// "dropped", "released", "expired") and its lag behind the due time. The metrics
 	// hang here.
 	OnDelivery func(outcome string, lag time.Duration)
 }
@@ -65,6 +65,9 @@ func (c SchedulerConfig) withDefaults() SchedulerConfig {
 // DeliveryStats counts what one DeliverDue pass did.
 type DeliveryStats struct {
 	Claimed, Sent, Late, Duplicate, Retried, Paused, Dropped, Released int
+	// Skipped counts daily reminders not sent because the user had
+	// already checked in that local day.
+	Skipped int
 	// Expired counts claims not sent because their lease had run out, or
 	// would have before the send could finish, by the time a worker got
 	// to them: they are left for the next claim, and are not attempts.
@@ -159,6 +162,8 @@ func (b *Bot) DeliverDue(ctx context.Context) (DeliveryStats, error) {
 		switch outcome {
 		case "sent":
 			st.Sent++
+		case "skipped":
+			st.Skipped++
 		case "late":
 			st.Late++
 		case "duplicate":
@@ -237,6 +242,12 @@ func (b *Bot) deliver(ctx, sendCtx context.Context, c Claim, leaseEnd time.Time)
 		return b.finish(ctx, log, c, "late")
 	}
 
+	// The daily DM asks the learner to study today; after they checked
+	// in it would only nag. The occurrence is done all the same.
+	if r.Kind == Daily && c.User.Streak.Last == b.todayDate(c.User, b.clock.Now()) {
+		return b.finish(ctx, log, c, "skipped")
+	}
+
 	// A claim waits for a worker, behind the sends before it in its batch.
 	// Once its lease has run out another replica may have claimed the
 	// occurrence again, and sending it would be a second delivery; so is
@@ -251,7 +262,7 @@ func (b *Bot) deliver(ctx, sendCtx context.Context, c Claim, leaseEnd time.Time)
 	}
 	// The claim carries the record as claimed: a delivery reads nothing more.
 	sctx, cancel := context.WithTimeout(sendCtx, b.sched.SendTimeout)
-	err := m.SendDM(sctx, r.User, b.reminderReply(c.User, r))
+	err := m.SendDM(sctx, r.User, b.reminderReply(c.User, r, b.clock.Now()))
 	cancel()
 
 	var de *DeliveryError
@@ -302,7 +313,7 @@ func (b *Bot) finish(ctx context.Context, log *slog.Logger, c Claim, outcome str
 // late reminder follows downtime, or nil for a one-off.
 func (b *Bot) nextOccurrence(c Claim) *Reminder {
 	r := c.Reminder
-	if r.Kind != Daily {
+	if r.Kind != Daily && r.Kind != Weekly {
 		return nil
 	}
 	hour, minute, err := ParseClock(r.At)
@@ -382,7 +393,7 @@ func (b *Bot) pause(ctx context.Context, log *slog.Logger, c Claim, de *Delivery
 		if !held || !ok || !sameReminder(r, c.Reminder) {
 			return nil
 		}
-		if kind == Daily {
+		if kind != Once {
 			r.Paused, r.Attempts, r.RetryAt = reason, 0, time.Time{}
 			u.SetReminder(r)
 		} else {
@@ -398,35 +409,55 @@ func (b *Bot) pause(ctx context.Context, log *slog.Logger, c Claim, de *Delivery
 	return "paused"
 }
 
-// reminderReply is the DM a reminder sends: today's next step and buttons to
-// check in, snooze or stop.
-func (b *Bot) reminderReply(u User, r Reminder) Reply {
-	var t strings.Builder
-	if i, s := b.nextStep(u); s != nil {
-		fmt.Fprintf(&t, "Today's next step: **Step %d: %s**.", i+1, s.Title)
-		if len(s.Topics) > 0 {
-			tp := s.Topics[0]
-			fmt.Fprintf(&t, "\nA good place to start: **%s**: %s", tp.Title, tp.Summary)
-		}
-	} else {
-		t.WriteString("You've finished the roadmap, so today is for practice: build something, or go deeper into a topic you enjoyed.")
+// reminderReply is the DM a reminder sends. The daily one (and a one-off)
+// is today's reply (DESIGN §4), so it moves on as the learner does, with
+// the streak line and buttons to check in, snooze or stop; the weekly one
+// is the digest.
+func (b *Bot) reminderReply(u User, r Reminder, now time.Time) Reply {
+	if r.Kind == Weekly {
+		reply := b.digestReply(u, now)
+		reply.Buttons = append(reply.Buttons, Button{Label: "Stop the weekly digest", Command: "remind off weekly", Style: Danger})
+		reply.Footer = fmt.Sprintf("Weekly on %s at %s (%s).", weekdayName(r.Days), r.At, r.Zone)
+		return reply
 	}
-	if n := b.currentStreak(u, b.clock.Now()); n > 0 {
-		fmt.Fprintf(&t, "\n\nYour streak: **%s**. Check in when you're done to keep it going.", days(n))
-	} else {
-		t.WriteString("\n\nCheck in when you're done to start a streak.")
+	reply := b.todayReply(u, now, 0)
+	reply.Title = "⏰ " + reply.Title
+	reply.Text += "\n\n" + b.streakLine(u, now)
+	var buttons []Button
+	if len(reply.Buttons) > 0 && strings.HasPrefix(reply.Buttons[0].Command, "roadmap done ") {
+		done := reply.Buttons[0]
+		done.Label, done.Style = "Topic done ✅", Secondary
+		buttons = append(buttons, done)
 	}
-	reply := Reply{
-		Title: "Time to study ⏰",
-		Text:  t.String(),
-		Buttons: []Button{
-			{Label: "Done for today", Command: "checkin", Style: Primary},
-			{Label: "Snooze 1 hour", Command: "remind snooze 1h"},
-			{Label: "Stop reminders", Command: "remind off", Style: Danger},
-		},
-	}
+	buttons = append(buttons,
+		Button{Label: "Check in", Command: "checkin", Style: Primary},
+		Button{Label: "Snooze 1 hour", Command: "remind snooze 1h"},
+	)
 	if r.Kind == Daily {
+		buttons = append(buttons, Button{Label: "Stop daily reminder", Command: "remind off daily", Style: Danger})
 		reply.Footer = fmt.Sprintf("Daily at %s (%s) %s.", r.At, r.Zone, daysPhrase(r.Days))
 	}
+	reply.Buttons = buttons
 	return reply
+}
+
+// streakLine says where the user's streak stands before today's check-in:
+// at risk when it is 2 days or more and today has none yet (it ends at
+// midnight), lost when yesterday had none.
+func (b *Bot) streakLine(u User, now time.Time) string {
+	loc := b.zoneOf(u)
+	t := now.In(loc)
+	today := t.Format(time.DateOnly)
+	yesterday := time.Date(t.Year(), t.Month(), t.Day()-1, 12, 0, 0, 0, loc).Format(time.DateOnly)
+	switch {
+	case u.Streak.Last == today:
+		return fmt.Sprintf("You checked in today already ✅ Your streak: **%s**.", days(u.Streak.Current))
+	case u.Streak.Last == yesterday && u.Streak.Current >= 2:
+		return fmt.Sprintf("🔥 Your **%d-day streak** is at risk today: check in before midnight to keep it.", u.Streak.Current)
+	case u.Streak.Last == yesterday:
+		return fmt.Sprintf("Your streak: **%s**. Check in when you're done to keep it going.", days(u.Streak.Current))
+	case u.Streak.Current >= 2:
+		return fmt.Sprintf("You missed a day, so your %d-day streak ended. Check in today to start a new one (your best is %s).", u.Streak.Current, days(u.Streak.Best))
+	}
+	return "Check in when you're done to start a streak."
 }

@@ -43,8 +43,8 @@ func TestRemindInDelivers(t *testing.T) {
 		t.Fatalf("DMs = %+v", dms)
 	}
 	r := dms[0].Reply
-	wantContains(t, r, "Time to study", "Step 2: Databases", "A good place to start")
-	if diff := cmp.Diff([]string{"checkin", "remind snooze 1h", "remind off"}, commands(r)); diff != "" {
+	wantContains(t, r, "⏰ Today: 2.1 ", "Step 2: Databases", "Today's read")
+	if diff := cmp.Diff([]string{"roadmap done 2.1", "checkin", "remind snooze 1h"}, commands(r)); diff != "" {
 		t.Errorf("reminder buttons (-want +got):\n%s", diff)
 	}
 	// A one-off reminder is gone once sent.
@@ -65,14 +65,17 @@ func TestReminderButtonsWork(t *testing.T) {
 	dm := h.Messenger.DMs()[0].Reply
 
 	// Each button dispatches its command line as the user who pressed it.
-	wantContains(t, h.Say(dm.Buttons[0].Command), "Checked in")
-	wantContains(t, h.Say(dm.Buttons[1].Command), "Snoozed", "in 1 hour", "today at 11:30")
+	if diff := cmp.Diff([]string{"roadmap done 1.1", "checkin", "remind snooze 1h", "remind off daily"}, commands(dm)); diff != "" {
+		t.Errorf("daily DM buttons (-want +got):\n%s", diff)
+	}
+	wantContains(t, h.Say(dm.Buttons[1].Command), "Checked in")
+	wantContains(t, h.Say(dm.Buttons[2].Command), "Snoozed", "in 1 hour", "today at 11:30")
 	h.Clock.Advance(time.Hour)
 	if st := h.Deliver(t); st.Sent != 1 {
 		t.Errorf("snoozed reminder: %+v, want sent", st)
 	}
 	wantContains(t, h.Messenger.DMs()[1].Reply, "Your streak: **1 day**")
-	wantContains(t, h.Say(dm.Buttons[2].Command), "Reminders stopped")
+	wantContains(t, h.Say(dm.Buttons[3].Command), "Stopped", "daily reminder")
 	if rems := reminders(t, h, h.User); len(rems) != 0 {
 		t.Errorf("stop left %v", rems)
 	}

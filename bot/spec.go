@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/coachbot/coachbot/content"
 )
@@ -105,16 +106,19 @@ type ArgKind int
 
 // The argument kinds.
 const (
-	ArgText    ArgKind = iota // free text
-	ArgStep                   // a roadmap step: its number or id
-	ArgSkill                  // a skill: id, name or alias
-	ArgChoice                 // one of Choices
-	ArgClock                  // a time of day, HH:MM
-	ArgZone                   // an IANA time zone name
-	ArgDays                   // weekdays, weekends, daily, mon,wed,fri
-	ArgDelay                  // a delay: 45m, 2h, 1d
-	ArgConfirm                // the word "confirm"
-	ArgCommand                // a command path, for help
+	ArgText     ArgKind = iota // free text
+	ArgStep                    // a roadmap step: its number or id
+	ArgSkill                   // a skill: id, name or alias
+	ArgChoice                  // one of Choices
+	ArgClock                   // a time of day, HH:MM
+	ArgZone                    // an IANA time zone name
+	ArgDays                    // weekdays, weekends, daily, mon,wed,fri
+	ArgDelay                   // a delay: 45m, 2h, 1d
+	ArgConfirm                 // the word "confirm"
+	ArgCommand                 // a command path, for help
+	ArgTopic                   // one roadmap topic: 2.3, databases/indexes or indexing
+	ArgDuration                // study time: 45m, 1h30m
+	ArgNote                    // free text up to MaxNoteLength characters
 )
 
 // Arg is one positional argument of a command.
@@ -124,8 +128,11 @@ type Arg struct {
 	Summary     string // one line, at most 100 characters
 	Kind        ArgKind
 	Required    bool
-	Rest        bool     // takes the rest of the line (last argument only)
-	Choices     []Choice // for ArgChoice
+	Rest        bool // takes the rest of the line (last argument only)
+	// Topics lets an ArgStep name topics instead, one or several
+	// ("roadmap done 2.1 2.4"): its value is then their refs ("2.1 2.4").
+	Topics  bool
+	Choices []Choice // for ArgChoice
 }
 
 // Choice is one allowed value of an ArgChoice argument.
@@ -165,6 +172,9 @@ func NewSpec(p *content.Pack) *Spec {
 	// A step takes the rest of the line, so that its title words work:
 	// "roadmap step programming languages".
 	stepArg := Arg{Name: "step", Placeholder: "N", Summary: "The step's number (1-" + strconv.Itoa(len(p.Steps)) + "), id or title words", Kind: ArgStep, Required: true, Rest: true}
+	topicsArg := stepArg
+	topicsArg.Placeholder, topicsArg.Summary, topicsArg.Topics = "N|T", "A step (number, id or title words), or topics like 2.3 or databases/indexes", true
+	topicArg := Arg{Name: "topic", Placeholder: "T", Summary: "A topic: 2.3 (step 2, topic 3) or databases/indexes", Kind: ArgTopic, Required: true}
 	confirm := Arg{Name: "confirm", Placeholder: "confirm", Summary: "Type confirm to go ahead", Kind: ArgConfirm}
 
 	// career and salary take one set of level words (DESIGN §3): the
@@ -192,8 +202,10 @@ func NewSpec(p *content.Pack) *Spec {
 				{Name: "overview", Aliases: []string{"all", "show"}, Summary: "All steps with your progress", run: (*Bot).roadmapOverview},
 				{Name: "next", Summary: "The first step you have not finished, with topics and resources", run: (*Bot).roadmapNext},
 				{Name: "step", Summary: "One step in detail", Args: []Arg{stepArg}, Examples: []string{"roadmap step 3", "roadmap step databases", "roadmap step web servers"}, run: (*Bot).roadmapStep},
-				{Name: "done", Summary: "Mark a step finished", Args: []Arg{stepArg}, Examples: []string{"roadmap done 1"}, run: (*Bot).roadmapDone},
-				{Name: "undo", Summary: "Mark a step not finished", Args: []Arg{stepArg}, run: (*Bot).roadmapUndo},
+				{Name: "done", Summary: "Mark a step (all its topics) or topics done", Args: []Arg{topicsArg}, Examples: []string{"roadmap done 1", "roadmap done 2.1 2.4", "roadmap done databases/indexes"}, run: (*Bot).roadmapDone},
+				{Name: "learning", Aliases: []string{"learn", "start"}, Summary: "Mark a topic as the one you are learning now", Args: []Arg{topicArg}, Examples: []string{"roadmap learning 2.3"}, run: (*Bot).roadmapLearning},
+				{Name: "skip", Summary: "Skip a topic (it counts as finished)", Args: []Arg{topicArg}, Examples: []string{"roadmap skip 1.5"}, run: (*Bot).roadmapSkip},
+				{Name: "undo", Summary: "Mark a step or topics not started again", Args: []Arg{topicsArg}, Examples: []string{"roadmap undo 2.3"}, run: (*Bot).roadmapUndo},
 				{Name: "reset", Summary: "Forget your roadmap progress (asks first)", Args: []Arg{confirm}, run: (*Bot).roadmapReset},
 			},
 		},
@@ -212,8 +224,28 @@ func NewSpec(p *content.Pack) *Spec {
 			Args:     []Arg{levelArg},
 			Examples: []string{"career", "career senior"}, run: (*Bot).career,
 		},
+		{
+			Name: "today", Summary: "What to study today: your topic, one resource, your plan",
+			Args:     []Arg{{Name: "resource", Placeholder: "N", Summary: "Show the topic's resource number N", Kind: ArgText}},
+			Examples: []string{"today", "today 2"}, run: (*Bot).today,
+		},
+		{
+			Name: "plan", Summary: "Study hours a week, and when you finish each step",
+			Help:     "HOURS is 1 to 60 a week. The dates come from our estimate of each topic's hours. **plan** shows your plan and whether you are on track; **plan off** stops it.",
+			Args:     []Arg{{Name: "hours", Placeholder: "HOURS|off", Summary: "Hours a week, 1 to 60, or off", Kind: ArgText}},
+			Examples: []string{"plan 8", "plan", "plan off"}, run: (*Bot).plan,
+		},
 		{Name: "progress", Aliases: []string{"stats", "me"}, Summary: "Your progress, study streak and next step", Slash: true, run: (*Bot).progress},
-		{Name: "checkin", Aliases: []string{"check-in"}, Summary: "Log today's study and keep your streak", run: (*Bot).checkin},
+		{
+			Name: "checkin", Aliases: []string{"check-in"}, Summary: "Log today's study, with minutes and a note if you like",
+			Help: "A second check-in the same day adds its minutes and note to the first. Notes are kept for a year; **export** shows them and **forget** deletes them.",
+			Args: []Arg{
+				{Name: "time", Placeholder: "DURATION", Summary: "How long you studied, like 45m or 1h30m", Kind: ArgDuration},
+				{Name: "note", Placeholder: "NOTE", Summary: "What you did, up to 200 characters", Kind: ArgNote, Rest: true},
+			},
+			Examples: []string{"checkin", "checkin 45m built the add command", "checkin read about indexes"},
+			run:      (*Bot).checkin,
+		},
 		{
 			Name: "remind", Aliases: []string{"reminder", "reminders"}, Summary: "Daily study reminders by direct message", Slash: true, Default: "status",
 			Subs: []*Command{
@@ -238,10 +270,29 @@ func NewSpec(p *content.Pack) *Spec {
 					Args: []Arg{{Name: "delay", Placeholder: "DURATION", Summary: "How long from now, like 1h", Kind: ArgDelay, Required: true}},
 					run:  (*Bot).remindSnooze,
 				},
-				{Name: "off", Aliases: []string{"stop"}, Summary: "Stop all your reminders", run: (*Bot).remindOff},
+				{
+					Name: "weekly", Summary: "The weekly digest by direct message, on one day at a local time",
+					Args: []Arg{
+						{Name: "day", Placeholder: "DAY", Summary: "The day of the week, like sun or monday", Kind: ArgChoice, Required: true, Choices: weekdayChoices()},
+						{Name: "time", Placeholder: "HH:MM", Summary: "Local time of day, 24-hour, like 18:00", Kind: ArgClock, Required: true},
+						{Name: "zone", Placeholder: "TZ", Summary: "Time zone, like Europe/London", Kind: ArgZone},
+					},
+					Examples: []string{"remind weekly sun 18:00", "remind weekly mon 08:00 Europe/London"},
+					run:      (*Bot).remindWeekly,
+				},
+				{
+					Name: "off", Aliases: []string{"stop"}, Summary: "Stop reminders: daily, weekly, once or all (the default)",
+					Args: []Arg{{Name: "kind", Placeholder: "daily|weekly|once|all", Summary: "Which reminder to stop; all by default", Kind: ArgChoice, Choices: []Choice{
+						{Value: "daily", Label: "Daily"}, {Value: "weekly", Label: "Weekly digest", Aliases: []string{"digest"}},
+						{Value: "once", Label: "One-off", Aliases: []string{"one-off", "in"}}, {Value: "all", Label: "All"},
+					}}},
+					Examples: []string{"remind off", "remind off daily"},
+					run:      (*Bot).remindOff,
+				},
 				{Name: "status", Summary: "Your reminders and when they fire next", run: (*Bot).remindStatus},
 			},
 		},
+		{Name: "digest", Aliases: []string{"week", "recap"}, Summary: "Your week: topics finished, days studied, streak, plan", run: (*Bot).digest},
 		{Name: "tip", Aliases: []string{"tips"}, Summary: "A practical tip for your studies", stateless: true, run: (*Bot).tip},
 		{Name: "export", Summary: "Everything I keep about you, as JSON", run: (*Bot).export},
 		{Name: "forget", Summary: "Delete everything I keep about you (asks first)", Args: []Arg{confirm}, run: (*Bot).forget},
@@ -259,6 +310,17 @@ func NewSpec(p *content.Pack) *Spec {
 		setParents(c)
 	}
 	return &Spec{Commands: cmds, pack: p}
+}
+
+// weekdayChoices are the days of the week, Monday first, by their
+// three-letter names and full names.
+func weekdayChoices() []Choice {
+	var cs []Choice
+	for i := 1; i <= 7; i++ {
+		d := time.Weekday(i % 7)
+		cs = append(cs, Choice{Value: strings.ToLower(d.String()[:3]), Label: d.String(), Aliases: []string{strings.ToLower(d.String())}})
+	}
+	return cs
 }
 
 func setParents(c *Command) {

@@ -135,12 +135,15 @@ type ReminderKind string
 const (
 	Daily ReminderKind = "daily" // repeats at a local time on chosen weekdays
 	Once  ReminderKind = "once"  // fires once: "remind in 2h", snooze
+	// Weekly sends the weekly digest at a local time on one weekday (its
+	// Days), DST-safe like Daily.
+	Weekly ReminderKind = "weekly"
 )
 
 // MaxRemindersPerUser is the most reminders one user can have: one of each
 // kind. A new request replaces the old one of its kind, so no sequence of
 // commands can make a user's schedule grow.
-const MaxRemindersPerUser = 2
+const MaxRemindersPerUser = 3
 
 // Slot is one entry of a store's reminder index: the user's reminder of
 // Kind may be claimed from At on.

@@ -51,6 +51,45 @@ type User struct {
 	// own shuffle of the tips (tipOrder) it says which comes next, so no
 	// tip repeats until every one has been shown: one number, not a list.
 	TipsShown int `rec:"9"`
+	// Topics holds the state of every topic the user marked, keyed by the
+	// topic's num (content.Topic.Num): a topic not here is not started,
+	// unless its step is in Done. Each mark packs the state and the local
+	// day it was set.
+	Topics map[TopicNum]TopicMark `rec:"10"`
+	// Checkins are the days the user logged study, kept for
+	// maxCheckinDays.
+	Checkins CheckinLog `rec:"11"`
+	Plan     Plan       `rec:"12"` // the study plan; zero when none
+}
+
+// Checkin is one local day's logged study, as CheckinLog.List reads it.
+type Checkin struct {
+	Day     Day
+	Minutes int    // 0 when the user gave none
+	Note    string // at most MaxNoteLength characters
+}
+
+// CheckinLog is the check-ins in columns, which keeps a year of them small
+// (DESIGN §9: 30 check-ins and the rest of a user in 512 bytes of Redis):
+// a bit a day, a number a day checked in, and the notes by day. A list of
+// Checkin values would take six bytes a day; this takes one or two.
+type CheckinLog struct {
+	First Day    `rec:"1"` // the day of the first bit of Days
+	Days  []byte `rec:"2"` // bit i (byte i/8, low bit first): checked in on First+i
+	// Minutes holds the minutes of each day checked in, in order; empty
+	// when no day has any.
+	Minutes []uint16       `rec:"3"`
+	Notes   map[Day]string `rec:"4"` // the notes, by day
+}
+
+// Plan is the user's study plan: hours a week, from a day on.
+type Plan struct {
+	Hours   int       `rec:"1"` // hours a week, 1-60; 0: no plan
+	Started time.Time `rec:"2"`
+	// Left is the study hours the roadmap had left when the plan started:
+	// hours finished since, against the hours the plan asked for, say
+	// whether the user is on track.
+	Left int `rec:"3"`
 }
 
 // IsZero reports whether u holds no data: an unknown user.

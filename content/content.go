@@ -66,7 +66,11 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 // Topic is one thing to learn within a step, small enough to study in a
 // sitting or two.
 type Topic struct {
-	ID        string     `yaml:"id"` // unique across the whole roadmap, so a topic can be named on its own
+	ID string `yaml:"id"` // unique across the whole roadmap, so a topic can be named on its own
+	// Num is the topic's short key in user records, unique across the
+	// roadmap and never changed or reused once published: a record keeps
+	// one byte per topic where the id would take eleven.
+	Num       int        `yaml:"num"`
 	Title     string     `yaml:"title"`
 	Summary   string     `yaml:"summary"` // one line: it is shown in lists
 	Resources []Resource `yaml:"resources"`

@@ -226,3 +226,36 @@ func (r Range) String() string {
 		return fmt.Sprintf("%d-%d", r.Min, r.Max)
 	}
 }
+
+// Topic finds a topic by "2.3" (step 2, topic 3, as lists number them), by
+// "step/topic" ids ("databases/indexes") or by its id alone, which is
+// unique across the roadmap. Case is ignored; titles are not matched, since
+// several topic refs share a line ("roadmap done 2.1 2.4"). The indexes
+// are 0-based.
+func (p *Pack) Topic(ref string) (step, topic int, ok bool) {
+	ref = strings.ToLower(strings.TrimSpace(ref))
+	if a, b, dotted := strings.Cut(ref, "."); dotted && numberRE.MatchString(a) && numberRE.MatchString(b) {
+		si, err1 := strconv.Atoi(a)
+		ti, err2 := strconv.Atoi(b)
+		if err1 != nil || err2 != nil || si < 1 || si > len(p.Steps) || ti < 1 || ti > len(p.Steps[si-1].Topics) {
+			return 0, 0, false
+		}
+		return si - 1, ti - 1, true
+	}
+	stepID, topicID, slashed := strings.Cut(ref, "/")
+	if !slashed {
+		topicID = stepID
+	}
+	for i := range p.Steps {
+		s := &p.Steps[i]
+		if slashed && !strings.EqualFold(s.ID, stepID) {
+			continue
+		}
+		for j := range s.Topics {
+			if strings.EqualFold(s.Topics[j].ID, topicID) {
+				return i, j, true
+			}
+		}
+	}
+	return 0, 0, false
+}

@@ -172,3 +172,31 @@ func TestBandLookup(t *testing.T) {
 		})
 	}
 }
+
+func TestTopicLookup(t *testing.T) {
+	p := MustDefault()
+	for _, tc := range []struct {
+		ref        string
+		step, item int
+		ok         bool
+	}{
+		{"2.4", 1, 3, true},
+		{"databases/indexes", 1, 3, true},
+		{"Databases/Indexes", 1, 3, true},
+		{"indexes", 1, 3, true},
+		{" 1.1 ", 0, 0, true},
+		{"2.0", 0, 0, false},
+		{"2.99", 0, 0, false},
+		{"9.1", 0, 0, false},
+		{"languages/indexes", 0, 0, false}, // the topic is in another step
+		{"2", 0, 0, false},
+		{"databases", 0, 0, false},
+		{"", 0, 0, false},
+		{"1.2.3", 0, 0, false},
+	} {
+		si, ti, ok := p.Topic(tc.ref)
+		if ok != tc.ok || ok && (si != tc.step || ti != tc.item) {
+			t.Errorf("Topic(%q) = %d, %d, %t; want %d, %d, %t", tc.ref, si, ti, ok, tc.step, tc.item, tc.ok)
+		}
+	}
+}

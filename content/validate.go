@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -12,7 +13,8 @@ import (
 // a chat message and to be studied.
 const (
 	maxTopics    = 8
-	maxResources = 5 // one per language where a topic offers a choice of five
+	maxTopicNum  = 9999 // two bytes in a record at most
+	maxResources = 5    // one per language where a topic offers a choice of five
 	maxHours     = 40
 )
 
@@ -159,6 +161,7 @@ func validateRoadmap(steps []Step, ps *Problems) {
 	}
 	stepIDs := map[string]string{}
 	topicIDs := map[string]string{}
+	topicNums := map[string]string{}
 	for i, s := range steps {
 		item := label("steps", s.ID, i)
 		c.id(item, "id", s.ID)
@@ -175,6 +178,11 @@ func validateRoadmap(steps []Step, ps *Problems) {
 			titem := path(item, label("topics", t.ID, j))
 			c.id(titem, "id", t.ID)
 			c.unique(titem, "id", t.ID, topicIDs, fmt.Sprintf("step %d, topic %d", i+1, j+1))
+			if t.Num < 1 || t.Num > maxTopicNum {
+				c.add(titem, "num must be between 1 and %d, not %d", maxTopicNum, t.Num)
+			} else {
+				c.unique(titem, "num", strconv.Itoa(t.Num), topicNums, fmt.Sprintf("step %d, topic %d", i+1, j+1))
+			}
 			c.required(titem, "title", t.Title)
 			c.oneLine(titem, "summary", t.Summary)
 			if t.Hours < 1 || t.Hours > maxHours {

@@ -177,6 +177,15 @@ func TestLoadReportsProblems(t *testing.T) {
 			exact: true,
 		},
 		{
+			name:  "topic nums missing and repeated",
+			edits: []edit{{file: roadmapFile, old: "      - id: sql\n        num: 8\n", new: "      - id: sql\n"}, {file: roadmapFile, old: "        num: 9\n", new: "        num: 7\n"}},
+			want: Problems{
+				{roadmapFile, `step "databases" / topic "sql"`, "num must be between 1 and 9999, not 0"},
+				{roadmapFile, `step "databases" / topic "schema-design"`, `num "7" is already used by step 2, topic 1`},
+			},
+			exact: true,
+		},
+		{
 			name:  "weeks that do not follow from the hours",
 			edits: []edit{{file: roadmapFile, old: "weeks: {min: 1, max: 2}", new: "weeks: {min: 2, max: 3}"}},
 			want:  Problems{{roadmapFile, `step "version-control" / weeks`, "weeks must be 1-2: the topics add up to 8 hours, which take 1-2 weeks at 6-10 hours a week"}},

@@ -399,11 +399,11 @@ func TestReminderThroughScheduler(t *testing.T) {
 		t.Fatalf("no reminder in the console output:\n%s", got)
 	}
 	for _, want := range []string{
-		"Time to study ⏰",
+		"⏰ Today: 1.1 Pick one language and stay with it",
 		"Step 1: Programming Languages",
-		"  → checkin  (Done for today)\n",
+		"  → roadmap done 1.1  (Topic done ✅)\n",
+		"  → checkin  (Check in)\n",
 		"  → remind snooze 1h  (Snooze 1 hour)\n",
-		"  → remind off  (Stop reminders)\n",
 	} {
 		if !strings.Contains(dm, want) {
 			t.Errorf("the reminder lacks %q:\n%s", want, dm)

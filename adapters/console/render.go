@@ -52,6 +52,15 @@ func Render(r bot.Reply) string {
 		section()
 		b.WriteString(bot.FormatText(r.Footer, bot.PlainText) + "\n")
 	}
+	if s := r.Select; s != nil && len(s.Options) > 0 {
+		// No menus on a terminal: say what to type, with an example.
+		section()
+		ex := []string{s.Options[0].Value}
+		if len(s.Options) > 1 {
+			ex = append(ex, s.Options[1].Value)
+		}
+		b.WriteString(s.Placeholder + ": type " + s.Line(ex) + "\n")
+	}
 	if len(r.Buttons) > 0 {
 		section()
 		for _, btn := range r.Buttons {

@@ -262,7 +262,7 @@ func (s *walker) options() ([]*discordgo.ApplicationCommandInteractionDataOption
 	return opts, err
 }
 
-// componentData reads a button press's data.
+// componentData reads a button press's or a select menu's data.
 func (s *walker) componentData() (discordgo.MessageComponentInteractionData, error) {
 	var d discordgo.MessageComponentInteractionData
 	err := s.object(func(key []byte) error {
@@ -274,6 +274,16 @@ func (s *walker) componentData() (discordgo.MessageComponentInteractionData, err
 			var n int64
 			n, err = s.uint8()
 			d.ComponentType = discordgo.ComponentType(n)
+		case "values": // a select menu's chosen values
+			d.Values = nil
+			if s.null() {
+				return nil
+			}
+			err = s.array(func() error {
+				v, err := s.str()
+				d.Values = append(d.Values, v)
+				return err
+			})
 		default:
 			err = s.skip()
 		}

@@ -268,10 +268,13 @@ func usedData(d discordgo.InteractionData) any {
 		}
 		return d
 	case discordgo.MessageComponentInteractionData:
-		if d.CustomID == "" && d.ComponentType == 0 {
+		if d.CustomID == "" && d.ComponentType == 0 && len(d.Values) == 0 {
 			return nil
 		}
-		return [2]any{d.CustomID, d.ComponentType}
+		if len(d.Values) == 0 {
+			d.Values = nil // [] and null mean the same: nothing chosen
+		}
+		return [3]any{d.CustomID, d.ComponentType, d.Values}
 	}
 	return d
 }

@@ -76,7 +76,7 @@ func TestReminderDM(t *testing.T) {
 		t.Errorf("channel create body %s", body)
 	}
 	m := decodeMessage(t, calls[1])
-	if len(m.Embeds) != 1 || m.Embeds[0].Title != "Time to study ⏰" || !strings.Contains(m.Embeds[0].Description, "Step 1: Programming Languages") {
+	if len(m.Embeds) != 1 || m.Embeds[0].Title != "⏰ Today: 1.1 Pick one language and stay with it" || !strings.Contains(m.Embeds[0].Description, "Step 1: Programming Languages") {
 		t.Errorf("embed %+v", m.Embeds)
 	}
 	type button struct {
@@ -89,7 +89,7 @@ func TestReminderDM(t *testing.T) {
 			buttons = append(buttons, button{b.Label, b.CustomID, b.Style})
 		}
 	}
-	want := []button{{"Done for today", "checkin", 1}, {"Snooze 1 hour", "remind snooze 1h", 2}, {"Stop reminders", "remind off", 4}}
+	want := []button{{"Topic done ✅", "roadmap done 1.1", 2}, {"Check in", "checkin", 1}, {"Snooze 1 hour", "remind snooze 1h", 2}}
 	if diff := cmp.Diff(want, buttons); diff != "" {
 		t.Errorf("buttons (-want +got):\n%s", diff)
 	}

@@ -166,7 +166,8 @@ func (a *Adapter) onEvent(s *discordgo.Session, e *discordgo.Event) {
 // more and returns the bot's error.
 //
 // An application command becomes its command line (commandLine); a button
-// press runs the command line in its custom_id as the user who pressed it.
+// press runs the command line in its custom_id as the user who pressed it,
+// and a select menu that command followed by the chosen values.
 // A press updates the message it is on when that message is the presser's
 // own (ephemeral, or in the DM with the bot); a press on a message others
 // see is answered privately instead, so one user's answer never replaces
@@ -199,6 +200,14 @@ func (a *Adapter) dispatch(ctx context.Context, i *interaction, once string, sen
 		}
 	case discordgo.MessageComponentInteractionData:
 		line = data.CustomID
+		if data.ComponentType == discordgo.SelectMenuComponent {
+			// A select menu carries a command; the chosen values are its
+			// arguments (DESIGN §2). None chosen means nothing to run.
+			line = ""
+			if len(data.Values) > 0 {
+				line = (&bot.Select{Command: data.CustomID}).Line(data.Values)
+			}
+		}
 		update = i.ownMessage()
 	}
 	user := interactionUser(&i.Interaction)

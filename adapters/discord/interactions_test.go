@@ -1,6 +1,7 @@
 package discord_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -32,6 +33,17 @@ var commandCases = []commandCase{
 	{[]string{"roadmap", "step"}, []opt{{"step", "3"}}, "roadmap step 3"},
 	{[]string{"roadmap", "done"}, []opt{{"step", "databases"}}, "roadmap done databases"},
 	{[]string{"roadmap", "undo"}, []opt{{"step", "2"}}, "roadmap undo 2"},
+	{[]string{"roadmap", "done"}, []opt{{"step", "2.1 2.4"}}, "roadmap done 2.1 2.4"},
+	{[]string{"roadmap", "learning"}, []opt{{"topic", "databases/indexes"}}, "roadmap learning 2.4"},
+	{[]string{"roadmap", "skip"}, []opt{{"topic", "1.5"}}, "roadmap skip 1.5"},
+	{[]string{"today"}, nil, "today"},
+	{[]string{"today"}, []opt{{"resource", "2"}}, "today 2"},
+	{[]string{"plan"}, nil, "plan"},
+	{[]string{"plan"}, []opt{{"hours", "8"}}, "plan 8"},
+	{[]string{"digest"}, nil, "digest"},
+	{[]string{"checkin"}, []opt{{"time", "45m"}, {"note", "built the add command"}}, "checkin 45m built the add command"},
+	{[]string{"remind", "weekly"}, []opt{{"day", "sun"}, {"time", "18:00"}, {"zone", "Europe/London"}}, "remind weekly sun 18:00 Europe/London"},
+	{[]string{"remind", "off"}, []opt{{"kind", "daily"}}, "remind off daily"},
 	{[]string{"roadmap", "reset"}, nil, "roadmap reset"},
 	{[]string{"roadmap", "reset"}, []opt{{"confirm", false}}, "roadmap reset"},
 	{[]string{"roadmap", "reset"}, []opt{{"confirm", true}}, "roadmap reset confirm"},
@@ -204,6 +216,42 @@ func TestComponents(t *testing.T) {
 						t.Errorf("(-want +got):\n%s", diff)
 					}
 				})
+			}
+		})
+	}
+}
+
+// TestSelectMenu ticks topics in a step's select menu (the payload Discord
+// sends for a string select: component_type 3 and the chosen values): the
+// menu's command runs with the values appended, as the user who chose, and
+// the DM it is on is updated; nothing chosen runs nothing.
+func TestSelectMenu(t *testing.T) {
+	for _, mode := range []string{discord.ModeHTTP, discord.ModeGateway} {
+		t.Run(mode, func(t *testing.T) {
+			e := newEnv(t, withMode(mode))
+			if mode == discord.ModeGateway {
+				e.runGateway(t)
+			}
+			post := func(body []byte) response {
+				if mode == discord.ModeHTTP {
+					return e.postOK(t, body)
+				}
+				return e.viaGateway(t, body)
+			}
+			got := post(payload(t, "interaction-select-dm.json", "1279000000000000001", nil))
+			ref := bottest.New(t)
+			want := wantUpdate(ref.SayAs(bot.DiscordUser(dmUser), "roadmap done 2.1 2.4"))
+			if diff := cmp.Diff(asJSON(t, want), got.JSON); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			u, _ := e.h.Store.User(context.Background(), bot.DiscordUser(dmUser))
+			if len(u.Topics) != 2 {
+				t.Errorf("topics marked: %v, want 2.1 and 2.4", u.Topics)
+			}
+			none := map[string]any{"component_type": 3, "custom_id": "roadmap done", "id": 5, "values": []any{}}
+			got = post(payload(t, "interaction-select-dm.json", "1279000000000000002", none))
+			if !strings.Contains(fmt.Sprint(got.JSON), "I can only answer my commands and buttons") {
+				t.Errorf("nothing chosen: %s", got.JSON)
 			}
 		})
 	}

@@ -23,6 +23,9 @@ const (
 	maxRowButtons  = 5
 	maxLabel       = 80
 	maxCustomID    = 100
+	maxRows        = 5   // action rows under a message
+	maxMenuOptions = 25  // options of a select menu
+	maxOptionLabel = 100 // an option's label and value
 )
 
 // embedColor is the accent stripe of every embed.
@@ -84,7 +87,7 @@ func Render(r bot.Reply) *discordgo.InteractionResponseData {
 	data := &discordgo.InteractionResponseData{
 		Content:    content,
 		Embeds:     embeds,
-		Components: renderButtons(r.Buttons),
+		Components: renderComponents(r),
 	}
 	if !r.Public {
 		data.Flags = discordgo.MessageFlagsEphemeral
@@ -95,7 +98,7 @@ func Render(r bot.Reply) *discordgo.InteractionResponseData {
 // RenderMessage makes a direct message from a Reply, rendered like Render.
 func RenderMessage(r bot.Reply) *discordgo.MessageSend {
 	embeds, content := renderEmbeds(r)
-	return &discordgo.MessageSend{Content: content, Embeds: embeds, Components: renderButtons(r.Buttons)}
+	return &discordgo.MessageSend{Content: content, Embeds: embeds, Components: renderComponents(r)}
 }
 
 // renderEmbeds returns the reply's embed, or no embed and a placeholder
@@ -167,6 +170,53 @@ func renderEmbeds(r bot.Reply) ([]*discordgo.MessageEmbed, string) {
 		return []*discordgo.MessageEmbed{}, empty
 	}
 	return []*discordgo.MessageEmbed{e}, ""
+}
+
+// renderComponents lays out the reply's select menu, in a row of its own
+// above the buttons, and its buttons.
+func renderComponents(r bot.Reply) []discordgo.MessageComponent {
+	buttons := renderButtons(r.Buttons)
+	menu := renderSelect(r.Select)
+	if menu == nil {
+		return buttons
+	}
+	if len(buttons) == maxRows {
+		buttons = buttons[:maxRows-1]
+	}
+	return append([]discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{*menu}}}, buttons...)
+}
+
+// renderSelect makes a multi-select menu whose custom_id is the command
+// the chosen values are appended to (DESIGN §2); nil when there is no
+// menu, or no option fits. Values too long for Discord are left out, not
+// cut, as with buttons.
+func renderSelect(s *bot.Select) *discordgo.SelectMenu {
+	if s == nil {
+		return nil
+	}
+	id := strings.TrimSpace(s.Command)
+	if id == "" || units(id) > maxCustomID {
+		return nil
+	}
+	var opts []discordgo.SelectMenuOption
+	for _, o := range s.Options {
+		if o.Value == "" || units(o.Value) > maxOptionLabel || len(opts) == maxMenuOptions {
+			continue
+		}
+		label := strings.TrimSpace(o.Label)
+		if label == "" {
+			label = o.Value
+		}
+		opts = append(opts, discordgo.SelectMenuOption{Label: clip(label, maxOptionLabel), Value: o.Value})
+	}
+	if len(opts) == 0 {
+		return nil
+	}
+	one := 1
+	return &discordgo.SelectMenu{
+		MenuType: discordgo.StringSelectMenu, CustomID: id, Placeholder: clip(s.Placeholder, maxOptionLabel),
+		MinValues: &one, MaxValues: len(opts), Options: opts,
+	}
 }
 
 // renderButtons lays buttons out in rows of five. A button carries its

@@ -78,6 +78,18 @@ func TestRender(t *testing.T) {
 			"footer-with-link",
 			bot.Reply{Title: "Mid-level backend developer salary (India, 2025)", Text: "**₹10 L – ₹14 L** a year.", Footer: `Source: [A *title*](https://example.com/salaries), Publisher.`},
 		},
+		{
+			"select",
+			bot.Reply{
+				Title: "Step 2 of 8: Databases",
+				Text:  "**Topics** (1 of 7 finished)",
+				Select: &bot.Select{Placeholder: "Tick the topics you finished", Command: "roadmap done", Options: []bot.Option{
+					{Label: "2.1 The relational model", Value: "2.1"}, {Label: "2.2 SQL", Value: "2.2"}, {Label: "", Value: "2.4"},
+					{Label: "a value too long for Discord", Value: strings.Repeat("x", 101)},
+				}},
+				Buttons: []bot.Button{{Label: "Mark step 2 done", Command: "roadmap done 2", Style: bot.Primary}, {Label: "All steps", Command: "roadmap"}},
+			},
+		},
 		{"public-image", bot.Reply{Title: "Roadmap", Text: "The whole path at a glance.", Image: "https://example.com/roadmap.png", Public: true}},
 	}
 	for _, tt := range tests {
@@ -121,6 +133,10 @@ func TestRenderBotReplies(t *testing.T) {
 			checkLimits(t, data.Embeds, data.Components)
 			// Every button is a command line the bot understands.
 			for _, id := range customIDs(data.Components) {
+				id = strings.TrimPrefix(id, "menu: ") // a menu's command parses with a value chosen
+				if strings.HasPrefix(id, "roadmap done") && !strings.Contains(id, " done ") {
+					id += " 2.1"
+				}
 				if _, err := h.Spec().Parse(id); err != nil {
 					t.Errorf("button %q does not parse: %v", id, err)
 				}
@@ -217,6 +233,18 @@ func checkLimits(t *testing.T, embeds []*discordgo.MessageEmbed, rows []discordg
 			t.Errorf("a row of %d buttons", len(row.Components))
 		}
 		for _, c := range row.Components {
+			if m, ok := c.(discordgo.SelectMenu); ok {
+				if len(row.Components) != 1 || m.CustomID == "" || units(m.CustomID) > 100 || seen[m.CustomID] || len(m.Options) == 0 || len(m.Options) > 25 || m.MaxValues != len(m.Options) {
+					t.Errorf("select menu %+v breaks a limit", m)
+				}
+				for _, o := range m.Options {
+					if o.Label == "" || units(o.Label) > 100 || o.Value == "" || units(o.Value) > 100 {
+						t.Errorf("select option %+v", o)
+					}
+				}
+				seen[m.CustomID] = true
+				continue
+			}
 			b := c.(discordgo.Button)
 			if b.CustomID == "" || units(b.CustomID) > 100 || seen[b.CustomID] || b.URL != "" {
 				t.Errorf("button %+v: bad or repeated custom_id", b)
@@ -233,6 +261,10 @@ func customIDs(rows []discordgo.MessageComponent) []string {
 	var ids []string
 	for _, r := range rows {
 		for _, c := range r.(discordgo.ActionsRow).Components {
+			if m, ok := c.(discordgo.SelectMenu); ok {
+				ids = append(ids, "menu: "+m.CustomID)
+				continue
+			}
 			ids = append(ids, c.(discordgo.Button).CustomID)
 		}
 	}

@@ -196,7 +196,9 @@ func seedDue(tb testing.TB, s *Store, n int) {
 //   - typical: a Discord id, three roadmap steps done, a streak, a common
 //     zone, and a daily reminder at one of a few popular times;
 //   - fuller: all eight steps done, a long zone name, the DM channel
-//     cached, a daily and a once reminder.
+//     cached, a daily and a once reminder;
+//   - coached: 10 topics marked, a plan, 30 check-ins with minutes and a
+//     daily reminder (DESIGN §9's target, 512 bytes).
 //
 // Run it with:
 //
@@ -246,6 +248,30 @@ func TestMemoryPerUser(t *testing.T) {
 			u.DMChannel = fmt.Sprintf("11800000%011d", i)
 			u.SetReminder(dailyOf(i, zone))
 			u.SetReminder(bot.Reminder{Kind: bot.Once, Zone: zone, Next: now.Add(-time.Minute), Created: now})
+		}},
+		// The daily coaching loop (DESIGN §9's target): 10 topics marked
+		// (in the first two steps, on days of the last month), a plan, 30
+		// check-ins with minutes, a daily reminder.
+		{"coached", func(i int, u *bot.User) {
+			zone := zones[i%len(zones)]
+			today := bot.DayOf(now, time.UTC)
+			u.Topics = map[bot.TopicNum]bot.TopicMark{}
+			for j := range 10 { // topics 1-10: step 1 and the start of step 2
+				st := bot.TopicDone
+				if j == 9 {
+					st = bot.TopicLearning
+				}
+				u.Topics[bot.TopicNum(j+1)] = bot.Mark(st, today-bot.Day(30-3*j))
+			}
+			// The log as checkin builds it: one a day for 30 days, with minutes.
+			u.Checkins = bot.CheckinLog{First: today - 30, Days: []byte{0xff, 0xff, 0xff, 0x3f}}
+			for j := range 30 {
+				u.Checkins.Minutes = append(u.Checkins.Minutes, uint16(30+(i+j)%4*15))
+			}
+			u.Plan = bot.Plan{Hours: 8, Started: now.Add(-30 * 24 * time.Hour), Left: 262}
+			u.Streak = bot.Streak{Last: "2026-11-23", Current: 12, Best: 30, Days: 30}
+			u.Zone = zone
+			u.SetReminder(dailyOf(i, zone))
 		}},
 	}
 	const users = 100_000

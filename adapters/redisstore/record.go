@@ -305,7 +305,7 @@ func (s *Store) Forget(ctx context.Context, id bot.UserID) error {
 		rev, _, _ := parseRecord(v)
 		// The kinds the bot has, and any other the record names: a record
 		// that does not decode is forgotten all the same.
-		codes := map[string]bool{kindCode(bot.Daily): true, kindCode(bot.Once): true}
+		codes := map[string]bool{kindCode(bot.Daily): true, kindCode(bot.Once): true, kindCode(bot.Weekly): true}
 		if _, u, err := decodeRecord(id, v); err == nil {
 			for _, r := range u.Reminders {
 				codes[kindCode(r.Kind)] = true

@@ -494,10 +494,10 @@ func (a *Adapter) press(ctx context.Context, ic slack.InteractionCallback, once 
 		return
 	}
 	for _, act := range ic.ActionCallback.BlockActions {
-		if act == nil || !strings.HasPrefix(act.ActionID, ButtonActionPrefix) || strings.TrimSpace(act.Value) == "" {
+		line := pressLine(act)
+		if line == "" {
 			continue
 		}
-		line := act.Value
 		ctx := context.WithoutCancel(ctx)
 		go func() {
 			r, err := a.bot.Serve(ctx, bot.Inbound{User: user, Line: line, Once: once})
@@ -508,6 +508,33 @@ func (a *Adapter) press(ctx context.Context, ic slack.InteractionCallback, once 
 		}()
 		return // one press is one action
 	}
+}
+
+// pressLine is the command line an action of ours dispatches: a button's
+// value, or a checkbox group's command (its action_id after the prefix)
+// with the ticked values; "" for anything else, or nothing ticked.
+func pressLine(act *slack.BlockAction) string {
+	switch {
+	case act == nil:
+		return ""
+	case strings.HasPrefix(act.ActionID, ButtonActionPrefix):
+		if strings.TrimSpace(act.Value) == "" {
+			return ""
+		}
+		return act.Value
+	case strings.HasPrefix(act.ActionID, SelectActionPrefix) && act.Type == slack.ActionType(slack.METCheckboxGroups):
+		var values []string
+		for _, o := range act.SelectedOptions {
+			if v := strings.TrimSpace(o.Value); v != "" {
+				values = append(values, v)
+			}
+		}
+		if len(values) == 0 {
+			return "" // unticking everything asks for nothing
+		}
+		return (&bot.Select{Command: strings.TrimPrefix(act.ActionID, SelectActionPrefix)}).Line(values)
+	}
+	return ""
 }
 
 // followUp posts m to a response_url, next to the message it answers.

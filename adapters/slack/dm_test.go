@@ -54,7 +54,7 @@ func TestReminderDM(t *testing.T) {
 	if got := post.Form.Get("channel"); got != formChannel {
 		t.Errorf("chat.postMessage channel=%q, want the opened %q", got, formChannel)
 	}
-	if !strings.HasPrefix(post.Form.Get("text"), "Time to study") {
+	if !strings.HasPrefix(post.Form.Get("text"), "⏰ Today: 1.1 ") {
 		t.Errorf("fallback text %q", post.Form.Get("text"))
 	}
 
@@ -69,10 +69,10 @@ func TestReminderDM(t *testing.T) {
 		t.Errorf("reminder blocks (-want +got):\n%s", d)
 	}
 	msg := map[string]any{"blocks": postedBlocks(t, post)}
-	if header(msg) != "Time to study ⏰" {
+	if header(msg) != "⏰ Today: 1.1 Pick one language and stay with it" {
 		t.Errorf("header %q", header(msg))
 	}
-	wantButtons := map[string]string{"checkin": "Done for today", "remind snooze 1h": "Snooze 1 hour", "remind off": "Stop reminders"}
+	wantButtons := map[string]string{"roadmap done 1.1": "Topic done ✅", "checkin": "Check in", "remind snooze 1h": "Snooze 1 hour"}
 	if d := cmp.Diff(wantButtons, buttons(msg)); d != "" {
 		t.Errorf("buttons (-want +got):\n%s", d)
 	}

@@ -3,6 +3,7 @@ package slack_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -338,6 +339,44 @@ func TestButtonPress(t *testing.T) {
 	u, err := e.h.Store.User(context.Background(), presserID)
 	if err != nil || len(u.Done) != 1 || u.Streak.Days != 1 {
 		t.Errorf("the presser's record is %+v (%v), want step 1 done and a check-in", u, err)
+	}
+}
+
+// TestCheckboxes ticks topics in a step's checkbox group (the block_actions
+// payload Slack sends for checkboxes: the action's selected_options): the
+// group's command runs with the ticked values, as the presser, and the
+// answer goes to the response_url; nothing ticked runs nothing.
+func TestCheckboxes(t *testing.T) {
+	e := newEnv(t)
+	twin := bottest.New(t)
+	raw := strings.ReplaceAll(string(readTestdata(t, "block-actions-checkboxes.json")), "{{HOOKS}}", e.fake.HooksURL())
+	status, body := e.postSigned("/slack/interactions", []byte("payload="+url.QueryEscape(raw)))
+	if status != http.StatusOK || len(body) != 0 {
+		t.Fatalf("status %d body %q, want an empty 200", status, body)
+	}
+	hook := e.fake.WaitCall("hook")
+	want := wire(t, twin.SayAs(presserID, "roadmap done 2.1 2.4"))
+	want["replace_original"], want["delete_original"] = false, false
+	diffJSON(t, "the follow-up", want, decode(t, hook.JSON))
+	u, err := e.h.Store.User(context.Background(), presserID)
+	if err != nil || len(u.Topics) != 2 {
+		t.Errorf("the presser's topics are %v (%v), want 2.1 and 2.4", u.Topics, err)
+	}
+
+	// Unticking the last box sends no selected options: nothing runs.
+	none := strings.Replace(raw, `"trigger_id": "`, `"trigger_id": "x`, 1)
+	var p map[string]any
+	if err := json.Unmarshal([]byte(none), &p); err != nil {
+		t.Fatal(err)
+	}
+	p["actions"].([]any)[0].(map[string]any)["selected_options"] = []any{}
+	b, _ := json.Marshal(p)
+	before := e.commands.Load()
+	if status, _ := e.postSigned("/slack/interactions", []byte("payload="+url.QueryEscape(string(b)))); status != http.StatusOK {
+		t.Errorf("status %d", status)
+	}
+	if n := e.commands.Load(); n != before {
+		t.Errorf("nothing ticked ran %d commands", n-before)
 	}
 }
 

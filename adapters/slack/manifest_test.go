@@ -126,7 +126,7 @@ func TestManifest(t *testing.T) {
 			hints[c.Command] = c.UsageHint
 		}
 		for cmd, want := range map[string]string{
-			"/roadmap": "[overview | next | step N | done N | undo N | reset [confirm]]",
+			"/roadmap": "[overview | next | step N | done N|T | learning T | skip T | undo N|T | reset [confirm]]",
 			"/salary":  "[junior | mid | senior | lead | architect]", // the career levels (issue 12)
 			"/skills":  "[NAME]",
 		} {

@@ -32,6 +32,19 @@ const (
 // ignored.
 const ButtonActionPrefix = "cmd:"
 
+// SelectActionPrefix starts the action_id of the checkbox group Render
+// makes for a Reply.Select; the rest of the action_id is the command the
+// ticked values are appended to (DESIGN §2).
+const SelectActionPrefix = "sel:"
+
+// Slack's limits on a checkbox group.
+const (
+	maxCheckboxes  = 10  // options
+	maxOptionText  = 75  // an option's text
+	maxOptionValue = 150 // an option's value
+	maxActionID    = 255 // an action_id
+)
+
 // Mrkdwn writes the Reply markdown subset in Slack's mrkdwn: *bold*,
 // _italics_, <url|text> links, "• " bullets, ``` fences, and &, <, > escaped
 // everywhere so that user-visible text can never form a mention or a link.
@@ -132,6 +145,9 @@ func blocks(r bot.Reply, text string) []slack.Block {
 	if f := strings.TrimSpace(r.Footer); f != "" {
 		tail = append(tail, slack.NewContextBlock("footer", mrkdwn(clip(bot.FormatText(f, Mrkdwn), maxContextText))))
 	}
+	if b := selectBlock(r.Select); b != nil {
+		tail = append(tail, b)
+	}
 	tail = append(tail, buttonBlocks(r.Buttons)...)
 
 	// The text and the fields share what the 50-block limit leaves.
@@ -204,6 +220,39 @@ func fieldText(f bot.Field) string {
 		return "*" + escapeMrkdwn(name) + "*"
 	}
 	return "*" + escapeMrkdwn(name) + "*\n" + value
+}
+
+// selectBlock renders a Select as a section with a checkbox group beside
+// its placeholder; nil when there is none or no option fits. Options past
+// Slack's ten, or with values too long to carry, are left out, not cut.
+func selectBlock(s *bot.Select) slack.Block {
+	if s == nil {
+		return nil
+	}
+	id := SelectActionPrefix + strings.TrimSpace(s.Command)
+	if id == SelectActionPrefix || len(id) > maxActionID {
+		return nil
+	}
+	var opts []*slack.OptionBlockObject
+	for _, o := range s.Options {
+		if o.Value == "" || len(o.Value) > maxOptionValue || len(opts) == maxCheckboxes {
+			continue
+		}
+		label := strings.TrimSpace(o.Label)
+		if label == "" {
+			label = o.Value
+		}
+		opts = append(opts, slack.NewOptionBlockObject(o.Value, plain(clip(label, maxOptionText)), nil))
+	}
+	if len(opts) == 0 {
+		return nil
+	}
+	text := strings.TrimSpace(s.Placeholder)
+	if text == "" {
+		text = "Choose"
+	}
+	return slack.NewSectionBlock(mrkdwn(escapeMrkdwn(clip(text, maxSectionText))), nil,
+		slack.NewAccessory(slack.NewCheckboxGroupsBlockElement(id, opts...)), slack.SectionBlockOptionBlockID("select"))
 }
 
 // buttonBlocks puts the buttons in actions blocks of at most 25. A button

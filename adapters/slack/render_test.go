@@ -239,6 +239,14 @@ func TestRender(t *testing.T) {
 			},
 		},
 		{"many-buttons", bot.Reply{Title: "Steps", Buttons: lots}},
+		{"select", bot.Reply{
+			Title: "Step 2 of 8: Databases",
+			Select: &bot.Select{Placeholder: "Tick the topics you *finished*", Command: "roadmap done", Options: []bot.Option{
+				{Label: "2.1 The relational model", Value: "2.1"}, {Label: "", Value: "2.2"},
+				{Label: "too long a value", Value: strings.Repeat("x", 151)},
+			}},
+			Buttons: []bot.Button{{Label: "Mark step 2 done", Command: "roadmap done 2", Style: bot.Primary}},
+		}},
 		{"image-public", bot.Reply{Title: "Roadmap", Text: "The whole path at a glance.", Image: "https://example.com/roadmap.png", Public: true}},
 	}
 	spec := bottest.New(t).Spec()

@@ -50,7 +50,7 @@ func newMetrics() *metrics {
 	}
 	// Every outcome is a series from the start, so a dashboard shows 0
 	// rather than nothing before the first reminder.
-	for _, o := range []string{"sent", "late", "duplicate", "retry", "paused", "dropped", "released", "expired"} {
+	for _, o := range []string{"sent", "skipped", "late", "duplicate", "retry", "paused", "dropped", "released", "expired"} {
 		m.reminders.WithLabelValues(o)
 	}
 	m.registry.MustRegister(m.commands, m.latency, m.reminders, m.lag, m.storeErrors,
