@@ -93,6 +93,9 @@ func TestSixtyDaysOfCoaching(t *testing.T) {
 	wantContains(t, dms[31], "You missed a day, so your 19-day streak ended")
 	wantContains(t, dms[1], "Check in when you're done to start a streak")
 	wantContains(t, dms[2], "Your streak: **1 day**")
+	if dms[1].Footer != "Every day at 19:00 (Europe/London)." {
+		t.Errorf("the DM's footer is %q, want it as remind status says it", dms[1].Footer)
+	}
 	if dms[1].Title != dms[2].Title || dms[1].Text == dms[2].Text {
 		t.Errorf("days 1 and 2 (no topic marked between) should name the same topic with another resource:\n%s\n---\n%s", dmText(dms[1]), dmText(dms[2]))
 	}

@@ -435,7 +435,8 @@ func (b *Bot) reminderReply(u User, r Reminder, now time.Time) Reply {
 	)
 	if r.Kind == Daily {
 		buttons = append(buttons, Button{Label: "Stop daily reminder", Command: "remind off daily", Style: Danger})
-		reply.Footer = fmt.Sprintf("Daily at %s (%s) %s.", r.At, r.Zone, daysPhrase(r.Days))
+		// "Every day at 19:00", as remind status says it, not "Daily at 19:00 every day".
+		reply.Footer = fmt.Sprintf("%s at %s (%s).", upperFirst(daysPhrase(r.Days)), r.At, r.Zone)
 	}
 	reply.Buttons = buttons
 	return reply
