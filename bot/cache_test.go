@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -37,9 +38,9 @@ func TestCacheKeys(t *testing.T) {
 		{"career lead", "career lead age=1"},
 		{"help remind", "help remind"},
 		{"help", "help"},
-		// A step shows each topic's state, so it is personal: no key.
-		{"roadmap next", ""},
-		{"roadmap step 1", ""},
+		// A step is keyed by its topics' states and the steps done.
+		{"roadmap next", "step"},
+		{"roadmap step 1", "step"},
 		{"progress", ""},
 		{"roadmap", ""},
 		{"export", ""},
@@ -135,5 +136,28 @@ func TestNoticeMakesAReplyPersonal(t *testing.T) {
 	r := h.Say("roadmap next")
 	if !strings.Contains(r.Text, "Your reminders are paused.") || r.CacheKey != "" {
 		t.Errorf("reply with a notice: key %q, text %q", r.CacheKey, r.Text)
+	}
+}
+
+// TestCacheIsBounded: keys come from states users can combine in many
+// ways, so a Cache keeps its first entries only; later values are made
+// every time and not kept.
+func TestCacheIsBounded(t *testing.T) {
+	var c bot.Cache[int]
+	calls := 0
+	get := func(i int) {
+		c.Get(fmt.Sprint("k", i), func() (int, error) { calls++; return i, nil })
+	}
+	for i := range 10000 {
+		get(i)
+	}
+	calls = 0
+	get(0)
+	if calls != 0 {
+		t.Errorf("an early key was made again: it should be kept")
+	}
+	get(9999)
+	if calls != 1 {
+		t.Errorf("the 10000th key was kept: the cache is not bounded below 10000 entries")
 	}
 }

@@ -78,9 +78,24 @@ func (b *Bot) roadmapStep(ctx context.Context, req *Request) (Reply, error) {
 }
 
 // stepReply renders step i (0-based) for user u: each topic with its
-// state, and a menu to tick topics done. It depends on every topic's
-// state, so it is not shared between users (no CacheKey).
+// state, and a menu to tick topics done. It depends on the step's topic
+// states and the steps done, no more, so it is built once per such state
+// and shared (its CacheKey names the state): most learners are in a few
+// states, and building and rendering a step is most of a command's CPU.
 func (b *Bot) stepReply(u User, i int, s *content.Step) Reply {
+	var key strings.Builder
+	fmt.Fprintf(&key, "step %d ", i)
+	for j := range s.Topics {
+		key.WriteByte('0' + byte(b.topicState(u, i, j)))
+	}
+	fmt.Fprintf(&key, " %d", b.progressOf(u).Done)
+	r, _ := b.steps.Get(key.String(), func() (Reply, error) { return b.buildStep(u, i, s), nil })
+	r.CacheKey = key.String()
+	return r
+}
+
+// buildStep is stepReply's work, for the first user in a state.
+func (b *Bot) buildStep(u User, i int, s *content.Step) Reply {
 	n, total := b.stepCount(u, i)
 	done := n == total
 	var t strings.Builder
