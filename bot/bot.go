@@ -91,7 +91,7 @@ type Bot struct {
 	rate    Rate
 	gate    UserGate
 	dedupe  Deduper
-	steps Cache[Reply] // step replies, one per step state (stepReply)
+	steps   Cache[Reply] // step replies, one per step state (stepReply)
 	// deadLetters is the optional port, nil when the store keeps none.
 	deadLetters DeadLetters
 

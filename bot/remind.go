@@ -23,26 +23,8 @@ func (b *Bot) remindDaily(ctx context.Context, req *Request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	zone, why := req.Arg("zone"), ""
-	if zone == "" {
-		zone, why = b.defaultZone(ctx, req, u, "remind daily "+FormatClock(hour, minute))
-	}
-	loc, err := LoadZone(zone)
+	r, loc, why, err := b.setRepeating(ctx, req, u, Daily, hour, minute, days, "remind daily "+FormatClock(hour, minute))
 	if err != nil {
-		return Reply{}, err
-	}
-
-	r := Reminder{
-		User: req.User, Kind: Daily, At: FormatClock(hour, minute), Zone: loc.String(), Days: days,
-		Next: NextDaily(req.Now, hour, minute, loc, days), Created: req.Now.UTC(),
-	}
-	// The zone is remembered for check-ins, and a pending notice about
-	// paused reminders is stale now that the user set a new one.
-	if _, err := b.update(ctx, req, func(u *User) error {
-		u.SetReminder(r)
-		u.Zone, u.Notice = r.Zone, ""
-		return nil
-	}); err != nil {
 		return Reply{}, err
 	}
 
@@ -175,6 +157,33 @@ func (b *Bot) remindOff(ctx context.Context, req *Request) (Reply, error) {
 	return Reply{Title: "Stopped", Text: text}, nil
 }
 
+// setRepeating stores a daily or weekly reminder at hour:minute on days,
+// in the zone the user typed or else the one defaultZone picks (again is
+// the command line to show in its hint). why says which zone was used when
+// the user typed none. The zone is remembered for check-ins, and a pending
+// notice about paused reminders is stale now that the user set a new one.
+func (b *Bot) setRepeating(ctx context.Context, req *Request, u User, kind ReminderKind, hour, minute int, days Weekdays, again string) (r Reminder, loc *time.Location, why string, err error) {
+	zone := req.Arg("zone")
+	if zone == "" {
+		zone, why = b.defaultZone(ctx, req, u, again)
+	}
+	if loc, err = LoadZone(zone); err != nil {
+		return Reminder{}, nil, "", err
+	}
+	r = Reminder{
+		User: req.User, Kind: kind, At: FormatClock(hour, minute), Zone: loc.String(), Days: days,
+		Next: NextDaily(req.Now, hour, minute, loc, days), Created: req.Now.UTC(),
+	}
+	if _, err := b.update(ctx, req, func(u *User) error {
+		u.SetReminder(r)
+		u.Zone, u.Notice = r.Zone, ""
+		return nil
+	}); err != nil {
+		return Reminder{}, nil, "", err
+	}
+	return r, loc, why, nil
+}
+
 // remindWeekly sets the weekly digest: one weekday at a local time.
 func (b *Bot) remindWeekly(ctx context.Context, req *Request) (Reply, error) {
 	day, err := ParseWeekdays(req.Arg("day"))
@@ -189,23 +198,8 @@ func (b *Bot) remindWeekly(ctx context.Context, req *Request) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	zone, why := req.Arg("zone"), ""
-	if zone == "" {
-		zone, why = b.defaultZone(ctx, req, u, "remind weekly "+req.Arg("day")+" "+FormatClock(hour, minute))
-	}
-	loc, err := LoadZone(zone)
+	r, loc, why, err := b.setRepeating(ctx, req, u, Weekly, hour, minute, day, "remind weekly "+req.Arg("day")+" "+FormatClock(hour, minute))
 	if err != nil {
-		return Reply{}, err
-	}
-	r := Reminder{
-		User: req.User, Kind: Weekly, At: FormatClock(hour, minute), Zone: loc.String(), Days: day,
-		Next: NextDaily(req.Now, hour, minute, loc, day), Created: req.Now.UTC(),
-	}
-	if _, err := b.update(ctx, req, func(u *User) error {
-		u.SetReminder(r)
-		u.Zone, u.Notice = r.Zone, ""
-		return nil
-	}); err != nil {
 		return Reply{}, err
 	}
 	text := fmt.Sprintf("Every **%s at %s** (%s) I'll send you a recap of your week: topics finished, days studied, your streak and plan, and what's next. The first one comes **%s**.",

@@ -462,29 +462,6 @@ func TestShutdownReleasesClaims(t *testing.T) {
 	}
 }
 
-// slowMessenger takes took, on the test's clock, to deliver each DM, and
-// counts what it delivered to each user.
-type slowMessenger struct {
-	took time.Duration
-
-	mu   sync.Mutex
-	sent map[bot.UserID]int
-}
-
-func (m *slowMessenger) SendDM(ctx context.Context, to bot.UserID, _ bot.Reply) error {
-	t := time.NewTimer(m.took)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sent[to]++
-	return nil
-}
-
 // TestLeaseRunsOutInsideABatch: two replicas share a store; one claims a
 // batch whose sends, one at a time, outlast the lease. A claim whose lease
 // ran out (or would before its send could finish) is not sent: the other
@@ -493,7 +470,7 @@ func (m *slowMessenger) SendDM(ctx context.Context, to bot.UserID, _ bot.Reply) 
 func TestLeaseRunsOutInsideABatch(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		store := bottest.NewMemStore(bot.SystemClock{})
-		m := &slowMessenger{took: 2 * time.Second, sent: map[bot.UserID]int{}}
+		m := &bottest.Messenger{Took: 2 * time.Second}
 		var (
 			replicas []*bottest.Harness
 			mu       sync.Mutex
@@ -544,9 +521,10 @@ func TestLeaseRunsOutInsideABatch(t *testing.T) {
 			total.Duplicate += st.Duplicate
 		}
 		t.Logf("sent %d, expired %d, duplicate %d", total.Sent, total.Expired, total.Duplicate)
+		sent := m.Delivered()
 		for i := range users {
 			id := bot.UserID(fmt.Sprintf("test:%d", i))
-			if n := m.sent[id]; n != 1 {
+			if n := sent[id]; n != 1 {
 				t.Errorf("%s got %d DMs, want 1", id, n)
 			}
 			if rems, err := store.Reminders(t.Context(), id); err != nil || len(rems) != 0 {

@@ -70,26 +70,7 @@ func (s *Store) DeadLetter(ctx context.Context, c bot.Claim, reason string) erro
 // DeadLettered returns the dead letters kept, newest first, for operators
 // and tests.
 func (s *Store) DeadLettered(ctx context.Context) ([]DeadEntry, error) {
-	var out []DeadEntry
-	err := s.view(ctx, "read dead letters", func(tx *bolt.Tx) error {
-		b, err := bucketsOf(tx)
-		if err != nil {
-			return err
-		}
-		cur := b.dead.Cursor()
-		for k, v := cur.Last(); k != nil; k, v = cur.Prev() {
-			d, err := decodeDead(k, v)
-			if err != nil {
-				return err
-			}
-			out = append(out, d)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.deadLetters(ctx, nil)
 }
 
 // DeadLettersOf implements bot.DeadLetters: the user's entries, newest
@@ -99,7 +80,12 @@ func (s *Store) DeadLettersOf(ctx context.Context, id bot.UserID) ([]DeadEntry, 
 	if err := id.Validate(); err != nil {
 		return nil, err
 	}
-	prefix := userPrefix(id)
+	return s.deadLetters(ctx, userPrefix(id))
+}
+
+// deadLetters reads the dead letters whose value starts with prefix (all
+// of them for nil), newest first.
+func (s *Store) deadLetters(ctx context.Context, prefix []byte) ([]DeadEntry, error) {
 	var out []DeadEntry
 	err := s.view(ctx, "read dead letters", func(tx *bolt.Tx) error {
 		b, err := bucketsOf(tx)

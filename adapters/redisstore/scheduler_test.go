@@ -11,36 +11,6 @@ import (
 	"github.com/coachbot/coachbot/bot/bottest"
 )
 
-// countingMessenger takes took to deliver each DM, gives up when its
-// context ends (as a platform call does), and counts what it delivered to
-// each user.
-type countingMessenger struct {
-	took time.Duration
-
-	mu   sync.Mutex
-	sent map[bot.UserID]int
-}
-
-func (m *countingMessenger) SendDM(ctx context.Context, to bot.UserID, _ bot.Reply) error {
-	t := time.NewTimer(m.took)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sent[to]++
-	return nil
-}
-
-func (m *countingMessenger) reached() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.sent)
-}
-
 // TestReplicasSendOnceWithShortLease runs the real scheduler on two
 // replicas sharing one Redis (each its own client), with a lease shorter
 // than one replica's batch of sends takes, one send at a time. Every user
@@ -50,7 +20,7 @@ func (m *countingMessenger) reached() int {
 func TestReplicasSendOnceWithShortLease(t *testing.T) {
 	tg := single(t)
 	const users = 30
-	m := &countingMessenger{took: 100 * time.Millisecond, sent: map[bot.UserID]int{}}
+	m := &bottest.Messenger{Took: 100 * time.Millisecond}
 	var replicas []*bottest.Harness
 	for range 2 {
 		h := bottest.New(t, bottest.WithStore(tg.open(t)), bottest.WithConfig(func(c *bot.Config) {
@@ -96,10 +66,11 @@ func TestReplicasSendOnceWithShortLease(t *testing.T) {
 	cancel()
 	wg.Wait()
 
+	sent := m.Delivered()
 	twice := 0
 	for i := range users {
 		id := bot.UserID(fmt.Sprintf("test:%d", i))
-		switch n := m.sent[id]; {
+		switch n := sent[id]; {
 		case n == 0:
 			t.Errorf("%s got no DM", id)
 		case n > 1:
@@ -107,5 +78,5 @@ func TestReplicasSendOnceWithShortLease(t *testing.T) {
 			t.Errorf("%s got %d DMs", id, n)
 		}
 	}
-	t.Logf("%d users, 2 replicas, lease 2s, 100 ms sends one at a time: %d reached, %d twice", users, m.reached(), twice)
+	t.Logf("%d users, 2 replicas, lease 2s, 100 ms sends one at a time: %d reached, %d twice", users, len(sent), twice)
 }

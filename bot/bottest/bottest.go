@@ -54,6 +54,11 @@ type DM struct {
 // bot.ZoneFinder that answers every user with that zone.
 type Messenger struct {
 	Clock bot.Clock // stamps DM.At; optional
+	// Took, when set, is how long each send takes, on a timer (which a
+	// testing/synctest bubble runs on its fake clock); a send whose
+	// context ends first fails with the context's error, as a platform
+	// call does.
+	Took time.Duration
 
 	mu   sync.Mutex
 	dms  []DM
@@ -64,6 +69,15 @@ type Messenger struct {
 
 // SendDM implements bot.Messenger.
 func (m *Messenger) SendDM(ctx context.Context, to bot.UserID, r bot.Reply) error {
+	if m.Took > 0 {
+		t := time.NewTimer(m.Took)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.n == nil {
@@ -88,6 +102,17 @@ func (m *Messenger) UserZone(ctx context.Context, id bot.UserID) (string, error)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.Zone, nil
+}
+
+// Delivered counts the messages delivered so far to each user.
+func (m *Messenger) Delivered() map[bot.UserID]int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := map[bot.UserID]int{}
+	for _, dm := range m.dms {
+		n[dm.To]++
+	}
+	return n
 }
 
 // DMs returns the messages delivered so far.
