@@ -8,15 +8,14 @@ import (
 
 // Learner returns a harness whose user is the learner the progress card
 // is shown with (DESIGN §11): three steps and two topics of the fourth
-// done over ten weeks, a plan of 8 hours a week, a few weeks of patchy check-ins with
+// done over ten weeks, a plan of 8 hours a week set three weeks ago, a few weeks of patchy check-ins with
 // different minutes, then a 12-day streak up to Start (a Monday), when the
 // clock stands again.
 func Learner(t testing.TB, opts ...Option) *Harness {
 	t.Helper()
 	h := New(t, opts...)
 	h.Clock.Set(Start.AddDate(0, 0, -70))
-	h.Say("plan 8")
-	marks := map[int]string{60: "roadmap done 1", 38: "roadmap done 2", 9: "roadmap done 3", 2: "roadmap done 4.1 4.2"}
+	marks := map[int]string{21: "plan 8", 60: "roadmap done 1", 38: "roadmap done 2", 9: "roadmap done 3", 2: "roadmap done 4.1 4.2"}
 	mins := []int{20, 45, 90, 30, 150, 60, 25}
 	for d := 70; d >= 0; d-- {
 		// Before the streak: four days in seven, none in the week 5 weeks
