@@ -14,6 +14,13 @@ import (
 func Learner(t testing.TB, opts ...Option) *Harness {
 	t.Helper()
 	h := New(t, opts...)
+	h.MakeLearner()
+	return h
+}
+
+// MakeLearner makes h.User the learner of Learner, moving the clock back
+// and leaving it at Start. Adapter tests use it with their platform's user.
+func (h *Harness) MakeLearner() {
 	h.Clock.Set(Start.AddDate(0, 0, -70))
 	marks := map[int]string{21: "plan 8", 60: "roadmap done 1", 38: "roadmap done 2", 9: "roadmap done 3", 2: "roadmap done 4.1 4.2"}
 	mins := []int{20, 45, 90, 30, 150, 60, 25}
@@ -34,5 +41,4 @@ func Learner(t testing.TB, opts ...Option) *Harness {
 		h.Say(line)
 	}
 	h.Clock.Set(Start)
-	return h
 }
