@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"fmt"
 	"time"
 )
@@ -112,4 +113,19 @@ func (b *Bot) card(u User, now time.Time) *Card {
 		c.Heat[i/7][i%7] = HeatDay{Checked: true, Minutes: ck.Minutes}
 	}
 	return c
+}
+
+// ProgressCard returns the progress card of user id as it stands now, for
+// an adapter that serves the picture apart from the reply (a Slack image
+// URL fetched later). A user the store does not know is NotFound.
+func (b *Bot) ProgressCard(ctx context.Context, id UserID) (*Card, error) {
+	u, err := b.store.User(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.IsZero() {
+		return nil, Errorf(NotFound, "no such user")
+	}
+	u.ID = id
+	return b.card(u, b.clock.Now()), nil
 }

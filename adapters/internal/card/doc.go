@@ -11,5 +11,8 @@
 // their record's revision and the local day), so a card is drawn at most
 // once per revision; entries of one user never answer for another.
 //
-// It imports the standard library, bot and golang.org/x/image only.
+// Tokens sign the card URLs Slack fetches (COACH_PUBLIC_URL/cards/…).
+//
+// It imports the standard library, bot, adapters/internal/seal and
+// golang.org/x/image only.
 package card
