@@ -178,6 +178,13 @@ func TestWeeklyDigestAcrossDST(t *testing.T) {
 	if diff := cmp.Diff([]string{"today", "remind off weekly"}, commands(d)); diff != "" {
 		t.Errorf("digest buttons (-want +got):\n%s", diff)
 	}
+	// The Sunday DM carries the progress card, as of its sending: the
+	// week's three check-ins are on the heatmap.
+	if d.Card == nil {
+		t.Error("the weekly digest DM carries no progress card")
+	} else if n := checkedDays(d.Card); n < 3 {
+		t.Errorf("the digest's card shows %d check-ins, want at least 3", n)
+	}
 	t.Logf("weekly digest DM:\n%s", dmText(d))
 }
 
@@ -221,4 +228,17 @@ func TestRemindOffKinds(t *testing.T) {
 	if len(kinds()) != 0 {
 		t.Errorf("remind off left %v", kinds())
 	}
+}
+
+// checkedDays counts the days checked in on a card's heatmap.
+func checkedDays(c *bot.Card) int {
+	n := 0
+	for _, w := range c.Heat {
+		for _, d := range w {
+			if d.Checked {
+				n++
+			}
+		}
+	}
+	return n
 }

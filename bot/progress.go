@@ -17,6 +17,7 @@ func (b *Bot) progress(ctx context.Context, req *Request) (Reply, error) {
 	r := Reply{
 		Title:    "Your progress",
 		Progress: p,
+		Card:     b.card(u, req.Now),
 		Fields: []Field{
 			{Name: "Roadmap", Value: fmt.Sprintf("%d of %d steps done", p.Done, p.Total), Inline: true},
 			{Name: "Study streak", Value: streakText(streak, u.Streak.Best), Inline: true},

@@ -24,6 +24,7 @@ type Reply struct {
 	Select *Select
 	Public bool   // visible to everyone in the channel; by default only the asker sees it
 	Image  string // an https URL, optional
+	Card   *Card  // the progress picture's data (DESIGN §11); adapters draw it
 	Footer string // a short line of context under everything else
 
 	// CacheKey is set on replies that are the same for every user who gets

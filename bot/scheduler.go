@@ -412,10 +412,11 @@ func (b *Bot) pause(ctx context.Context, log *slog.Logger, c Claim, de *Delivery
 // reminderReply is the DM a reminder sends. The daily one (and a one-off)
 // is today's reply (DESIGN §4), so it moves on as the learner does, with
 // the streak line and buttons to check in, snooze or stop; the weekly one
-// is the digest.
+// is the digest, with the progress card (DESIGN §11).
 func (b *Bot) reminderReply(u User, r Reminder, now time.Time) Reply {
 	if r.Kind == Weekly {
 		reply := b.digestReply(u, now)
+		reply.Card = b.card(u, now)
 		reply.Buttons = append(reply.Buttons, Button{Label: "Stop the weekly digest", Command: "remind off weekly", Style: Danger})
 		reply.Footer = fmt.Sprintf("Weekly on %s at %s (%s).", weekdayName(r.Days), r.At, r.Zone)
 		return reply

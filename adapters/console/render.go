@@ -44,6 +44,10 @@ func Render(r bot.Reply) string {
 		section()
 		b.WriteString(r.Progress.Bar(20) + "\n")
 	}
+	if r.Card != nil {
+		section()
+		b.WriteString(Heatmap(r.Card))
+	}
 	if r.Image != "" {
 		section()
 		b.WriteString("Image: " + r.Image + "\n")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/coachbot/coachbot/adapters/internal/card"
 	"github.com/coachbot/coachbot/adapters/internal/webhook"
 	"github.com/coachbot/coachbot/bot"
 )
@@ -99,6 +100,9 @@ type Adapter struct {
 	responses bot.Cache[*discordgo.InteractionResponse]
 	bodies    bot.Cache[[]byte]
 
+	// cards keeps the progress cards drawn, by user and revision.
+	cards *card.Renderer
+
 	// refusals logs refused HTTP requests, which anyone can send, at a
 	// bounded rate.
 	refusals *webhook.Refusals
@@ -132,6 +136,7 @@ func New(cfg Config) (*Adapter, error) {
 		guildID:    cfg.GuildID,
 		deferAfter: cfg.DeferAfter,
 		runCtx:     context.Background(),
+		cards:      newCards(),
 	}
 	if a.mode == "" {
 		a.mode = ModeGateway

@@ -50,6 +50,10 @@ func (a *Adapter) SendDM(ctx context.Context, to bot.UserID, r bot.Reply) error 
 		return fmt.Errorf("discord: %s is not a Discord user", bot.HashUser(to))
 	}
 	msg := RenderMessage(r)
+	png := a.cardPNG(r)
+	if png != nil {
+		attachCard(msg.Embeds)
+	}
 	for attempt := 0; ; attempt++ {
 		opened := false
 		channel, err := bot.DMChannel(ctx, a.store, to, func(ctx context.Context) (string, error) {
@@ -72,6 +76,9 @@ func (a *Adapter) SendDM(ctx context.Context, to bot.UserID, r bot.Reply) error 
 			return err
 		}
 		_, err = call(ctx, func(opt discordgo.RequestOption) (*discordgo.Message, error) {
+			if f := pngFile(png); f != nil {
+				msg.Files = []*discordgo.File{f} // a new reader for each try
+			}
 			return a.session.ChannelMessageSendComplex(channel, msg, opt)
 		})
 		if err == nil {

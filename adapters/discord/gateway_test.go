@@ -164,7 +164,11 @@ func TestDeferred(t *testing.T) {
 					Embeds     []json.RawMessage `json:"embeds"`
 					Components []json.RawMessage `json:"components"`
 				}
-				if err := json.Unmarshal(c.Body, &edit); err != nil {
+				payload, files := splitMultipart(t, c.Header, c.Body)
+				if len(files) != 1 || files[0].Name != discord.CardFile {
+					t.Errorf("edit uploads %d files, want %s", len(files), discord.CardFile)
+				}
+				if err := json.Unmarshal(payload, &edit); err != nil {
 					t.Fatal(err)
 				}
 				want := discord.Render(bottest.New(t).SayAs(bot.DiscordUser(guildUser), "progress"))

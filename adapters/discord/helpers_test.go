@@ -7,13 +7,17 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -163,10 +167,71 @@ func (e *env) postOK(t testing.TB, body []byte) response {
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d, want 200; body %s", w.Code, w.Body)
 	}
-	if ct := w.Header().Get("Content-Type"); ct != "application/json" {
-		t.Errorf("Content-Type %q, want application/json", ct)
+	return decodeWire(t, w.Header(), w.Body.Bytes())
+}
+
+// filePart is a file uploaded in a multipart request or response.
+type filePart struct {
+	Field, Name, ContentType string
+	Body                     []byte
+}
+
+// decodeWire decodes an interaction response as Discord reads it: JSON,
+// or multipart/form-data with the JSON in payload_json and the files in
+// files[n] (a reply with a picture).
+func decodeWire(t testing.TB, h http.Header, body []byte) response {
+	t.Helper()
+	payload, files := splitMultipart(t, h, body)
+	r := decodeResponse(t, payload)
+	r.Files = files
+	return r
+}
+
+// splitMultipart returns the JSON of a request or response and its files:
+// the body itself when it is JSON.
+func splitMultipart(t testing.TB, h http.Header, body []byte) ([]byte, []filePart) {
+	t.Helper()
+	mt, params, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err != nil {
+		t.Fatalf("Content-Type %q: %v", h.Get("Content-Type"), err)
 	}
-	return decodeResponse(t, w.Body.Bytes())
+	switch mt {
+	case "application/json":
+		return body, nil
+	case "multipart/form-data":
+	default:
+		t.Fatalf("Content-Type %q, want application/json or multipart/form-data", mt)
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	var (
+		payload []byte
+		files   []filePart
+	)
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("multipart: %v", err)
+		}
+		b, err := io.ReadAll(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch name := p.FormName(); {
+		case name == "payload_json":
+			payload = b
+		case strings.HasPrefix(name, "files["):
+			files = append(files, filePart{Field: name, Name: p.FileName(), ContentType: p.Header.Get("Content-Type"), Body: b})
+		default:
+			t.Errorf("unexpected multipart field %q", name)
+		}
+	}
+	if payload == nil {
+		t.Fatal("multipart body without payload_json")
+	}
+	return payload, files
 }
 
 // viaGateway dispatches an interaction on the fake gateway and returns the
@@ -179,7 +244,7 @@ func (e *env) viaGateway(t testing.TB, body []byte) response {
 	}
 	e.fake.gw.Dispatch(t, body)
 	c := e.fake.WaitFor("POST /api/v10/interactions/" + p.ID + "/" + p.Token + "/callback")
-	return decodeResponse(t, c.Body)
+	return decodeWire(t, c.Header, c.Body)
 }
 
 // response is an interaction response as the wire carries it: the parts
@@ -193,7 +258,8 @@ type response struct {
 		Components []json.RawMessage                           `json:"components"`
 		Choices    []*discordgo.ApplicationCommandOptionChoice `json:"choices"`
 	} `json:"data"`
-	JSON any `json:"-"`
+	JSON  any        `json:"-"`
+	Files []filePart `json:"-"` // uploaded with it (multipart)
 }
 
 func decodeResponse(t testing.TB, body []byte) response {
@@ -287,12 +353,52 @@ func commandData(words []string, opts ...opt) map[string]any {
 // wantResponse is the answer to a command: the reply rendered as a new
 // message.
 func wantResponse(r bot.Reply) discordgo.InteractionResponse {
-	return discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: discord.Render(r)}
+	return discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: withCard(r, discord.Render(r))}
+}
+
+// withCard is the rendering of a reply with a card: the embed shows the
+// attachment progress.png, which the attachments list names.
+func withCard(r bot.Reply, d *discordgo.InteractionResponseData) *discordgo.InteractionResponseData {
+	if r.Card != nil {
+		d.Embeds[0].Image = &discordgo.MessageEmbedImage{URL: "attachment://" + discord.CardFile}
+		d.Attachments = &[]*discordgo.MessageAttachment{{ID: "0", Filename: discord.CardFile}}
+	}
+	return d
 }
 
 // wantUpdate is the answer to a button press on the presser's own message.
 func wantUpdate(r bot.Reply) discordgo.InteractionResponse {
-	d := discord.Render(r)
+	d := withCard(r, discord.Render(r))
 	d.Flags = 0
 	return discordgo.InteractionResponse{Type: discordgo.InteractionResponseUpdateMessage, Data: d}
+}
+
+func mimeParse(ct string) (string, map[string]string, error) { return mime.ParseMediaType(ct) }
+
+// rawPart is one part of a multipart body, for logging.
+type rawPart struct {
+	header string
+	body   []byte
+	json   bool
+}
+
+func readParts(t testing.TB, body []byte, boundary string) []rawPart {
+	t.Helper()
+	var out []rawPart
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			if err != io.EOF {
+				t.Fatal(err)
+			}
+			return out
+		}
+		b, _ := io.ReadAll(p)
+		out = append(out, rawPart{
+			header: fmt.Sprintf("Content-Disposition: %s; Content-Type: %s", p.Header.Get("Content-Disposition"), p.Header.Get("Content-Type")),
+			body:   b,
+			json:   p.FormName() == "payload_json",
+		})
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -78,6 +79,18 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return errors.New("discord: interaction already answered")
 		}
 		sent = true
+		if resp.Data != nil && len(resp.Data.Files) > 0 {
+			// A picture: the response itself is multipart/form-data,
+			// payload_json and files[0], as Discord takes an upload.
+			ct, body, err := discordgo.MultipartBodyWithJSON(resp, resp.Data.Files)
+			if err != nil {
+				return fmt.Errorf("discord: multipart response: %w", err)
+			}
+			w.Header().Set("Content-Type", ct)
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			_, err = w.Write(body)
+			return err
+		}
 		if err := webhook.WriteCachedJSON(w, &a.bodies, key, resp); err != nil {
 			return err
 		}
@@ -284,6 +297,11 @@ func (a *Adapter) dispatch(ctx context.Context, i *interaction, once string, sen
 // be sent many times.
 func (a *Adapter) respond(r bot.Reply, update bool) *discordgo.InteractionResponse {
 	data := Render(r)
+	if f := a.cardFile(r); f != nil {
+		data.Files = []*discordgo.File{f}
+		att := attachCard(data.Embeds)
+		data.Attachments = &att
+	}
 	if update {
 		data.Flags = 0 // an update keeps the message's own visibility
 		return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseUpdateMessage, Data: data}
@@ -294,6 +312,15 @@ func (a *Adapter) respond(r bot.Reply, update bool) *discordgo.InteractionRespon
 // edit replaces a deferred answer with the reply.
 func (a *Adapter) edit(ctx context.Context, i *interaction, r bot.Reply) {
 	data := Render(r)
+	var (
+		files []*discordgo.File
+		att   *[]*discordgo.MessageAttachment
+	)
+	if f := a.cardFile(r); f != nil {
+		files = []*discordgo.File{f}
+		l := attachCard(data.Embeds)
+		att = &l
+	}
 	ic := i.Interaction
 	if ic.AppID == "" {
 		ic.AppID = a.appID
@@ -301,9 +328,11 @@ func (a *Adapter) edit(ctx context.Context, i *interaction, r bot.Reply) {
 	ctx, cancel := context.WithTimeout(ctx, editTimeout)
 	defer cancel()
 	_, err := a.session.InteractionResponseEdit(&ic, &discordgo.WebhookEdit{
-		Content:    &data.Content,
-		Embeds:     &data.Embeds,
-		Components: &data.Components,
+		Content:     &data.Content,
+		Embeds:      &data.Embeds,
+		Components:  &data.Components,
+		Files:       files,
+		Attachments: att,
 	}, discordgo.WithContext(ctx))
 	if err != nil {
 		a.log.Warn("discord edit deferred answer", "err", redact(err, i.Token))

@@ -61,10 +61,12 @@ type Config struct {
 	ClientID, ClientSecret string
 	// PublicURL is the public base of the HTTP server
 	// (https://coach.example.com): the OAuth redirect is
-	// PublicURL/slack/oauth/callback.
+	// PublicURL/slack/oauth/callback. Over HTTP, with SecretKey, it also
+	// turns on the progress card: an image block fetched from
+	// PublicURL/cards/{token}.png (GET /cards/ on Register's mux).
 	PublicURL string
-	// SecretKey (COACH_SECRET_KEY, 32 bytes) seals installations and
-	// signs install states.
+	// SecretKey (COACH_SECRET_KEY, 32 bytes) seals installations, signs
+	// install states and signs card URLs.
 	SecretKey []byte
 	// Installations keeps the sealed installations; POST /slack/events
 	// also uses it to find an uninstalled workspace's users.
@@ -102,6 +104,7 @@ type Adapter struct {
 	refusals *webhook.Refusals
 	slash    map[string]bool // the spec's slash commands that Slack has: "roadmap", "salary", …
 	oauth    *oauth          // "Add to Slack"; nil when off
+	cards    *cards          // progress cards as image URLs; nil when off
 	inst     bot.Installations
 	clock    bot.Clock
 	logGate  *bot.LocalLimits // bounds the log lines of refused public requests
@@ -159,6 +162,9 @@ func New(cfg Config) (*Adapter, error) {
 		return nil, err
 	}
 	a.oauth = o
+	if a.cards, err = newCards(cfg); err != nil {
+		return nil, err
+	}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -190,7 +196,8 @@ func New(cfg Config) (*Adapter, error) {
 // /slack/events for the Events API (uninstalls). They verify the request
 // before anything else; in Socket Mode without a signing secret they
 // refuse every request, so registering them is harmless. With installs on
-// it adds GET /slack/install and GET /slack/oauth/callback.
+// it adds GET /slack/install and GET /slack/oauth/callback; with progress
+// cards on (HTTP mode, PublicURL and SecretKey), GET /cards/{token}.png.
 func (a *Adapter) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /slack/commands", a.serveCommand)
 	mux.HandleFunc("POST /slack/interactions", a.serveInteraction)
@@ -198,6 +205,9 @@ func (a *Adapter) Register(mux *http.ServeMux) {
 	if a.oauth != nil {
 		mux.HandleFunc("GET "+installPath, a.serveInstall)
 		mux.HandleFunc("GET "+callbackPath, a.serveCallback)
+	}
+	if a.cards != nil {
+		mux.HandleFunc("GET "+cardPath+"{file}", a.serveCard)
 	}
 }
 
@@ -416,7 +426,7 @@ func (a *Adapter) answer(ctx context.Context, cmd slack.SlashCommand, once strin
 			}
 			return
 		}
-		m := a.render(r)
+		m := a.renderFor(user, r)
 		if state.CompareAndSwap(pending, answered) {
 			done <- rendered{m, r.CacheKey, nil}
 			return
@@ -504,7 +514,7 @@ func (a *Adapter) press(ctx context.Context, ic slack.InteractionCallback, once 
 			if err != nil {
 				return // the bot has logged why
 			}
-			a.followUp(ctx, user, ic.ResponseURL, a.render(r))
+			a.followUp(ctx, user, ic.ResponseURL, a.renderFor(user, r))
 		}()
 		return // one press is one action
 	}

@@ -65,7 +65,7 @@ func (a *Adapter) SendDM(ctx context.Context, to bot.UserID, r bot.Reply) error 
 	if err != nil {
 		return err
 	}
-	msg := Render(r)
+	msg := a.renderFor(to, r)
 	for attempt := 1; ; attempt++ {
 		opened := false
 		ch, err := bot.DMChannel(ctx, a.store, to, func(ctx context.Context) (string, error) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -85,6 +86,7 @@ const usage = `usage:
   coachbot                       chat on the console; with COACH_HTTP_ADDR or a
                                  platform configured, run as a server instead
   coachbot ask "COMMAND LINE"    answer one command and exit
+  coachbot card -o FILE.png      write the console user's progress card as a PNG
   coachbot content check [DIR]   validate a content pack (default: the embedded one)
   coachbot slack-manifest [URL]  print the Slack app manifest for a server at URL
   coachbot healthcheck           exit 0 when the server on COACH_HTTP_ADDR is alive
@@ -138,6 +140,14 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		// chosen before, else UTC.
 		m.Bot.SetMessenger("console", console.New(m.Bot, console.Config{Out: m.Stdout, User: m.consoleUser(), Zone: localZone()}))
 		return console.Ask(ctx, m.Bot, m.consoleUser(), strings.Join(args[1:], " "), m.Stdout)
+	case "card":
+		if len(args) != 3 || args[1] != "-o" || args[2] == "" {
+			return usageError{"usage: coachbot card -o FILE.png"}
+		}
+		if err := m.Open(ctx); err != nil {
+			return err
+		}
+		return m.writeCard(ctx, args[2])
 	case "content":
 		if len(args) < 2 || args[1] != "check" || len(args) > 3 {
 			return usageError{"usage: coachbot content check [DIR]"}
@@ -171,6 +181,21 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return nil
 	}
 	return usageError{fmt.Sprintf("unknown command %q\n%s", args[0], usage)}
+}
+
+// writeCard writes the console user's progress card to path. It renders
+// in memory first, so a failure to render leaves no file behind.
+func (m *Main) writeCard(ctx context.Context, path string) error {
+	m.Bot.SetMessenger("console", console.New(m.Bot, console.Config{Out: m.Stdout, User: m.consoleUser(), Zone: localZone()}))
+	var buf bytes.Buffer
+	if err := console.WriteCard(ctx, m.Bot, m.consoleUser(), &buf); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("card: %w", err)
+	}
+	fmt.Fprintf(m.Stdout, "Wrote your progress card to %s (%d bytes).\n", path, buf.Len())
+	return nil
 }
 
 // Open loads the content, opens the store and builds the bot.

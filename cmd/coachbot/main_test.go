@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/png"
 	"io"
 	"os"
 	"path/filepath"
@@ -544,5 +546,31 @@ func TestAskZone(t *testing.T) {
 	out = ask(t, dir, "remind daily 19:00 Europe/Paris")
 	if !strings.Contains(out, "(Europe/Paris)") || strings.Contains(out, "computer") {
 		t.Errorf("ask with a typed zone printed:\n%s", out)
+	}
+}
+
+// TestCardVerb writes the console user's progress card with `coachbot
+// card -o FILE` after a check-in, and refuses a command line without -o.
+func TestCardVerb(t *testing.T) {
+	dir := t.TempDir()
+	ask(t, dir, "checkin 45m")
+	path := filepath.Join(dir, "card.png")
+	out, err := runMain(t, dir, "card", "-o", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "Wrote your progress card") {
+		t.Errorf("card printed %q", out)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+		t.Errorf("card.png: %v", err)
+	}
+	var u usageError
+	if _, err := runMain(t, dir, "card"); !errors.As(err, &u) {
+		t.Errorf("card without -o: %v, want a usage error", err)
 	}
 }

@@ -335,6 +335,12 @@ func (g *discordGen) check(body []byte) (ok, deferred bool) {
 		return true, false
 	case bytes.HasPrefix(b, discordDeferred):
 		return true, true
+	case bytes.HasPrefix(b, []byte("--")):
+		// An answer with a picture (progress) is multipart/form-data: the
+		// answer is its first part, payload_json.
+		if i := bytes.Index(b, []byte("\r\n\r\n")); i >= 0 && bytes.Contains(b[:i], []byte(`name="payload_json"`)) {
+			return g.check(b[i+4:])
+		}
 	}
 	return false, false
 }

@@ -355,6 +355,8 @@ func TestDiscordCheck(t *testing.T) {
 		{`{"type":4,"data":{"content":"ok"}}`, true, false},
 		{`{"type":5,"data":{"flags":64}}`, true, true},
 		{`{"type":1}`, false, false},
+		{"--b0\r\nContent-Disposition: form-data; name=\"payload_json\"\r\nContent-Type: application/json\r\n\r\n{\"type\":4,\"data\":{}}\r\n--b0\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"progress.png\"\r\n\r\n\x89PNG\r\n--b0--\r\n", true, false},
+		{"--b0\r\nContent-Disposition: form-data; name=\"files[0]\"\r\n\r\n{\"type\":4}", false, false},
 		{`repeated interaction`, false, false},
 		{``, false, false},
 	}
