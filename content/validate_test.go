@@ -559,7 +559,7 @@ func TestQuizProblems(t *testing.T) {
 		{
 			name:  "unknown field",
 			edits: []edit{{file: langQuiz, old: "    explain: >-\n", new: "    explian: >-\n"}},
-			want: nil, // checked below: the line depends on the file
+			want:  nil, // checked below: the line depends on the file
 		},
 		{
 			name:  "a file for no step",
