@@ -235,6 +235,27 @@ func NewSpec(p *content.Pack) *Spec {
 			Args:     []Arg{{Name: "hours", Placeholder: "HOURS|off", Summary: "Hours a week, 1 to 60, or off", Kind: ArgText}},
 			Examples: []string{"plan 8", "plan", "plan off"}, run: (*Bot).plan,
 		},
+		{
+			Name: "quiz", Summary: "A self-check question on what you're learning", Slash: true, Default: "ask",
+			Subs: []*Command{
+				{
+					Name: "ask", Summary: "A question on a step or topic, or on what you're learning",
+					Args:     []Arg{{Name: "step", Placeholder: "N|T", Summary: "A step (number, id or title words), or a topic like 1.3", Kind: ArgStep, Rest: true, Topics: true}},
+					Examples: []string{"quiz", "quiz 1", "quiz 1.3"}, run: (*Bot).quizAsk,
+				},
+				{
+					Name: "answer", Summary: "Answer a question (the answer buttons)", Hidden: true,
+					Args: []Arg{
+						{Name: "question", Placeholder: "Q", Summary: "The question id", Kind: ArgText, Required: true},
+						{Name: "choice", Placeholder: "C", Summary: "The option, 1-4", Kind: ArgText, Required: true},
+						{Name: "nonce", Placeholder: "R", Summary: "The showing", Kind: ArgText},
+					},
+					run: (*Bot).quizAnswer,
+				},
+				{Name: "stats", Summary: "Answers, accuracy and questions due, by step", run: (*Bot).quizStats},
+			},
+		},
+		{Name: "review", Summary: "The next quiz question due for review", run: (*Bot).review},
 		{Name: "progress", Aliases: []string{"stats", "me"}, Summary: "Your progress, study streak and next step", Slash: true, run: (*Bot).progress},
 		{
 			Name: "checkin", Aliases: []string{"check-in"}, Summary: "Log today's study, with minutes and a note if you like",
