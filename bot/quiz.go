@@ -441,3 +441,6 @@ func (b *Bot) quizStats(ctx context.Context, req *Request) (Reply, error) {
 	}
 	return r, nil
 }
+
+// CardTime returns the time a card's minutes stand for (Card.Due, Card.Last).
+func CardTime(m int32) time.Time { return cardTime(m) }
