@@ -49,6 +49,21 @@ func (c *Command) Parent() *Command { return c.parent }
 func (c *Command) Usage() string {
 	var b strings.Builder
 	b.WriteString(c.Path())
+	if def := c.Sub(c.Default); def != nil && len(def.Args) > 0 {
+		// The default takes arguments ("quiz 2" is "quiz ask 2"), so
+		// they stand beside the other subcommands: "quiz [N|T|stats]".
+		words := []string{}
+		for _, a := range def.Args {
+			words = append(words, a.Placeholder)
+		}
+		for _, s := range c.visibleSubs() {
+			if s != def {
+				words = append(words, s.Name)
+			}
+		}
+		b.WriteString(" [" + strings.Join(words, "|") + "]")
+		return b.String()
+	}
 	if len(c.Subs) > 0 {
 		b.WriteString(" <")
 		for i, s := range c.visibleSubs() {

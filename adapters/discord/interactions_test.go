@@ -55,6 +55,10 @@ var commandCases = []commandCase{
 	{[]string{"career"}, nil, "career"},
 	{[]string{"career"}, []opt{{"level", "senior"}}, "career senior"},
 	{[]string{"progress"}, nil, "progress"},
+	{[]string{"quiz", "ask"}, nil, "quiz ask"},
+	{[]string{"quiz", "ask"}, []opt{{"step", "1.3"}}, "quiz ask 1.3"},
+	{[]string{"quiz", "stats"}, nil, "quiz stats"},
+	{[]string{"review"}, nil, "review"},
 	{[]string{"checkin"}, nil, "checkin"},
 	// Discord sends options in the order the user filled them in.
 	{[]string{"remind", "daily"}, []opt{{"days", "weekdays"}, {"time", "19:00"}, {"zone", "Europe/London"}}, "remind daily 19:00 Europe/London weekdays"},
