@@ -444,3 +444,6 @@ func (b *Bot) quizStats(ctx context.Context, req *Request) (Reply, error) {
 
 // CardTime returns the time a card's minutes stand for (Card.Due, Card.Last).
 func CardTime(m int32) time.Time { return cardTime(m) }
+
+// CardMinutes returns t as a card's minutes (Card.Due, Card.Last).
+func CardMinutes(t time.Time) int32 { return cardMinutes(t) }
