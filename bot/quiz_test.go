@@ -3,12 +3,14 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coachbot/coachbot/bot"
 	"github.com/coachbot/coachbot/bot/bottest"
+	"github.com/coachbot/coachbot/bot/storetest"
 	"github.com/coachbot/coachbot/content"
 )
 
@@ -271,5 +273,23 @@ func TestQuizExportAndForget(t *testing.T) {
 	h.Say("forget confirm")
 	if cs := cards(t, h); len(cs) != 0 {
 		t.Errorf("cards after forget = %v", cs)
+	}
+}
+
+// TestFilledHoldsCards: the record every store's conformance suite
+// round-trips (storetest.Filled) holds cards with every field set, so the
+// stores are tested to keep them.
+func TestFilledHoldsCards(t *testing.T) {
+	u := storetest.Filled("test:ana")
+	if len(u.Cards) != 2 {
+		t.Fatalf("Filled has %d cards", len(u.Cards))
+	}
+	for k, c := range u.Cards {
+		v := reflect.ValueOf(c)
+		for i := range v.NumField() {
+			if v.Field(i).IsZero() {
+				t.Errorf("card %d: %s is zero", k, v.Type().Field(i).Name)
+			}
+		}
 	}
 }
