@@ -41,7 +41,7 @@ type Card struct {
 var cardEpoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func cardMinutes(t time.Time) int32 {
-	m := t.Sub(cardEpoch) / time.Minute
+	m := t.Sub(cardEpoch).Round(time.Minute) / time.Minute
 	return int32(max(math.MinInt32, min(math.MaxInt32, m)))
 }
 
@@ -313,8 +313,10 @@ func (b *Bot) quizAnswer(ctx context.Context, req *Request) (Reply, error) {
 func (b *Bot) when(u User, now, t time.Time) string {
 	d := t.Sub(now)
 	switch {
-	case d <= time.Minute:
+	case d < 30*time.Second:
 		return "now"
+	case d < 90*time.Second:
+		return "in 1 minute"
 	case d < time.Hour:
 		return fmt.Sprintf("in %d minutes", int(d.Round(time.Minute)/time.Minute))
 	case d < 24*time.Hour:

@@ -68,7 +68,7 @@ func TestQuizWrongComesBackFirst(t *testing.T) {
 	h := bottest.New(t)
 	wrong := answerButton(t, h.Say("quiz 1.1"), false)
 	r := h.Say(wrong.Command)
-	if !strings.Contains(r.Text, "Not quite") || !strings.Contains(r.Text, "comes back in 1 minutes") && !strings.Contains(r.Text, "comes back now") {
+	if !strings.Contains(r.Text, "Not quite") || !strings.Contains(r.Text, "comes back in 1 minute.") {
 		t.Errorf("wrong answer reply = %q", r.Text)
 	}
 	right := answerButton(t, h.Say("quiz 1.2"), true)
