@@ -423,6 +423,7 @@ func TestExportAndForget(t *testing.T) {
 			"kind": "daily", "due": "2026-11-20T07:00:00Z", "attempts": 6.0, "reason": "platform down",
 		}},
 		"tips_shown": 0.0,
+		"quiz":       []any{},
 		// Step 1 was marked done as a whole: all its topics are done, on
 		// no particular day.
 		"topics": map[string]any{

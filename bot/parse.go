@@ -108,6 +108,11 @@ func (s *Spec) Parse(line string) (*Parsed, error) {
 			break
 		}
 		sub := cmd.Sub(words[0])
+		if sub == nil && cmd.Default != "" && len(cmd.Sub(cmd.Default).Args) > 0 {
+			// "quiz 2" is "quiz ask 2": the default takes arguments.
+			cmd = cmd.Sub(cmd.Default)
+			break
+		}
 		if sub == nil {
 			return nil, s.usageError(cmd, fmt.Sprintf("I don't know **%s %s**.%s", cmd.Path(), printable(clip(words[0])), s.suggest(words[0], cmd.visibleSubs(), cmd.Path()+" ")))
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"math"
 	"slices"
 	"time"
 )
@@ -32,6 +34,21 @@ type exportData struct {
 	DMChannel   string            `json:"dm_channel,omitempty"`
 	TipsShown   int               `json:"tips_shown"`
 	DeadLetters []exportDead      `json:"dead_letters"`
+	Quiz        []exportCard      `json:"quiz"`
+}
+
+// exportCard is one quiz card (DESIGN §9's field names).
+type exportCard struct {
+	Question   string    `json:"question"` // the question id; "#key" for one no longer in the bank
+	State      string    `json:"state"`
+	Due        time.Time `json:"due"`
+	Stability  float64   `json:"stability"`
+	Difficulty float64   `json:"difficulty"`
+	Reps       int       `json:"reps"`
+	Lapses     int       `json:"lapses"`
+	Wrong      int       `json:"wrong"`
+	LastReview time.Time `json:"last_review"`
+	LastRating string    `json:"last_rating,omitempty"`
 }
 
 type exportPlan struct {
@@ -186,6 +203,19 @@ func (b *Bot) export(ctx context.Context, req *Request) (Reply, error) {
 		for _, e := range dead {
 			d.DeadLetters = append(d.DeadLetters, exportDead{Kind: e.Kind, Due: e.Due.UTC(), Attempts: e.Attempts, Reason: e.Reason})
 		}
+	}
+	d.Quiz = []exportCard{}
+	for _, k := range slices.Sorted(maps.Keys(u.Cards)) {
+		c := u.Cards[k]
+		id := fmt.Sprintf("#%d", k)
+		if q, ok := b.questionOf(k); ok {
+			id = q.ID
+		}
+		d.Quiz = append(d.Quiz, exportCard{
+			Question: id, State: c.State(), Due: cardTime(c.Due), LastReview: cardTime(c.Last), LastRating: c.LastRating(),
+			Stability: math.Round(float64(c.Stability)*1000) / 1000, Difficulty: float64(c.Difficulty) / 100,
+			Reps: int(c.Reps), Lapses: int(c.Lapses), Wrong: int(c.Wrong),
+		})
 	}
 	js, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {

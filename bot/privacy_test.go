@@ -18,12 +18,17 @@ import (
 // shows in another form, and why. A field added to bot.User later is in
 // the export or here: the test below fails otherwise.
 var notExported = map[string]string{
-	"Reminders.Days":   "exported as its token (mon,wed), checked by TestExportAndForget",
-	"Topics":           "each mark is exported as its state word under topics and its day under topic_days, checked by TestExportTopicsCheckinsPlan",
-	"Topics[key]":      "a topic's num is exported as step/topic, checked by TestExportTopicsCheckinsPlan",
-	"Checkins.First":   "the log's columns are exported as checkins [{date, minutes, note}], checked by TestCheckinMinutesAndNote",
-	"Checkins.Days":    "as Checkins.First",
-	"Checkins.Minutes": "as Checkins.First",
+	"Reminders.Days":    "exported as its token (mon,wed), checked by TestExportAndForget",
+	"Topics":            "each mark is exported as its state word under topics and its day under topic_days, checked by TestExportTopicsCheckinsPlan",
+	"Topics[key]":       "a topic's num is exported as step/topic, checked by TestExportTopicsCheckinsPlan",
+	"Checkins.First":    "the log's columns are exported as checkins [{date, minutes, note}], checked by TestCheckinMinutesAndNote",
+	"Checkins.Days":     "as Checkins.First",
+	"Checkins.Minutes":  "as Checkins.First",
+	"Cards[key]":        "a card's key is exported as its question id, checked by TestQuizExportAndForget",
+	"Cards.Due":         "minutes exported as the time due, checked by TestQuizExportAndForget",
+	"Cards.Last":        "minutes exported as last_review, checked by TestQuizExportAndForget",
+	"Cards.Difficulty":  "exported divided by 100, checked by TestQuizExportAndForget",
+	"Cards.StateRating": "exported as the words state and last_rating, checked by TestQuizExportAndForget",
 }
 
 // TestExportHoldsEveryField exports a user with every field of the record

@@ -88,7 +88,7 @@ func TestRecordReadsVersion1(t *testing.T) {
 	if !*update {
 		// Fields added after the fixture was written read as zero from it.
 		want.TipsShown = 0
-		want.Topics, want.Checkins, want.Plan = nil, bot.CheckinLog{}, bot.Plan{}
+		want.Topics, want.Checkins, want.Plan, want.Cards = nil, bot.CheckinLog{}, bot.Plan{}, nil
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("version 1 record (-want +got):\n%s", diff)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -434,6 +435,9 @@ func (b *Bot) reminderReply(u User, r Reminder, now time.Time) Reply {
 		Button{Label: "Check in", Command: "checkin", Style: Primary},
 		Button{Label: "Snooze 1 hour", Command: "remind snooze 1h"},
 	)
+	if slices.ContainsFunc(reply.Buttons, func(b Button) bool { return b.Command == "review" }) {
+		buttons = append(buttons, Button{Label: "Review", Command: "review"}) // withDue: questions due
+	}
 	if r.Kind == Daily {
 		buttons = append(buttons, Button{Label: "Stop daily reminder", Command: "remind off daily", Style: Danger})
 		// "Every day at 19:00", as remind status says it, not "Daily at 19:00 every day".

@@ -49,6 +49,21 @@ func (c *Command) Parent() *Command { return c.parent }
 func (c *Command) Usage() string {
 	var b strings.Builder
 	b.WriteString(c.Path())
+	if def := c.Sub(c.Default); def != nil && len(def.Args) > 0 {
+		// The default takes arguments ("quiz 2" is "quiz ask 2"), so
+		// they stand beside the other subcommands: "quiz [N|T|stats]".
+		words := []string{}
+		for _, a := range def.Args {
+			words = append(words, a.Placeholder)
+		}
+		for _, s := range c.visibleSubs() {
+			if s != def {
+				words = append(words, s.Name)
+			}
+		}
+		b.WriteString(" [" + strings.Join(words, "|") + "]")
+		return b.String()
+	}
 	if len(c.Subs) > 0 {
 		b.WriteString(" <")
 		for i, s := range c.visibleSubs() {
@@ -235,6 +250,27 @@ func NewSpec(p *content.Pack) *Spec {
 			Args:     []Arg{{Name: "hours", Placeholder: "HOURS|off", Summary: "Hours a week, 1 to 60, or off", Kind: ArgText}},
 			Examples: []string{"plan 8", "plan", "plan off"}, run: (*Bot).plan,
 		},
+		{
+			Name: "quiz", Summary: "A self-check question on what you're learning", Slash: true, Default: "ask",
+			Subs: []*Command{
+				{
+					Name: "ask", Summary: "A question on a step or topic, or on what you're learning",
+					Args:     []Arg{{Name: "step", Placeholder: "N|T", Summary: "A step (number, id or title words), or a topic like 1.3", Kind: ArgStep, Rest: true, Topics: true}},
+					Examples: []string{"quiz", "quiz 1", "quiz 1.3"}, run: (*Bot).quizAsk,
+				},
+				{
+					Name: "answer", Summary: "Answer a question (the answer buttons)", Hidden: true,
+					Args: []Arg{
+						{Name: "question", Placeholder: "Q", Summary: "The question id", Kind: ArgText, Required: true},
+						{Name: "choice", Placeholder: "C", Summary: "The option, 1-4", Kind: ArgText, Required: true},
+						{Name: "nonce", Placeholder: "R", Summary: "The showing", Kind: ArgText},
+					},
+					run: (*Bot).quizAnswer,
+				},
+				{Name: "stats", Summary: "Answers, accuracy and questions due, by step", run: (*Bot).quizStats},
+			},
+		},
+		{Name: "review", Summary: "The next quiz question due for review", run: (*Bot).review},
 		{Name: "progress", Aliases: []string{"stats", "me"}, Summary: "Your progress, study streak and next step", Slash: true, run: (*Bot).progress},
 		{
 			Name: "checkin", Aliases: []string{"check-in"}, Summary: "Log today's study, with minutes and a note if you like",

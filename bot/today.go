@@ -32,12 +32,12 @@ func (b *Bot) today(ctx context.Context, req *Request) (Reply, error) {
 func (b *Bot) todayReply(u User, now time.Time, res int) Reply {
 	si, ti, ok := b.currentTopic(u)
 	if !ok {
-		return Reply{
+		return b.withDue(Reply{
 			Title:    "You've finished the roadmap 🎉",
 			Text:     "Every topic is done or skipped, so today is for practice: build something bigger, or go deeper into a topic you enjoyed. **career** shows where to go next.",
 			Progress: b.progressOf(u),
 			Buttons:  []Button{{Label: "Career ladder", Command: "career"}},
-		}
+		}, u, now)
 	}
 	s, t := &b.pack.Steps[si], &b.pack.Steps[si].Topics[ti]
 	st := b.topicState(u, si, ti)
@@ -92,7 +92,23 @@ func (b *Bot) todayReply(u User, now time.Time, res int) Reply {
 	if n > 1 {
 		reply.Buttons = append(reply.Buttons, Button{Label: "Next resource", Command: fmt.Sprintf("today %d", (k+1)%n+1)})
 	}
-	return reply
+	return b.withDue(reply, u, now)
+}
+
+// withDue adds the quiz questions due now, with a Review button: the
+// daily DM bundles them, as flashcard bots do, instead of one DM a card.
+func (b *Bot) withDue(r Reply, u User, now time.Time) Reply {
+	n := len(b.dueCards(u, now))
+	if n == 0 {
+		return r
+	}
+	text := "1 question due"
+	if n > 1 {
+		text = fmt.Sprintf("%d questions due", n)
+	}
+	r.Fields = append(r.Fields, Field{Name: "Review", Value: text + " for review."})
+	r.Buttons = append(r.Buttons, Button{Label: "Review", Command: "review"})
+	return r
 }
 
 // lastOpenTopic reports whether topic ti is the only unfinished one of

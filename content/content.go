@@ -14,6 +14,8 @@ type Pack struct {
 	Levels   []Level       // career.yaml, key levels; from the first job upwards
 	Salaries []SalaryTable // salaries.yaml, key tables
 	Tips     []Tip         // tips.yaml, key tips
+	// Questions is the quiz bank, quiz/<step id>.yaml, in step order.
+	Questions []Question
 }
 
 // Range is a span of whole numbers such as weeks of study or years of
@@ -163,7 +165,7 @@ type Tip struct {
 	Text string `yaml:"text"`
 }
 
-//go:embed pack/*.yaml
+//go:embed pack/*.yaml pack/quiz
 var embedded embed.FS
 
 // Default loads the pack built into the binary. It is validated like any

@@ -126,6 +126,9 @@ func TestLoadDir(t *testing.T) {
 	t.Run("a copy of the embedded pack", func(t *testing.T) {
 		dir := t.TempDir()
 		for name, f := range embeddedFiles(t) {
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+				t.Fatal(err)
+			}
 			if err := os.WriteFile(filepath.Join(dir, name), f.Data, 0o644); err != nil {
 				t.Fatal(err)
 			}

@@ -90,6 +90,9 @@ func Load(fsys fs.FS) (*Pack, error) {
 		Tips:     tips.Tips,
 	}
 	trimStrings(reflect.ValueOf(p).Elem())
+	if roadmapOK {
+		p.Questions = loadQuiz(fsys, p.Steps, &ps)
+	}
 
 	// A file that could not be read or parsed has already been reported;
 	// validating its empty remains would only add noise.
@@ -272,6 +275,7 @@ var listLabels = map[string]string{
 	"tables":    "table",
 	"bands":     "band",
 	"tips":      "tip",
+	"questions": "question",
 }
 
 // nestedLabels are the mappings within an item that get their own segment in

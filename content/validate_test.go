@@ -16,7 +16,14 @@ import (
 func embeddedFiles(t testing.TB) fstest.MapFS {
 	t.Helper()
 	m := fstest.MapFS{}
-	for _, name := range []string{roadmapFile, skillsFile, careerFile, salariesFile, tipsFile} {
+	quiz, err := fs.Glob(embedded, "pack/quiz/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range quiz {
+		quiz[i] = strings.TrimPrefix(quiz[i], "pack/")
+	}
+	for _, name := range append([]string{roadmapFile, skillsFile, careerFile, salariesFile, tipsFile}, quiz...) {
 		data, err := fs.ReadFile(embedded, "pack/"+name)
 		if err != nil {
 			t.Fatal(err)
@@ -454,5 +461,171 @@ func TestNoSalaryTables(t *testing.T) {
 	_, err := Load(m)
 	if err == nil || !strings.Contains(err.Error(), "at least one salary table is required") {
 		t.Errorf("Load = %v, want the missing tables reported", err)
+	}
+}
+
+const langQuiz = "quiz/languages.yaml"
+
+// TestQuizProblems: every rule of the question bank (QUIZ-SCHEMA.md) is
+// reported against the question that breaks it.
+func TestQuizProblems(t *testing.T) {
+	const q1 = `question "languages/choose-a-language/1"`
+	tests := []struct {
+		name  string
+		edits []edit
+		want  Problems
+	}{
+		{
+			name:  "duplicate id",
+			edits: []edit{{file: langQuiz, old: "id: languages/choose-a-language/2\n", new: "id: languages/choose-a-language/1\n"}},
+			want: Problems{
+				{langQuiz, q1, `id "languages/choose-a-language/1" is already used by question 1 of quiz/languages.yaml`},
+				{langQuiz, `topic "choose-a-language"`, "2 valid questions; every topic needs at least 3"},
+			},
+		},
+		{
+			name:  "unknown topic",
+			edits: []edit{{file: langQuiz, old: "id: languages/tooling/3\n", new: "id: languages/toolin/3\n"}},
+			want: Problems{
+				{langQuiz, `question "languages/toolin/3"`, `topic "toolin" does not exist in step "languages"`},
+				{langQuiz, `topic "tooling"`, "2 valid questions; every topic needs at least 3"},
+			},
+		},
+		{
+			name:  "id of another step",
+			edits: []edit{{file: langQuiz, old: "id: languages/tooling/3\n", new: "id: databases/sql/1\n"}},
+			want: Problems{
+				{langQuiz, `question "databases/sql/1"`, `id must start with the file's step "languages"`},
+				{langQuiz, `topic "tooling"`, "2 valid questions; every topic needs at least 3"},
+			},
+		},
+		{
+			name:  "id not step/topic/n",
+			edits: []edit{{file: langQuiz, old: "id: languages/tooling/3\n", new: "id: languages/tooling/03\n"}},
+			want: Problems{
+				{langQuiz, `question "languages/tooling/03"`, "n in the id must be a number from 1 to 99"},
+				{langQuiz, `topic "tooling"`, "2 valid questions; every topic needs at least 3"},
+			},
+		},
+		{
+			name: "answer not an option",
+			edits: []edit{{file: langQuiz,
+				old: "    answer: Keep going with Python until you can build a small service on your own\n",
+				new: "    answer: Keep going with Python\n"}},
+			want: Problems{
+				{langQuiz, q1, "answer must be one of the options, word for word"},
+				{langQuiz, `topic "choose-a-language"`, "2 valid questions; every topic needs at least 3"},
+			},
+		},
+		{
+			name: "two options only",
+			edits: []edit{{file: langQuiz,
+				old: "      - Learn both in parallel so you keep your options open\n", new: ""}},
+			want: Problems{
+				{langQuiz, q1, "2 options; a question needs 3 to 4"},
+				{langQuiz, `topic "choose-a-language"`, "2 valid questions; every topic needs at least 3"},
+			},
+		},
+		{
+			name: "repeated option",
+			edits: []edit{{file: langQuiz,
+				old: "      - Learn both in parallel so you keep your options open\n", new: "      - Switch to Go now, since speed matters most\n"}},
+			want: Problems{
+				{langQuiz, q1, "option 3 repeats an earlier option"},
+				{langQuiz, `topic "choose-a-language"`, "2 valid questions; every topic needs at least 3"},
+			},
+		},
+		{
+			name: "option too long for a button",
+			edits: []edit{{file: langQuiz,
+				old: "      - Switch to Go now, since speed matters most\n", new: "      - Switch to Go now, since speed matters most, more than anything else you could think of\n"}},
+			want: Problems{
+				{langQuiz, q1, "option 1 is 86 characters; at most 80 fit a button"},
+				{langQuiz, `topic "choose-a-language"`, "2 valid questions; every topic needs at least 3"},
+			},
+		},
+		{
+			name: "question and explain too long",
+			edits: []edit{
+				{file: langQuiz, old: "      You have studied Python", new: "      " + strings.Repeat("x", 300) + " You have studied Python"},
+				{file: langQuiz, old: "      The concepts (HTTP", new: "      " + strings.Repeat("y", 300) + " The concepts (HTTP"},
+			},
+			want: Problems{
+				{langQuiz, q1, "question is 432 characters; at most 300 fit"},
+				{langQuiz, q1, "explain is 425 characters; at most 300 fit"},
+				{langQuiz, `topic "choose-a-language"`, "2 valid questions; every topic needs at least 3"},
+			},
+		},
+		{
+			name:  "unknown field",
+			edits: []edit{{file: langQuiz, old: "    explain: >-\n", new: "    explian: >-\n"}},
+			want:  nil, // checked below: the line depends on the file
+		},
+		{
+			name:  "a file for no step",
+			edits: []edit{{file: langQuiz, old: "", new: "questions: []\n"}},
+			want: Problems{
+				{langQuiz, `topic "choose-a-language"`, "0 valid questions; every topic needs at least 3"},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := embeddedFiles(t)
+			applyEdits(t, m, tt.edits)
+			_, err := Load(m)
+			var got *Problems
+			if !errors.As(err, &got) {
+				t.Fatalf("Load = %v; want *Problems", err)
+			}
+			if tt.want == nil {
+				if !strings.Contains(err.Error(), `unknown field "explian"`) || !strings.Contains(err.Error(), q1) {
+					t.Errorf("problems = %s; want the unknown field named on question 1", err)
+				}
+				return
+			}
+			for _, w := range tt.want {
+				if !contains(*got, w) {
+					t.Errorf("missing problem\n\t%s\ngot:\n%s", w, got.Error())
+				}
+			}
+		})
+	}
+}
+
+// TestQuizFiles: a step without a quiz file is allowed (the bank is written
+// step by step), a file named for no step is not, and the answer index comes
+// from the answer text.
+func TestQuizFiles(t *testing.T) {
+	m := embeddedFiles(t)
+	m["quiz/nosuch.yaml"] = &fstest.MapFile{Data: []byte("questions: []\n")}
+	_, err := Load(m)
+	if err == nil || !strings.Contains(err.Error(), `quiz/nosuch.yaml: step "nosuch" does not exist in roadmap.yaml`) {
+		t.Errorf("Load = %v; want the stray file reported", err)
+	}
+
+	delete(m, "quiz/nosuch.yaml")
+	delete(m, langQuiz)
+	p, err := Load(m)
+	if err != nil {
+		t.Fatalf("Load without the languages quiz = %v", err)
+	}
+	if n := len(p.StepQuestions("languages")); n != 0 {
+		t.Errorf("%d languages questions without the file", n)
+	}
+
+	p = MustDefault()
+	q, ok := p.Question("languages/choose-a-language/1")
+	if !ok {
+		t.Fatal("question languages/choose-a-language/1 not found")
+	}
+	if q.Step != "languages" || q.Topic != "choose-a-language" || q.N != 1 || q.Options[q.Answer] != "Keep going with Python until you can build a small service on your own" {
+		t.Errorf("question = %+v", q)
+	}
+	if n := len(p.TopicQuestions("languages", "tooling")); n < 3 {
+		t.Errorf("%d tooling questions", n)
+	}
+	if _, ok := p.Question("languages/nope/1"); ok {
+		t.Error("an unknown id was found")
 	}
 }

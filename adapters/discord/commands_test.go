@@ -104,7 +104,7 @@ func TestCommandsShape(t *testing.T) {
 	for _, c := range cmds {
 		top = append(top, c.Name)
 	}
-	if want := []string{"coach", "roadmap", "skills", "salary", "career", "progress", "remind"}; !cmp.Equal(want, top) {
+	if want := []string{"coach", "roadmap", "skills", "salary", "career", "quiz", "progress", "remind"}; !cmp.Equal(want, top) {
 		t.Errorf("top-level commands %v, want %v", top, want)
 	}
 

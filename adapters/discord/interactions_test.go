@@ -55,6 +55,10 @@ var commandCases = []commandCase{
 	{[]string{"career"}, nil, "career"},
 	{[]string{"career"}, []opt{{"level", "senior"}}, "career senior"},
 	{[]string{"progress"}, nil, "progress"},
+	{[]string{"quiz", "ask"}, nil, "quiz ask"},
+	{[]string{"quiz", "ask"}, []opt{{"step", "1.3"}}, "quiz ask 1.3"},
+	{[]string{"quiz", "stats"}, nil, "quiz stats"},
+	{[]string{"review"}, nil, "review"},
 	{[]string{"checkin"}, nil, "checkin"},
 	// Discord sends options in the order the user filled them in.
 	{[]string{"remind", "daily"}, []opt{{"days", "weekdays"}, {"time", "19:00"}, {"zone", "Europe/London"}}, "remind daily 19:00 Europe/London weekdays"},
@@ -189,6 +193,12 @@ func TestComponents(t *testing.T) {
 		{"ephemeral answer: mark done", "interaction-component-guild.json", nil, "roadmap done 1", guildUser, true},
 		{"ephemeral answer: all steps", "interaction-component-guild.json", nil, "roadmap", guildUser, true},
 		{"public message: answered privately", "interaction-component-guild.json", []func(map[string]any){public}, "roadmap done 1", guildUser, false},
+		// A quiz question is the asker's own (ephemeral): the answer
+		// replaces it, so its buttons go. A second press of the same
+		// showing (a replay) is answered but not rated again.
+		{"ephemeral quiz: answer", "interaction-component-quiz.json", nil, "quiz answer languages/tooling/1 1 0", guildUser, true},
+		{"ephemeral quiz: the same showing again", "interaction-component-quiz.json", nil, "quiz answer languages/tooling/1 1 0", guildUser, true},
+		{"public quiz message: answered privately", "interaction-component-quiz.json", []func(map[string]any){public}, "quiz answer languages/tooling/1 2 0", guildUser, false},
 	}
 	for _, mode := range []string{discord.ModeHTTP, discord.ModeGateway} {
 		t.Run(mode, func(t *testing.T) {

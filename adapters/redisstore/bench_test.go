@@ -229,6 +229,7 @@ func TestMemoryPerUser(t *testing.T) {
 		}
 		return bot.Reminder{Kind: bot.Daily, At: fmt.Sprintf("%02d:%02d", hm[0], hm[1]), Zone: zone, Days: days, Next: next, Created: now}
 	}
+	var kinds0 func(i int, u *bot.User) // the coached user, which coached+100 cards builds on
 	kinds := []struct {
 		name string
 		user func(i int, u *bot.User)
@@ -273,7 +274,22 @@ func TestMemoryPerUser(t *testing.T) {
 			u.Zone = zone
 			u.SetReminder(dailyOf(i, zone))
 		}},
+		// The coached user with 100 quiz cards (DESIGN §9: ≤ 32 bytes a
+		// card): its bytes a user less coached's, over 100, is a card's.
+		{"coached+100 cards", func(i int, u *bot.User) {
+			kinds0(i, u)
+			u.Cards = map[bot.CardKey]bot.Card{}
+			for j := range 100 {
+				last := now.Add(-time.Duration((i+j)%30) * 24 * time.Hour)
+				u.Cards[bot.CardKey((j/3+1)*100+j%3+1)] = bot.Card{
+					Due: bot.CardMinutes(last.Add(time.Duration(1+j%20) * 24 * time.Hour)), Last: bot.CardMinutes(last),
+					Stability: 2.5 + float32((i+j)%40)*0.731, Difficulty: uint16(450 + (i+j)%400), Reps: uint16(1 + j%6),
+					Lapses: uint16(j % 7 / 6), StateRating: 2<<3 | 3, Wrong: uint16(j % 5 / 4),
+				}
+			}
+		}},
 	}
+	kinds0 = kinds[2].user
 	const users = 100_000
 	for _, kind := range kinds {
 		t.Run(kind.name, func(t *testing.T) {

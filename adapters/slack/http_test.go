@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -608,5 +609,42 @@ func TestCachedAnswers(t *testing.T) {
 	after := allText(e.slash("/roadmap", "next"))
 	if before == after || !strings.Contains(after, "Step 2") {
 		t.Errorf("roadmap next did not follow progress:\nbefore: %s\nafter: %s", before, after)
+	}
+}
+
+// TestQuizAnswerButton presses an answer button of a quiz question
+// (testdata/block-actions-quiz.json: the option's index in the question is
+// in the value, whatever its place on screen) as the presser, twice, the
+// way a double click reaches us: two payloads, each newly signed. Both are
+// answered through the response_url; the card is rated once.
+func TestQuizAnswerButton(t *testing.T) {
+	e := newEnv(t)
+	twin := bottest.New(t)
+	raw := strings.ReplaceAll(string(readTestdata(t, "block-actions-quiz.json")), "{{HOOKS}}", e.fake.HooksURL())
+	const line = "quiz answer languages/tooling/1 1 0"
+	for i, want := range []string{"Right", "already answered"} {
+		press := strings.Replace(raw, `"trigger_id": "`, `"trigger_id": "`+strconv.Itoa(i), 1)
+		status, body := e.postSigned("/slack/interactions", []byte("payload="+url.QueryEscape(press)))
+		if status != http.StatusOK || len(body) != 0 {
+			t.Fatalf("press %d: status %d body %q, want an empty 200", i+1, status, body)
+		}
+		hook := e.fake.WaitCall("hook")
+		got := decode(t, hook.JSON)
+		reply := twin.SayAs(presserID, line)
+		if !strings.Contains(reply.Text, want) {
+			t.Errorf("press %d: the reply says %q, want %q", i+1, reply.Text, want)
+		}
+		w := wire(t, reply)
+		w["replace_original"], w["delete_original"] = false, false
+		diffJSON(t, "the follow-up", w, got)
+	}
+	u, err := e.h.Store.User(context.Background(), presserID)
+	if err != nil || len(u.Cards) != 1 {
+		t.Fatalf("the presser's cards are %v (%v), want one", u.Cards, err)
+	}
+	for _, c := range u.Cards {
+		if c.Reps != 1 || c.Wrong != 0 {
+			t.Errorf("card = %+v; want one rating, right", c)
+		}
 	}
 }

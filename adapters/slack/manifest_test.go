@@ -108,7 +108,7 @@ func TestManifest(t *testing.T) {
 				t.Errorf("%s: should_escape would turn mentions into <@U…> in the text", c.Command)
 			}
 		}
-		want := []string{"/coach", "/roadmap", "/skills", "/salary", "/career", "/progress"}
+		want := []string{"/coach", "/roadmap", "/skills", "/salary", "/career", "/quiz", "/progress"}
 		if d := cmp.Diff(want, names); d != "" {
 			t.Errorf("slash commands (-want +got):\n%s", d)
 		}

@@ -492,9 +492,10 @@ func (m *Main) contentCheck(args []string) error {
 	for _, t := range pack.Salaries {
 		bands += len(t.Bands)
 	}
-	fmt.Fprintf(m.Stdout, "%s is valid: %s, %s (%s of study), %s, %s, %s (%s), %s.\n", name,
+	fmt.Fprintf(m.Stdout, "%s is valid: %s, %s (%s of study), %s, %s, %s (%s), %s, %s.\n", name,
 		count(len(pack.Steps), "step"), count(topics, "topic"), count(hours, "hour"), count(len(pack.Skills), "skill"),
-		count(len(pack.Levels), "career level"), count(len(pack.Salaries), "salary table"), count(bands, "band"), count(len(pack.Tips), "tip"))
+		count(len(pack.Levels), "career level"), count(len(pack.Salaries), "salary table"), count(bands, "band"), count(len(pack.Tips), "tip"),
+		count(len(pack.Questions), "question"))
 	return nil
 }
 

@@ -145,6 +145,11 @@ var discordTree = map[string]discordCommand{
 		"off":    {{"kind", argWord}},
 		"status": nil,
 	}},
+	"quiz": {def: "ask", subs: map[string][]discordArg{
+		"ask":   {{"step", argRest}},
+		"stats": nil,
+	}},
+	"review": {},
 	"tip":    {},
 	"export": {},
 	"forget": {args: []discordArg{{"confirm", argConfirm}}},
