@@ -20,11 +20,11 @@ import (
 // Two bytes where the id takes thirty.
 type CardKey uint32
 
-// Card is the FSRS state of one question for one user (DESIGN §10), kept
+// QuizCard is the FSRS state of one question for one user (DESIGN §10), kept
 // small: a user may hold hundreds (DESIGN §9: ≤ 32 bytes a card on Redis).
 // Times are whole minutes since cardEpoch; ElapsedDays and ScheduledDays of
 // fsrs.Card are not kept, since FSRS works them out from LastReview.
-type Card struct {
+type QuizCard struct {
 	Due        int32   `rec:"1"` // minutes since cardEpoch
 	Last       int32   `rec:"2"` // the last review, minutes since cardEpoch
 	Stability  float32 `rec:"3"`
@@ -51,7 +51,7 @@ func cardTime(m int32) time.Time { return cardEpoch.Add(time.Duration(m) * time.
 // give the same schedule, which tests rely on).
 var scheduler = fsrs.NewFSRS(fsrs.DefaultParam())
 
-func (c Card) fsrs() fsrs.Card {
+func (c QuizCard) fsrs() fsrs.Card {
 	if c.Reps == 0 && c.StateRating == 0 {
 		return fsrs.NewCard()
 	}
@@ -63,9 +63,9 @@ func (c Card) fsrs() fsrs.Card {
 }
 
 // rate applies one answer to the card.
-func (c Card) rate(now time.Time, r fsrs.Rating) Card {
+func (c QuizCard) rate(now time.Time, r fsrs.Rating) QuizCard {
 	n := scheduler.Next(c.fsrs(), now, r).Card
-	out := Card{
+	out := QuizCard{
 		Due: cardMinutes(n.Due), Last: cardMinutes(now), Stability: float32(n.Stability),
 		Difficulty: uint16(math.Round(n.Difficulty * 100)), Reps: uint16(min(n.Reps, math.MaxUint16)),
 		Lapses: uint16(min(n.Lapses, math.MaxUint16)), StateRating: uint8(n.State)<<3 | uint8(r), Wrong: c.Wrong,
@@ -77,7 +77,7 @@ func (c Card) rate(now time.Time, r fsrs.Rating) Card {
 }
 
 // State returns the card's FSRS state word, as export spells it.
-func (c Card) State() string {
+func (c QuizCard) State() string {
 	switch fsrs.State(c.StateRating >> 3) {
 	case fsrs.Learning:
 		return "learning"
@@ -90,7 +90,7 @@ func (c Card) State() string {
 }
 
 // LastRating returns the card's last rating word: again, hard, good or easy.
-func (c Card) LastRating() string {
+func (c QuizCard) LastRating() string {
 	switch fsrs.Rating(c.StateRating & 7) {
 	case fsrs.Again:
 		return "again"
@@ -265,7 +265,7 @@ func (b *Bot) quizAnswer(ctx context.Context, req *Request) (Reply, error) {
 	}
 	right := choice-1 == q.Answer
 	rated := false
-	var card Card
+	var card QuizCard
 	_, err = b.update(ctx, req, func(u *User) error {
 		card, rated = u.Cards[k], false
 		if nonce >= 0 && int(card.Reps) != nonce {
@@ -276,7 +276,7 @@ func (b *Bot) quizAnswer(ctx context.Context, req *Request) (Reply, error) {
 			rating = fsrs.Good
 		}
 		card, rated = card.rate(req.Now, rating), true
-		cards := make(map[CardKey]Card, len(u.Cards)+1)
+		cards := make(map[CardKey]QuizCard, len(u.Cards)+1)
 		for ck, c := range u.Cards {
 			cards[ck] = c
 		}
@@ -361,7 +361,7 @@ func (b *Bot) review(ctx context.Context, req *Request) (Reply, error) {
 		}
 		return b.showQuestion(u, q, intro), nil
 	}
-	var next *Card
+	var next *QuizCard
 	for k, c := range u.Cards {
 		if _, ok := b.questionOf(k); ok && (next == nil || c.Due < next.Due) {
 			next = &c
@@ -444,8 +444,8 @@ func (b *Bot) quizStats(ctx context.Context, req *Request) (Reply, error) {
 	return r, nil
 }
 
-// CardTime returns the time a card's minutes stand for (Card.Due, Card.Last).
+// CardTime returns the time a card's minutes stand for (QuizCard.Due, QuizCard.Last).
 func CardTime(m int32) time.Time { return cardTime(m) }
 
-// CardMinutes returns t as a card's minutes (Card.Due, Card.Last).
+// CardMinutes returns t as a card's minutes (QuizCard.Due, QuizCard.Last).
 func CardMinutes(t time.Time) int32 { return cardMinutes(t) }

@@ -53,7 +53,7 @@ func atoi(t *testing.T, s string) int {
 
 func questionOf(b bot.Button) string { return strings.Fields(b.Command)[2] }
 
-func cards(t *testing.T, h *bottest.Harness) map[bot.CardKey]bot.Card {
+func cards(t *testing.T, h *bottest.Harness) map[bot.CardKey]bot.QuizCard {
 	t.Helper()
 	u, err := h.Store.User(context.Background(), h.User)
 	if err != nil {
@@ -102,7 +102,7 @@ func TestQuizRightThreeTimes(t *testing.T) {
 	q := h.Say("quiz 1.3")
 	for i := range 3 {
 		if i > 0 {
-			var c bot.Card
+			var c bot.QuizCard
 			for _, c = range cards(t, h) {
 			}
 			h.Clock.Set(bot.CardTime(c.Due))

@@ -62,7 +62,7 @@ type User struct {
 	Plan     Plan       `rec:"12"` // the study plan; zero when none
 	// Cards are the FSRS states of the quiz questions the user answered,
 	// by question (CardKey).
-	Cards map[CardKey]Card `rec:"13"`
+	Cards map[CardKey]QuizCard `rec:"13"`
 }
 
 // Checkin is one local day's logged study, as CheckinLog.List reads it.

@@ -278,10 +278,10 @@ func TestMemoryPerUser(t *testing.T) {
 		// card): its bytes a user less coached's, over 100, is a card's.
 		{"coached+100 cards", func(i int, u *bot.User) {
 			kinds0(i, u)
-			u.Cards = map[bot.CardKey]bot.Card{}
+			u.Cards = map[bot.CardKey]bot.QuizCard{}
 			for j := range 100 {
 				last := now.Add(-time.Duration((i+j)%30) * 24 * time.Hour)
-				u.Cards[bot.CardKey((j/3+1)*100+j%3+1)] = bot.Card{
+				u.Cards[bot.CardKey((j/3+1)*100+j%3+1)] = bot.QuizCard{
 					Due: bot.CardMinutes(last.Add(time.Duration(1+j%20) * 24 * time.Hour)), Last: bot.CardMinutes(last),
 					Stability: 2.5 + float32((i+j)%40)*0.731, Difficulty: uint16(450 + (i+j)%400), Reps: uint16(1 + j%6),
 					Lapses: uint16(j % 7 / 6), StateRating: 2<<3 | 3, Wrong: uint16(j % 5 / 4),
