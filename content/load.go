@@ -90,14 +90,17 @@ func Load(fsys fs.FS) (*Pack, error) {
 		Tips:     tips.Tips,
 	}
 	trimStrings(reflect.ValueOf(p).Elem())
-	if roadmapOK {
-		p.Questions = loadQuiz(fsys, p.Steps, &ps)
-	}
 
 	// A file that could not be read or parsed has already been reported;
 	// validating its empty remains would only add noise.
 	if roadmapOK {
 		validateRoadmap(p.Steps, &ps)
+	}
+	// Questions name steps and topics: checked against a roadmap with
+	// problems (a step dropped by a duplicate key, a topic renamed), every
+	// question of it would be reported too.
+	if roadmapOK && !ps.inFile(roadmapFile) {
+		p.Questions = loadQuiz(fsys, p.Steps, &ps)
 	}
 	if skillsOK {
 		// Skills refer to steps by id. Without a usable roadmap there is

@@ -44,3 +44,13 @@ func (ps *Problems) Error() string {
 func (ps *Problems) add(file, item, format string, args ...any) {
 	*ps = append(*ps, Problem{File: file, Item: item, Message: fmt.Sprintf(format, args...)})
 }
+
+// inFile reports whether any problem is in file.
+func (ps Problems) inFile(file string) bool {
+	for _, p := range ps {
+		if p.File == file {
+			return true
+		}
+	}
+	return false
+}
