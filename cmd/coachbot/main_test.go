@@ -335,7 +335,7 @@ func TestContentCheck(t *testing.T) {
 			t.Fatalf("content check = %v\n%s", err, out)
 		}
 		// One line of counts, in the singular where there is one (issue 12).
-		if !strings.Contains(out, "the embedded content pack is valid: 8 steps, 53 topics (262 hours of study), 7 skills, 5 career levels, 1 salary table (3 bands), 17 tips, 18 questions.") {
+		if !strings.Contains(out, "the embedded content pack is valid: 8 steps, 53 topics (262 hours of study), 7 skills, 5 career levels, 1 salary table (3 bands), 17 tips, 182 questions.") {
 			t.Errorf("content check printed:\n%s", out)
 		}
 	})
