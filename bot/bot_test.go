@@ -326,7 +326,7 @@ func TestConfirmWording(t *testing.T) {
 		{"slack:T1:U1", "roadmap reset", "press **Yes, reset my roadmap**", "type"},
 		{"console:ana", "roadmap reset", "type **roadmap reset confirm**", "press"},
 		{"discord:42", "hi", "press **Start studying**", "type"},
-		{"console:ana", "hi", "type **roadmap next**", "press"},
+		{"console:ana", "hi", "type **today**", "press"},
 	} {
 		r := h.SayAs(tc.user, tc.line)
 		if !strings.Contains(r.Text, tc.want) || strings.Contains(r.Text, tc.not+" **") {
@@ -348,7 +348,7 @@ func TestWelcome(t *testing.T) {
 		if strings.Contains(text(r), "Did you mean") || strings.Contains(text(r), "I don't know") {
 			t.Errorf("%q: %s", line, text(r))
 		}
-		if diff := cmp.Diff([]string{"roadmap next", "help"}, commands(r)); diff != "" {
+		if diff := cmp.Diff([]string{"today", "help"}, commands(r)); diff != "" {
 			t.Errorf("%q buttons (-want +got):\n%s", line, diff)
 		}
 	}

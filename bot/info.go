@@ -364,12 +364,12 @@ func (b *Bot) validValues(c *Command) string {
 // welcome answers a greeting, or a question the parser cannot read, with
 // what the bot is for and where to start.
 func (b *Bot) welcome(ctx context.Context, req *Request) (Reply, error) {
-	start := Button{Label: "Start studying", Command: "roadmap next", Style: Primary}
+	start := Button{Label: "Start studying", Command: "today", Style: Primary}
 	help := Button{Label: "Help", Command: "help"}
 	return Reply{
 		Title: "Hi, I'm your backend career coach 👋",
 		Text: "I walk you through the backend roadmap one step at a time, explain the skills and career levels, show salary bands, and remind you to study. " +
-			"I understand short commands rather than questions. To begin, " + pressOrType(req, start) + " for your next step, or " + pressOrType(req, help) + " for everything I can do.",
+			"I understand short commands rather than questions. To begin, " + pressOrType(req, start) + " for what to study today, or " + pressOrType(req, help) + " for everything I can do.",
 		Buttons:  []Button{start, help},
 		CacheKey: "welcome " + actionWord(req),
 	}, nil
