@@ -107,7 +107,9 @@ type Adapter struct {
 	cards    *cards          // progress cards as image URLs; nil when off
 	inst     bot.Installations
 	clock    bot.Clock
-	logGate  *bot.LocalLimits // bounds the log lines of refused public requests
+	// installRefusals logs refused install callbacks, which anyone can
+	// send, at a bounded rate.
+	installRefusals *webhook.Refusals
 
 	// Renderings of replies that are the same for everyone (bot.Reply's
 	// CacheKey): the message, and the HTTP answer's JSON.
@@ -156,7 +158,6 @@ func New(cfg Config) (*Adapter, error) {
 	if a.clock == nil {
 		a.clock = bot.SystemClock{}
 	}
-	a.logGate = bot.NewLocalLimits(a.clock)
 	o, err := newOAuth(cfg)
 	if err != nil {
 		return nil, err
@@ -169,6 +170,7 @@ func New(cfg Config) (*Adapter, error) {
 		a.log = slog.Default()
 	}
 	a.refusals = webhook.NewRefusals(a.log, "slack request refused", a.clock.Now)
+	a.installRefusals = webhook.NewRefusals(a.log, "slack install refused", a.clock.Now)
 	if a.http == nil {
 		a.http = &http.Client{Timeout: 15 * time.Second}
 	}

@@ -181,7 +181,7 @@ func (a *Adapter) serveCallback(w http.ResponseWriter, r *http.Request) {
 	o := a.oauth
 	q := r.URL.Query()
 	refuse := func(status int, reason, page string) {
-		a.refusedLog("slack install refused", "reason", reason)
+		a.installRefusals.Refused(r.Pattern, reason) // checkState's reasons are constants
 		installPage(w, status, page, o.installURL)
 	}
 	if q.Get("error") != "" {
@@ -254,14 +254,6 @@ func installPage(w http.ResponseWriter, status int, text, again string) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = pageTemplate.Execute(w, struct{ Text, Again string }{text, again})
-}
-
-// refusedLog logs why an unverified request was refused, at most a few
-// lines a second whatever the traffic: the install endpoints are public.
-func (a *Adapter) refusedLog(msg string, args ...any) {
-	if ok, _, _ := a.logGate.Allow(context.Background(), "refused", 2, 10); ok {
-		a.log.Info(msg, args...)
-	}
 }
 
 // errNotInstalled is what a Slack call for a workspace without an
