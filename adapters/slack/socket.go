@@ -126,10 +126,10 @@ func (a *Adapter) socketCommand(ctx context.Context, client *socketmode.Client, 
 		a.ack(ctx, client, req, nil)
 		return
 	}
-	msg, _, inline, _ := a.answer(ctx, cmd, "") // no replay key: never refused
+	// No replay key: never refused.
+	msg, _, inline, _ := a.answer(ctx, cmd, "", func() { a.ack(ctx, client, req, nil) })
 	if !inline {
-		a.ack(ctx, client, req, nil)
-		return
+		return // acknowledged already; the answer went to response_url
 	}
 	if err := a.tryAck(ctx, client, req, toWire(msg)); err != nil {
 		// Over Slack's 20 KB ack limit: acknowledge, then post.
