@@ -19,9 +19,9 @@ const socketEnvelopeID = "1d3c79ab-0ffb-41f3-a080-d19e85f53649"
 // newSocketEnv starts the adapter in Socket Mode against the fake, after
 // setup (which may plan failures) ran. The test's end stops Run and checks
 // that it returned.
-func newSocketEnv(t *testing.T, setup func(*env)) *env {
+func newSocketEnv(t *testing.T, setup func(*env), mods ...func(*coachslack.Config)) *env {
 	t.Helper()
-	e := newEnv(t, func(c *coachslack.Config) { c.AppToken, c.SigningSecret = appToken, "" })
+	e := newEnv(t, append([]func(*coachslack.Config){func(c *coachslack.Config) { c.AppToken, c.SigningSecret = appToken, "" }}, mods...)...)
 	coachslack.SetRestartBackoff(e.a, time.Millisecond, 10*time.Millisecond)
 	if setup != nil {
 		setup(e)
@@ -78,6 +78,32 @@ func TestSocketModeCommand(t *testing.T) {
 	}
 	if u, _ := e.h.Store.User(context.Background(), socketUserID); len(u.Done) != 1 {
 		t.Errorf("the command did not run as the Socket Mode user: %+v", u)
+	}
+}
+
+// TestSocketModeSlowCommand: a command that overruns the inline budget is
+// acknowledged at once without a payload, and its answer is posted to the
+// command's response_url when it is ready.
+func TestSocketModeSlowCommand(t *testing.T) {
+	clock := bottest.NewClock(bottest.Start)
+	store := &blockingStore{Store: bottest.NewMemStore(clock), release: make(chan struct{})}
+	slow := bottest.New(t, bottest.WithStore(store))
+	e := newSocketEnv(t, func(e *env) { coachslack.SetInlineBudget(e.a, 10*time.Millisecond) },
+		func(c *coachslack.Config) { c.Bot, c.Store = slow.Bot, store })
+	e.fake.WaitConnected(1)
+
+	e.fake.Send(slashEnvelope(t, e, socketEnvelopeID, "/progress", ""))
+	ack := e.fake.WaitAck(socketEnvelopeID)
+	if p := strings.TrimSpace(string(ack.Payload)); p != "" && p != "null" {
+		t.Fatalf("the ack of a slow command carries %s, want no payload", p)
+	}
+	if hooks := e.fake.Calls("hook"); len(hooks) != 0 {
+		t.Fatalf("%d response_url posts before the command finished", len(hooks))
+	}
+	close(store.release)
+	hook := e.fake.WaitCall("hook")
+	if got := header(decode(t, hook.JSON)); got != "Your progress" {
+		t.Errorf("the follow-up's title is %q, want Your progress", got)
 	}
 }
 
