@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -17,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // maxBody is the body limit of the baseline, coachbot's (DESIGN §6: 64 KiB).
@@ -35,12 +39,37 @@ var (
 // signature every interactions endpoint must check (and the timestamp's
 // freshness, as coachbot does), and answer. Whatever coachbot costs beyond
 // this is coachbot's.
-func baselineHandler(platform string, pub ed25519.PublicKey) (http.Handler, error) {
+//
+// With seen (-baseline-redis), every request that passed those checks is
+// also checked for a replay by its signature, as coachbot does (DESIGN
+// §6): seen reports whether the key is new, and a repeated request is
+// refused. That is the one round trip to shared state every replica of a
+// bot must make, whatever else it does.
+func baselineHandler(platform string, pub ed25519.PublicKey, seen func(ctx context.Context, key string) (bool, error)) (http.Handler, error) {
+	// replayed answers a replay, or a failed check, and reports whether it did.
+	replayed := func(w http.ResponseWriter, r *http.Request, key string) bool {
+		if seen == nil {
+			return false
+		}
+		first, err := seen(r.Context(), key)
+		switch {
+		case err != nil:
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return true
+		case !first:
+			http.Error(w, "repeated request", http.StatusUnauthorized)
+			return true
+		}
+		return false
+	}
 	mux := http.NewServeMux()
 	switch platform {
 	case "slack":
 		mux.HandleFunc("POST "+slackPath, func(w http.ResponseWriter, r *http.Request) {
 			if _, ok := readBody(w, r); !ok {
+				return
+			}
+			if replayed(w, r, "slack:"+r.Header.Get("X-Slack-Signature")) {
 				return
 			}
 			writeAnswer(w, slackBaselineAnswer)
@@ -69,6 +98,9 @@ func baselineHandler(platform string, pub ed25519.PublicKey) (http.Handler, erro
 			pool.Put(buf)
 			if !ok {
 				http.Error(w, "invalid request signature", http.StatusUnauthorized)
+				return
+			}
+			if replayed(w, r, "discord:"+r.Header.Get("X-Signature-Ed25519")) {
 				return
 			}
 			writeAnswer(w, discordBaselineAnswer)
@@ -113,8 +145,19 @@ func serveBaseline(ctx context.Context, args []string, stdin io.Reader, stdout i
 	platform := fs.String("platform", "slack", "slack or discord")
 	addr := fs.String("addr", "127.0.0.1:0", "where to listen")
 	pubHex := fs.String("public-key", "", "hex Ed25519 public key (discord)")
+	redisURL := fs.String("redis", "", "Redis URL for a replay check per request")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var seen func(context.Context, string) (bool, error)
+	if *redisURL != "" {
+		opt, err := redis.ParseURL(*redisURL)
+		if err != nil {
+			return fmt.Errorf("baseline: -redis: %w", err)
+		}
+		rdb := redis.NewClient(opt)
+		defer rdb.Close()
+		seen = replayCheck(rdb)
 	}
 	var pub ed25519.PublicKey
 	if *pubHex != "" {
@@ -124,7 +167,7 @@ func serveBaseline(ctx context.Context, args []string, stdin io.Reader, stdout i
 		}
 		pub = b
 	}
-	h, err := baselineHandler(*platform, pub)
+	h, err := baselineHandler(*platform, pub, seen)
 	if err != nil {
 		return err
 	}
@@ -138,6 +181,16 @@ func serveBaseline(ctx context.Context, args []string, stdin io.Reader, stdout i
 		return err
 	}
 	return serveUntil(ctx, srv, ln, stdin)
+}
+
+// replayCheck is the baseline's replay check on rdb: SET NX PX of 16 bytes
+// of the key's SHA-256 for ten minutes, as coachbot keeps a request's key
+// (bot.ReplayWindow), in one round trip.
+func replayCheck(rdb *redis.Client) func(context.Context, string) (bool, error) {
+	return func(ctx context.Context, key string) (bool, error) {
+		sum := sha256.Sum256([]byte(key))
+		return rdb.SetNX(ctx, "coachload:seen:"+base64.RawURLEncoding.EncodeToString(sum[:16]), "1", 10*time.Minute).Result()
+	}
 }
 
 // serveUntil serves srv on ln until ctx ends or, when stdin is not nil,
@@ -174,11 +227,15 @@ type child struct {
 }
 
 // startBaseline re-executes self as "coachload baseline" for platform and
-// returns when it is listening.
-func startBaseline(self, platform string, pub ed25519.PublicKey) (*child, error) {
+// returns when it is listening; with redisURL its handler checks each
+// request for a replay there.
+func startBaseline(self, platform string, pub ed25519.PublicKey, redisURL string) (*child, error) {
 	args := []string{"baseline", "-platform", platform, "-addr", "127.0.0.1:0"}
 	if pub != nil {
 		args = append(args, "-public-key", hex.EncodeToString(pub))
+	}
+	if redisURL != "" {
+		args = append(args, "-redis", redisURL)
 	}
 	cmd := exec.Command(self, args...)
 	cmd.Env = os.Environ()

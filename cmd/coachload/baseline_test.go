@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coachbot/coachbot/adapters/redisstore/redistest"
 )
 
 // TestBaselineHandler: the Slack baseline answers whatever it is sent; the
@@ -52,7 +56,7 @@ func TestBaselineHandler(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, err := baselineHandler(tt.platform, pub)
+			h, err := baselineHandler(tt.platform, pub, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +75,7 @@ func TestBaselineHandler(t *testing.T) {
 			}
 		})
 	}
-	if _, err := baselineHandler("discord", nil); err == nil {
+	if _, err := baselineHandler("discord", nil, nil); err == nil {
 		t.Error("a Discord baseline without a key started")
 	}
 }
@@ -95,7 +99,7 @@ func TestBaselineChild(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.platform, func(t *testing.T) {
-			c, err := startBaseline(self, tt.platform, tt.pub)
+			c, err := startBaseline(self, tt.platform, tt.pub, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -134,13 +138,82 @@ func TestBaselineChild(t *testing.T) {
 	}
 }
 
+// TestBaselineReplayCheck: with -baseline-redis the baseline, a child
+// process as in a run, checks every request on a real Redis: a request
+// is answered once, its copy is refused, and each left one key.
+func TestBaselineReplayCheck(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := redistest.Start(t)
+	key := ed25519.NewKeyFromSeed(testSeed)
+	dg, err := newDiscordGen(key, "", []string{"tip"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		platform string
+		gen      generator
+		pub      ed25519.PublicKey
+	}{
+		{"slack", newSlackGen("s", []string{"tip"}), nil},
+		{"discord", dg, key.Public().(ed25519.PublicKey)},
+	}
+	for i, tt := range tests {
+		t.Run(tt.platform, func(t *testing.T) {
+			c, err := startBaseline(self, tt.platform, tt.pub, srv.URL())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.stop()
+			body, h := tt.gen.newBuilder().build(uint64(i), 1, 0, time.Now())
+			for n, want := range []int{http.StatusOK, http.StatusUnauthorized} {
+				req, _ := http.NewRequest(http.MethodPost, c.URL()+tt.gen.path(), bytes.NewReader(body))
+				req.Header = h.Clone()
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode != want {
+					t.Errorf("send %d: status %d (%s), want %d", n+1, res.StatusCode, got, want)
+				}
+			}
+			keys, err := srv.Client().Keys(t.Context(), "coachload:seen:*").Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(keys) != i+1 {
+				t.Errorf("Redis holds %d replay keys after %d requests, want %d", len(keys), i+1, i+1)
+			}
+		})
+	}
+}
+
+// TestBaselineReplayCheckFails: when the replay check cannot be made the
+// baseline answers 503: it has no answer that needs no check.
+func TestBaselineReplayCheckFails(t *testing.T) {
+	broken := func(context.Context, string) (bool, error) { return false, errors.New("no Redis") }
+	h, err := baselineHandler("slack", nil, broken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, slackPath, strings.NewReader("text=tip")))
+	if w.Code != http.StatusServiceUnavailable {
+		t.Errorf("status %d, want 503", w.Code)
+	}
+}
+
 // TestBaselineChildFailure: a baseline that cannot start says why.
 func TestBaselineChildFailure(t *testing.T) {
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = startBaseline(self, "teams", nil)
+	_, err = startBaseline(self, "teams", nil, "")
 	if err == nil || !strings.Contains(err.Error(), "unknown platform") {
 		t.Errorf("error %v, want the child's complaint about the platform", err)
 	}

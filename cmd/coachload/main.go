@@ -103,7 +103,12 @@ type Config struct {
 	Users       int           // distinct users the requests come from
 	Commands    []string      // command lines, cycled through
 	Baseline    bool          // measure the bare baseline too
-	Rounds      int           // rounds of (baseline, coachbot)
+	// BaselineRedis, when set, is a Redis URL on which the baseline makes,
+	// for every request, the one round trip every replica of a bot must
+	// make: a replay check (SET NX PX of the request's signature). The
+	// ratio to it is coachbot's cost beyond that round trip.
+	BaselineRedis string
+	Rounds        int // rounds of (baseline, coachbot)
 	// CoachbotFirst runs coachbot before the baseline in odd rounds; each
 	// round alternates the order, so a machine that warms up or slows down
 	// over the run favours neither.
@@ -196,6 +201,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.IntVar(&cfg.Users, "users", cfg.Users, "distinct users the requests come from, in turn; keep commands per user per second under 0.4 (coachbot limits each user to about 30/minute)")
 	commands := fs.String("commands", DefaultCommands, "comma-separated command `lines`, cycled through")
 	fs.BoolVar(&cfg.Baseline, "baseline", cfg.Baseline, "also measure a bare net/http baseline (a child process) with the same requests")
+	fs.StringVar(&cfg.BaselineRedis, "baseline-redis", "", "a Redis `URL` (coachbot's) on which the baseline also checks each request for a replay (SET NX PX of its signature): the one round trip any replica must make, so the ratio is coachbot's cost beyond it")
 	fs.IntVar(&cfg.Rounds, "rounds", cfg.Rounds, "rounds of baseline and coachbot, alternating which goes first; with more than one, best and median are reported too")
 	order := fs.String("order", "baseline", "which phase goes first in round 1: baseline or coachbot")
 	// The secrets' defaults are read after parsing, so -h never prints them.
@@ -406,7 +412,7 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (*Report, error) {
 			}
 		}
 		var err error
-		if bl, err = startBaseline(self, cfg.Platform, pub); err != nil {
+		if bl, err = startBaseline(self, cfg.Platform, pub, cfg.BaselineRedis); err != nil {
 			return nil, err
 		}
 		defer bl.stop()
@@ -427,6 +433,9 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (*Report, error) {
 	text("coachload %s  coachbot %s (pid %s)  c=%d d=%s warm-up %s  users %d  GOMAXPROCS %d  load %s\n",
 		cfg.Platform, base, pid, cfg.Concurrency, cfg.Duration, cfg.Warmup, cfg.Users, rep.GOMAXPROCS, orUnknown(rep.LoadBefore))
 	text("commands  %s\n", strings.Join(cfg.Commands, ", "))
+	if bl != nil && cfg.BaselineRedis != "" {
+		text("baseline  bare net/http + a replay check on Redis per request (SET NX PX)\n")
+	}
 	for r := 1; r <= cfg.Rounds; r++ {
 		if cfg.Rounds > 1 {
 			text("round %d/%d\n", r, cfg.Rounds)
