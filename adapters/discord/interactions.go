@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -230,22 +231,14 @@ func (a *Adapter) dispatch(ctx context.Context, i *interaction, once string, sen
 		return nil
 	}
 	uid := bot.DiscordUser(user)
-	a.log.Debug("discord interaction", "type", int(i.Type), "user", bot.HashUser(uid))
+	if a.log.Enabled(ctx, slog.LevelDebug) { // the pseudonym is an HMAC: not for a line never written
+		a.log.Debug("discord interaction", "type", int(i.Type), "user", bot.HashUser(uid))
+	}
 
 	// If the bot is still busy when the timer fires, acknowledge now and
 	// edit the answer in later. A deferred new message is private, since
 	// whether the answer is public is not known yet.
-	var (
-		mu                 sync.Mutex
-		finished, deferred bool
-	)
-	t := time.AfterFunc(a.deferAfter, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if finished {
-			return
-		}
-		deferred = true
+	d := webhook.DeferAfter(a.deferAfter, func() {
 		resp := &discordgo.InteractionResponse{
 			Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
 			Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
@@ -256,16 +249,12 @@ func (a *Adapter) dispatch(ctx context.Context, i *interaction, once string, sen
 		reply(resp)
 	})
 	r, err := a.bot.Serve(ctx, bot.Inbound{User: uid, Line: line, Once: once})
-	t.Stop()
 	// Where the bot is a guest, nothing it says is for everyone.
 	overridden := r.Public && i.private()
 	if overridden {
 		r.Public = false
 	}
-	mu.Lock() // waits for a deferral being sent
-	finished = true
-	late := deferred
-	mu.Unlock()
+	late := d.Done() // waits for a deferral being sent
 	if err != nil {
 		// A deferral already sent went to whoever replayed the request;
 		// the interaction's message is not edited.

@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -498,26 +497,12 @@ func (a *Adapter) answer(ctx context.Context, cmd slack.SlashCommand, once strin
 	// The command outlives the request when it overruns the budget.
 	ctx = context.WithoutCancel(ctx)
 
-	var (
-		mu                 sync.Mutex
-		finished, deferred bool
-	)
-	t := time.AfterFunc(a.budget, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if finished {
-			return
-		}
-		deferred = true
+	d := webhook.DeferAfter(a.budget, func() {
 		a.log.Warn("slack command answer is slow: it follows through response_url", "user", bot.HashUser(user))
 		ack()
 	})
 	r, err := a.bot.Serve(ctx, bot.Inbound{User: user, Line: line, Once: once})
-	t.Stop()
-	mu.Lock() // waits for an acknowledgement being sent
-	finished = true
-	late := deferred
-	mu.Unlock()
+	late := d.Done()
 	switch {
 	case late && err != nil:
 		// Refused after Slack had its acknowledgement: nothing more.

@@ -1,6 +1,8 @@
 // Package webhook is what the platform adapters share for webhooks: reading
 // a bounded raw body before verification, logging refusals without letting
-// a forger write the log, and writing complete JSON answers.
+// a forger write the log, writing complete JSON answers, and acknowledging
+// a command the bot is slow to answer (Deferral) while the bot runs on the
+// request's own goroutine.
 //
 // It exists so that bot holds no HTTP (DESIGN §1): the core knows commands
 // and replies, not requests. Slack and Discord both sign the raw bytes of a
