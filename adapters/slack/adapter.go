@@ -106,7 +106,10 @@ type Adapter struct {
 	oauth    *oauth          // "Add to Slack"; nil when off
 	cards    *cards          // progress cards as image URLs; nil when off
 	inst     bot.Installations
-	clock    bot.Clock
+	// installed spares a command the store read of its workspace's
+	// installation (installed.go).
+	installed installedTeams
+	clock     bot.Clock
 	// installRefusals logs refused install callbacks, which anyone can
 	// send, at a bounded rate.
 	installRefusals *webhook.Refusals
@@ -524,9 +527,14 @@ func (a *Adapter) checkInstalled(ctx context.Context, team string) (msg *slack.M
 	if a.oauth == nil || a.api != nil {
 		return nil, true
 	}
+	now := a.clock.Now()
+	if a.installed.known(team, now) {
+		return nil, true
+	}
 	_, err := a.oauth.inst.Installation(ctx, team)
 	switch {
 	case err == nil:
+		a.installed.add(team, now)
 		return nil, true
 	case errors.Is(err, bot.ErrNoInstallation), bot.ErrorCode(err) == bot.Invalid:
 		m := Render(bot.Reply{Text: "coachbot is not installed in this Slack workspace (or it was removed). A workspace admin can add it at " + a.oauth.installURL})

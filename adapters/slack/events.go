@@ -86,6 +86,7 @@ func (a *Adapter) Uninstall(ctx context.Context, team string) (int, error) {
 	if err := inst.DeleteInstallation(ctx, team); err != nil {
 		return 0, err
 	}
+	a.installed.forget(team)
 	ids, err := inst.UsersWithPrefix(ctx, string(bot.SlackUser(team, "")))
 	if err != nil {
 		return 0, err

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -557,4 +558,66 @@ func TestInstallsBesideBotToken(t *testing.T) {
 		t.Errorf("DMs went out with the tokens of %q, want %q (\"\": the bot token)", got, want)
 	}
 	checkNoSecrets(t, e, "TOWN0", "TBOOT2")
+}
+
+// countingInstallations counts the reads of installations: a command of
+// an installed workspace should not read its installation every time.
+type countingInstallations struct {
+	bot.Installations
+	reads atomic.Int64
+}
+
+func (c *countingInstallations) Installation(ctx context.Context, team string) ([]byte, error) {
+	c.reads.Add(1)
+	return c.Installations.Installation(ctx, team)
+}
+
+// TestInstalledWorkspaceRemembered: a replica reads a workspace's
+// installation for its first command only, for a minute; the replica
+// that gets the uninstall forgets the workspace at once, another one
+// within the minute; a workspace not installed is never remembered.
+func TestInstalledWorkspaceRemembered(t *testing.T) {
+	var count *countingInstallations
+	e := newInstallEnv(t, func(c *coachslack.Config) {
+		count = &countingInstallations{Installations: c.Installations}
+		c.Installations = count
+	})
+	// Replica b shares the store and the clock.
+	b := newInstallEnv(t, func(c *coachslack.Config) {
+		c.Bot, c.Store, c.Clock = e.h.Bot, e.h.Store, e.h.Clock
+		c.Installations = count
+	})
+	b.fake = e.fake
+	e.install(grant{Team: "TACME1", TeamName: "Acme"})
+
+	count.reads.Store(0)
+	for i := range 3 {
+		if m := e.slashAs("TACME1", "U1", "/coach", "roadmap next"); strings.Contains(allText(m), "not installed") {
+			t.Fatalf("command %d: %s", i+1, allText(m))
+		}
+	}
+	if n := count.reads.Load(); n != 1 {
+		t.Errorf("3 commands read the installation %d times, want 1", n)
+	}
+	b.slashAs("TACME1", "U2", "/coach", "roadmap next") // b reads it once too
+
+	if status, body := e.event(uninstalled("TACME1")); status != http.StatusOK {
+		t.Fatalf("uninstall: %d %s", status, body)
+	}
+	if m := e.slashAs("TACME1", "U1", "/coach", "progress"); !strings.Contains(allText(m), "not installed") {
+		t.Errorf("the replica that got the uninstall still answers: %s", allText(m))
+	}
+	e.h.Clock.Advance(time.Minute)
+	if m := b.slashAs("TACME1", "U2", "/coach", "progress"); !strings.Contains(allText(m), "not installed") {
+		t.Errorf("another replica still answers a minute after the uninstall: %s", allText(m))
+	}
+
+	// Not installed: asked every time, so an install counts at once.
+	count.reads.Store(0)
+	for range 2 {
+		e.slashAs("TNOPE5", "U5", "/coach", "tip")
+	}
+	if n := count.reads.Load(); n != 2 {
+		t.Errorf("2 commands of a workspace not installed read %d times, want 2", n)
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -401,5 +403,57 @@ func testInstallOnRedis(t *testing.T, redisURL string, addrs []string, nodes []*
 	out := slashAs(t, baseB, "TACME1", "U7", "progress")
 	if !strings.Contains(out, "not installed") {
 		t.Errorf("a command from the uninstalled workspace: %s", out)
+	}
+}
+
+// TestInstalledWorkspaceReadOnce runs the real server in install mode on
+// real Redis and watches, with MONITOR, what three commands of an
+// installed workspace send: its installation is read for the first only,
+// so the others cost the one round trip of the bot's gate (#10.6).
+func TestInstalledWorkspaceReadOnce(t *testing.T) {
+	srv := redistest.Start(t)
+	_, apiURL := newFakeSlackOAuth(t)
+	base := serveMain(t, installMain(t, apiURL, srv.URL(), nil))
+	browserInstall(t, base, "TACME1", false)
+
+	mon, err := net.Dial("tcp", srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mon.Close()
+	_ = mon.SetDeadline(time.Now().Add(30 * time.Second)) // a broken test fails, never hangs
+	feed := bufio.NewReader(mon)
+	if _, err := io.WriteString(mon, "MONITOR\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := feed.ReadString('\n'); err != nil || ok != "+OK\r\n" {
+		t.Fatalf("MONITOR = %q, %v", ok, err)
+	}
+	for i := range 3 {
+		if got := slashAs(t, base, "TACME1", fmt.Sprintf("U%d", i+1), "roadmap next"); strings.Contains(got, "not installed") {
+			t.Fatalf("command %d: %s", i+1, got)
+		}
+	}
+	// Redis runs commands one at a time: everything before the marker
+	// is what the commands sent.
+	const marker = "coachbot-test-marker"
+	if err := srv.Client().Echo(t.Context(), marker).Err(); err != nil {
+		t.Fatal(err)
+	}
+	var reads []string
+	for {
+		line, err := feed.ReadString('\n')
+		if err != nil {
+			t.Fatalf("MONITOR: %v (read so far: %v)", err, reads)
+		}
+		if strings.Contains(line, marker) {
+			break
+		}
+		if strings.Contains(line, `"coachbot:inst:TACME1"`) {
+			reads = append(reads, strings.TrimSpace(line))
+		}
+	}
+	if len(reads) != 1 {
+		t.Errorf("3 commands read the installation %d times, want 1:\n%s", len(reads), strings.Join(reads, "\n"))
 	}
 }
