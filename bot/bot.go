@@ -212,7 +212,7 @@ func (b *Bot) Serve(ctx context.Context, in Inbound) (Reply, error) {
 	// The admission check and the command get contexts of their own, both
 	// children of ctx, rather than one inside the other: a context with a
 	// deadline inside another registers with it, which under load was a
-	// measurable share of a command's allocations (DESIGN §8, pprof).
+	// measurable share of a command's allocations (pprof).
 	parent := ctx
 	ctx, cancel := context.WithDeadline(parent, deadline)
 	defer cancel()
@@ -328,10 +328,11 @@ func (u uncheckedOnce) Unwrap() error { return u.error }
 func (b *Bot) admit(ctx context.Context, deadline time.Time, in Inbound) (*User, error) {
 	// within bounds a check by timeout and by the command's deadline.
 	within := func(timeout time.Duration) (context.Context, context.CancelFunc) {
-		if d := time.Now().Add(timeout); d.Before(deadline) {
-			return context.WithDeadline(ctx, d)
+		d := time.Now().Add(timeout)
+		if deadline.Before(d) {
+			d = deadline
 		}
-		return context.WithDeadline(ctx, deadline)
+		return context.WithDeadline(ctx, d)
 	}
 	if b.gate != nil {
 		timeout := limiterTimeout
