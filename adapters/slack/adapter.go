@@ -531,7 +531,7 @@ func (a *Adapter) checkInstalled(ctx context.Context, team string) (msg *slack.M
 	if a.installed.known(team, now) {
 		return nil, true
 	}
-	_, err := a.oauth.inst.Installation(ctx, team)
+	_, err := a.inst.Installation(ctx, team)
 	switch {
 	case err == nil:
 		a.installed.add(team, now)

@@ -56,7 +56,6 @@ type oauth struct {
 	cookiePath             string // the callback's path as the browser sees it
 	stateKey               []byte // signs states (seal.Derive "slack-oauth-state")
 	sealer                 *seal.Sealer
-	inst                   bot.Installations
 	dedupe                 bot.Deduper
 }
 
@@ -96,7 +95,6 @@ func newOAuth(cfg Config) (*oauth, error) {
 		cookiePath:   pub.Path + callbackPath, // behind a proxy's path prefix too
 		stateKey:     seal.Derive(cfg.SecretKey, "slack-oauth-state"),
 		sealer:       sealer,
-		inst:         cfg.Installations,
 		dedupe:       cfg.Deduper,
 	}
 	if o.authorize == "" {
@@ -181,7 +179,7 @@ func (a *Adapter) serveCallback(w http.ResponseWriter, r *http.Request) {
 	o := a.oauth
 	q := r.URL.Query()
 	refuse := func(status int, reason, page string) {
-		a.installRefusals.Refused(r.Pattern, reason) // checkState's reasons are constants
+		a.installRefusals.Refused(r.Pattern, reason) // the reasons are constants
 		installPage(w, status, page, o.installURL)
 	}
 	if q.Get("error") != "" {
@@ -212,12 +210,15 @@ func (a *Adapter) serveCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, err := slack.GetOAuthV2ResponseContext(r.Context(), a.http, o.clientID, o.clientSecret, code, o.redirect, slack.OAuthOptionAPIURL(a.apiURL))
 	if err != nil {
-		status := http.StatusBadGateway
+		const page = "Slack did not accept this install. Please start again."
 		if errorCode(err) != "" {
-			status = http.StatusBadRequest // Slack refused the code: ours to say
+			// Slack refused the code: anyone with a fresh state can send
+			// a made-up one, so the line is rate-limited like the others.
+			refuse(http.StatusBadRequest, codeRefusal(errorCode(err)), page)
+			return
 		}
-		a.log.Warn("slack install: the code exchange failed", "slack_error", errorCode(err), "status", status)
-		installPage(w, status, "Slack did not accept this install. Please start again.", o.installURL)
+		a.log.Warn("slack install: the code exchange failed", "status", http.StatusBadGateway)
+		installPage(w, http.StatusBadGateway, page, o.installURL)
 		return
 	}
 	in, err := installationOf(resp, a.clock.Now())
@@ -305,13 +306,13 @@ func (a *Adapter) putInstallation(ctx context.Context, in installation) error {
 	if err != nil {
 		return fmt.Errorf("slack: installation: %w", err)
 	}
-	return a.oauth.inst.PutInstallation(ctx, in.Team, a.oauth.sealer.Seal(b, sealContext(in.Team)))
+	return a.inst.PutInstallation(ctx, in.Team, a.oauth.sealer.Seal(b, sealContext(in.Team)))
 }
 
 // installationFor reads and opens team's installation (errNotInstalled
 // when there is none).
 func (a *Adapter) installationFor(ctx context.Context, team string) (installation, error) {
-	sealed, err := a.oauth.inst.Installation(ctx, team)
+	sealed, err := a.inst.Installation(ctx, team)
 	if errors.Is(err, bot.ErrNoInstallation) || bot.ValidateTeam(team) != nil {
 		return installation{}, errNotInstalled
 	}
@@ -329,4 +330,15 @@ func (a *Adapter) installationFor(ctx context.Context, team string) (installatio
 		return installation{}, bot.WrapError(bot.Internal, fmt.Errorf("slack: installation: %w", err), "")
 	}
 	return in, nil
+}
+
+// codeRefusal is the refusal reason for Slack's answer to a code exchange.
+// Reasons must be constants (webhook.Refusals); the codes an operator can
+// act on (a wrong secret or redirect URL) are kept, any other is not.
+func codeRefusal(slackError string) string {
+	switch slackError {
+	case "invalid_client_id", "bad_client_secret", "bad_redirect_uri", "invalid_grant_type":
+		return "code refused by Slack: " + slackError
+	}
+	return "code refused by Slack"
 }

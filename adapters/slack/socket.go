@@ -93,8 +93,9 @@ func (a *Adapter) socketEvents(ctx context.Context, client *socketmode.Client, w
 				a.press(ctx, ic, "") // Socket Mode: a connection the app opened, nothing to replay
 			}
 		case socketmode.EventTypeEventsAPI:
-			// The manifest subscribes to no events; acknowledge any that
-			// come so Slack does not send them again.
+			// The uninstall events are handled over HTTP only (installs
+			// need HTTP mode); acknowledge any event that comes here so
+			// Slack does not send it again.
 			if evt.Request != nil {
 				a.ack(ctx, client, *evt.Request, nil)
 			}
