@@ -201,11 +201,12 @@ func (b *Bot) Handle(ctx context.Context, user UserID, line string) Reply {
 // thing it refuses rather than answers is a replay: it returns ErrReplayed,
 // having run nothing, when in.Once was seen before; the platform then
 // refuses the request (the Reply says why, for one that shows it anyway).
-// When the store cannot say whether in.Once was seen, a command that only
-// reads the content (which a replay cannot abuse) is answered, and one
-// that reads or changes the user's state gets the usual "I can't reach my
-// memory" answer: fail closed, without turning an outage into errors the
-// platform shows as its own.
+// When the store cannot say whether in.Once was seen, a stateless command
+// (it needs only the content; a replay of it costs at most tip's
+// best-effort counter) is answered, and one that reads or changes the
+// user's state gets the usual "I can't reach my memory" answer: fail
+// closed, without turning an outage into errors the platform shows as its
+// own.
 func (b *Bot) Serve(ctx context.Context, in Inbound) (Reply, error) {
 	start := time.Now()
 	deadline := start.Add(b.timeout)

@@ -86,20 +86,11 @@ func (b *Bot) card(u User, now time.Time) *Card {
 		done += n
 		total += t
 	}
-	if total > 0 {
-		c.Percent = (done*200 + total) / (2 * total)
-	}
-	if u.Plan.Hours > 0 && b.hoursLeft(u, 0) > 0 {
+	c.Percent = Progress{Done: done, Total: total}.Percent()
+	if u.Plan.Hours > 0 && b.hoursLeft(u) > 0 {
 		c.PlanHours = u.Plan.Hours
 		c.PlanFinish = b.planFinish(u, now)
-		switch d := b.planDays(u, now); {
-		case d == 0:
-			c.PlanStatus = "on track"
-		case d > 0:
-			c.PlanStatus = days(d) + " ahead"
-		default:
-			c.PlanStatus = days(-d) + " behind"
-		}
+		c.PlanStatus = planPace(b.planDays(u, now))
 	}
 	// The first column starts on the Monday HeatWeeks-1 weeks before
 	// this week's.

@@ -89,7 +89,7 @@ func clipRunes(s string, n int) string {
 	return string([]rune(s)[:n-1]) + "…"
 }
 
-// minutesText is "45 minutes" or "1 h 30 min".
+// minutesText is "45 min", "2 h" or "1 h 30 min".
 func minutesText(m int) string {
 	switch {
 	case m < 60:
@@ -118,17 +118,6 @@ func (l CheckinLog) List() []Checkin {
 		out = append(out, c)
 	}
 	return out
-}
-
-// Len returns how many days are checked in.
-func (l CheckinLog) Len() int {
-	n := 0
-	for _, b := range l.Days {
-		for ; b != 0; b &= b - 1 {
-			n++
-		}
-	}
-	return n
 }
 
 // packCheckins makes the log of check-ins in day order, one per day.

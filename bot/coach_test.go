@@ -157,7 +157,7 @@ func TestCheckinMinutesAndNote(t *testing.T) {
 		h.Say("checkin 30m")
 	}
 	u, _ := h.Store.User(context.Background(), h.User)
-	if n := u.Checkins.Len(); n != 53*7+1 {
+	if n := len(u.Checkins.List()); n != 53*7+1 {
 		t.Errorf("%d check-ins kept, want %d", n, 53*7+1)
 	}
 	if len(bot.EncodeUser(u)) > 53*7*2+100 {

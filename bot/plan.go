@@ -25,7 +25,7 @@ func (b *Bot) plan(ctx context.Context, req *Request) (Reply, error) {
 		if u.Plan.Hours == 0 {
 			return Reply{
 				Title:   "No study plan yet",
-				Text:    fmt.Sprintf("Tell me how many hours a week you can study and I'll work out when you finish each step: **plan 8** for 8 hours a week. The roadmap has **%d hours** left for you, by our estimates.", b.hoursLeft(u, 0)),
+				Text:    fmt.Sprintf("Tell me how many hours a week you can study and I'll work out when you finish each step: **plan 8** for 8 hours a week. The roadmap has **%d hours** left for you, by our estimates.", b.hoursLeft(u)),
 				Buttons: []Button{{Label: "Plan 5 h a week", Command: "plan 5"}, {Label: "Plan 10 h a week", Command: "plan 10"}},
 			}, nil
 		}
@@ -49,7 +49,7 @@ func (b *Bot) plan(ctx context.Context, req *Request) (Reply, error) {
 		return Reply{}, Errorf(Invalid, "A plan is study hours a week, a whole number from 1 to %d: **plan 8**. **plan off** stops it.", MaxPlanHours)
 	}
 	u, err := b.update(ctx, req, func(u *User) error {
-		u.Plan = Plan{Hours: hours, Started: req.Now.UTC().Truncate(time.Millisecond), Left: b.hoursLeft(*u, 0)}
+		u.Plan = Plan{Hours: hours, Started: req.Now.UTC().Truncate(time.Millisecond), Left: b.hoursLeft(*u)}
 		return nil
 	})
 	if err != nil {
@@ -60,7 +60,7 @@ func (b *Bot) plan(ctx context.Context, req *Request) (Reply, error) {
 
 // planReply lists the finish date of each unfinished step and of the roadmap.
 func (b *Bot) planReply(u User, now time.Time, title string) Reply {
-	left := b.hoursLeft(u, 0)
+	left := b.hoursLeft(u)
 	if left == 0 {
 		return Reply{Title: title, Text: "You have finished every topic of the roadmap, so there is nothing left to plan. 🎉"}
 	}
@@ -125,7 +125,7 @@ func (b *Bot) stepFinishes(u User, now time.Time) []time.Time {
 
 // planFinish returns the local date the roadmap is finished at the plan's pace.
 func (b *Bot) planFinish(u User, now time.Time) time.Time {
-	return (b.localDay(u, now) + Day(daysFor(b.hoursLeft(u, 0), u.Plan.Hours))).Date()
+	return (b.localDay(u, now) + Day(daysFor(b.hoursLeft(u), u.Plan.Hours))).Date()
 }
 
 // planDays returns how many days ahead (> 0) or behind (< 0) of the plan u
@@ -137,7 +137,7 @@ func (b *Bot) planDays(u User, now time.Time) int {
 	}
 	elapsed := int(b.localDay(u, now)) - int(DayOf(u.Plan.Started, b.zoneOf(u)))
 	want := float64(u.Plan.Hours) * float64(max(elapsed, 0)) / 7
-	got := float64(u.Plan.Left - b.hoursLeft(u, 0))
+	got := float64(u.Plan.Left - b.hoursLeft(u))
 	return int(math.Round((got - want) * 7 / float64(u.Plan.Hours)))
 }
 
@@ -146,15 +146,18 @@ func (b *Bot) planStatus(u User, now time.Time) string {
 	if u.Plan.Hours == 0 {
 		return "no plan yet: **plan HOURS** sets one"
 	}
-	d := b.planDays(u, now)
-	var pace string
+	return fmt.Sprintf("%s at %d h a week; finish %s", planPace(b.planDays(u, now)), u.Plan.Hours, b.planFinish(u, now).Format("2 Jan 2006"))
+}
+
+// planPace says how d days ahead of the plan (behind when negative) reads:
+// "on track", "3 days behind".
+func planPace(d int) string {
 	switch {
 	case d == 0:
-		pace = "on track"
+		return "on track"
 	case d > 0:
-		pace = days(d) + " ahead"
+		return days(d) + " ahead"
 	default:
-		pace = days(-d) + " behind"
+		return days(-d) + " behind"
 	}
-	return fmt.Sprintf("%s at %d h a week; finish %s", pace, u.Plan.Hours, b.planFinish(u, now).Format("2 Jan 2006"))
 }

@@ -148,7 +148,7 @@ func (b *Bot) export(ctx context.Context, req *Request) (Reply, error) {
 	}
 	d := exportData{
 		User: req.User, ExportedAt: req.Now.UTC(), Created: exportTime(u.Created), Updated: exportTime(u.Updated),
-		Zone: u.Zone, StepsDone: u.Done,
+		Zone:        u.Zone,
 		Streak:      exportStreak{LastDay: u.Streak.Last, Current: u.Streak.Current, Best: u.Streak.Best, Days: u.Streak.Days},
 		Reminders:   []exportReminder{},
 		Notice:      u.Notice,

@@ -26,10 +26,12 @@ type Command struct {
 	Hidden   bool       // left out of help lists (still parsed): buttons' plumbing
 
 	parent *Command
-	// stateless commands answer from the content pack alone, so they work
-	// while the store is down and skip the user read that shows notices.
-	// Their replies are cached by adapters under the canonical command
-	// line, so one whose answer varies (tip) sets Reply.CacheKey itself.
+	// stateless commands need no store to answer (the content pack is
+	// enough), so they work while the store is down and skip the user
+	// read that shows notices. Their replies are cached by adapters under
+	// the canonical command line, so one whose answer varies (tip) sets
+	// Reply.CacheKey itself. tip also counts the tips shown: a best-effort
+	// write, bounded by tipStoreTimeout; the tip is shown if it fails.
 	stateless bool
 	run       func(b *Bot, ctx context.Context, req *Request) (Reply, error)
 }

@@ -164,21 +164,17 @@ func (b *Bot) currentTopic(u User) (si, ti int, ok bool) {
 	return first[0], first[1], first[0] >= 0
 }
 
-// topicsLeft returns the hours of the topics u has not finished, from step
-// si on (0 for all): what a plan has to cover.
-func (b *Bot) hoursLeft(u User, from int) int {
+// hoursLeft returns the hours of the topics u has not finished, in all
+// steps: what a plan has to cover.
+func (b *Bot) hoursLeft(u User) int {
 	n := 0
-	for i := from; i < len(b.pack.Steps); i++ {
-		for j, t := range b.pack.Steps[i].Topics {
-			if !b.topicState(u, i, j).finished() {
-				n += t.Hours
-			}
-		}
+	for i := range b.pack.Steps {
+		n += b.hoursLeftIn(u, i)
 	}
 	return n
 }
 
-// topicName is "2.3 Indexes (databases/indexing)", for replies.
+// topicName is "**2.3 Indexes**", for replies.
 func topicName(p *content.Pack, si, ti int) string {
 	return fmt.Sprintf("**%s %s**", topicRef(si, ti), p.Steps[si].Topics[ti].Title)
 }

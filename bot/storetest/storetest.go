@@ -1143,7 +1143,7 @@ func testForgetDuringDelivery(t *testing.T, newStore func(*testing.T) bot.Store)
 			t.Errorf("after Forget DeadLettersOf = %+v, %v; want none", got, err)
 		}
 	}
-	if u := getUser(t, s, id); u.Kept() || !u.IsZero() {
+	if u := getUser(t, s, id); !u.IsZero() {
 		t.Errorf("the forgotten user came back: %+v", u)
 	}
 	wantNoClaims(t, s)
