@@ -324,31 +324,33 @@ func (b *Bot) help(ctx context.Context, req *Request) (Reply, error) {
 	}, nil
 }
 
+// choiceList is "**level** is one of:" and a line per choice, with its
+// label and aliases.
+func choiceList(placeholder string, cs []Choice) string {
+	var t strings.Builder
+	fmt.Fprintf(&t, "**%s** is one of:", placeholder)
+	for _, ch := range cs {
+		fmt.Fprintf(&t, "\n- **%s** (%s)", ch.Value, ch.Label)
+		if len(ch.Aliases) > 0 {
+			t.WriteString(": also " + strings.Join(ch.Aliases, ", "))
+		}
+	}
+	return t.String()
+}
+
 // validValues lists what a command's level or skill argument accepts, so
 // "help salary" answers "which levels are there?".
 func (b *Bot) validValues(c *Command) string {
 	for _, a := range c.Args {
 		switch a.Kind {
 		case ArgChoice:
-			var t strings.Builder
-			fmt.Fprintf(&t, "**%s** is one of:", a.Placeholder)
-			for _, ch := range a.Choices {
-				fmt.Fprintf(&t, "\n- **%s** (%s)", ch.Value, ch.Label)
-				if len(ch.Aliases) > 0 {
-					t.WriteString(": also " + strings.Join(ch.Aliases, ", "))
-				}
-			}
-			return t.String()
+			return choiceList(a.Placeholder, a.Choices)
 		case ArgSkill:
-			var t strings.Builder
-			fmt.Fprintf(&t, "**%s** is one of:", a.Placeholder)
-			for _, sk := range b.pack.Skills {
-				fmt.Fprintf(&t, "\n- **%s** (%s)", sk.ID, sk.Name)
-				if len(sk.Aliases) > 0 {
-					t.WriteString(": also " + strings.Join(sk.Aliases, ", "))
-				}
+			skills := make([]Choice, len(b.pack.Skills))
+			for i, sk := range b.pack.Skills {
+				skills[i] = Choice{Value: sk.ID, Label: sk.Name, Aliases: sk.Aliases}
 			}
-			return t.String()
+			return choiceList(a.Placeholder, skills)
 		case ArgStep:
 			var t strings.Builder
 			fmt.Fprintf(&t, "**%s** is a step's number, id or words of its title:", a.Placeholder)
