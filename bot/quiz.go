@@ -380,10 +380,13 @@ func (b *Bot) review(ctx context.Context, req *Request) (Reply, error) {
 
 // dueToday counts the cards due by the end of the user's local day.
 func (b *Bot) dueToday(u User, now time.Time) int {
-	loc := b.zoneOf(u)
-	end := (b.localDay(u, now) + 1).Date()
-	end = time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, loc)
-	return len(b.dueCards(u, end.Add(-time.Nanosecond)))
+	return len(b.dueCards(u, b.endOfLocalDay(u, now).Add(-time.Nanosecond)))
+}
+
+// endOfLocalDay is the midnight that ends u's day at now, in u's zone.
+func (b *Bot) endOfLocalDay(u User, now time.Time) time.Time {
+	d := (b.localDay(u, now) + 1).Date()
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, b.zoneOf(u))
 }
 
 // quizStats shows answers, accuracy, cards due today, and the same by step.
@@ -394,10 +397,7 @@ func (b *Bot) quizStats(ctx context.Context, req *Request) (Reply, error) {
 	}
 	type tally struct{ cards, answered, wrong, due int }
 	by := make([]tally, len(b.pack.Steps))
-	var all tally
-	loc := b.zoneOf(u)
-	endDay := (b.localDay(u, req.Now) + 1).Date()
-	end := time.Date(endDay.Year(), endDay.Month(), endDay.Day(), 0, 0, 0, 0, loc)
+	end := b.endOfLocalDay(u, req.Now)
 	for k, c := range u.Cards {
 		q, ok := b.questionOf(k)
 		if !ok {
@@ -411,10 +411,10 @@ func (b *Bot) quizStats(ctx context.Context, req *Request) (Reply, error) {
 		if cardTime(c.Due).Before(end) {
 			t.due++
 		}
-		all.cards, all.answered, all.wrong = all.cards+1, all.answered+int(c.Reps), all.wrong+int(c.Wrong)
-		if cardTime(c.Due).Before(end) {
-			all.due++
-		}
+	}
+	var all tally
+	for _, t := range by {
+		all.cards, all.answered, all.wrong, all.due = all.cards+t.cards, all.answered+t.answered, all.wrong+t.wrong, all.due+t.due
 	}
 	if all.answered == 0 {
 		return Reply{Title: "Quiz stats", Text: "You haven't answered any questions yet. **quiz** asks one on what you're learning.",
