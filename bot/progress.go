@@ -58,14 +58,12 @@ func (b *Bot) checkin(ctx context.Context, req *Request) (Reply, error) {
 	loc := b.zoneOf(User{})
 	u, err := b.update(ctx, req, func(u *User) error {
 		loc = b.zoneOf(*u)
-		today := req.Now.In(loc)
-		day := today.Format(time.DateOnly)
+		day, yesterday := b.localDates(*u, req.Now)
 		already = u.Streak.Last == day
-		addCheckin(u, DayOf(req.Now, loc), minutes, note)
+		addCheckin(u, b.localDay(*u, req.Now), minutes, note)
 		if already {
 			return nil
 		}
-		yesterday := time.Date(today.Year(), today.Month(), today.Day()-1, 12, 0, 0, 0, loc).Format(time.DateOnly)
 		if u.Streak.Last == yesterday {
 			u.Streak.Current++
 		} else {
@@ -113,16 +111,21 @@ func (b *Bot) checkin(ctx context.Context, req *Request) (Reply, error) {
 
 // todayDate returns the user's local date, YYYY-MM-DD.
 func (b *Bot) todayDate(u User, now time.Time) string {
-	return now.In(b.zoneOf(u)).Format(time.DateOnly)
+	return b.localDay(u, now).String()
+}
+
+// localDates returns the user's local date at now and the day before,
+// YYYY-MM-DD, as Streak.Last keeps them.
+func (b *Bot) localDates(u User, now time.Time) (today, yesterday string) {
+	d := b.localDay(u, now)
+	return d.String(), (d - 1).String()
 }
 
 // currentStreak is the stored streak if it is still alive (last check-in
 // today or yesterday in the user's zone), else 0.
 func (b *Bot) currentStreak(u User, now time.Time) int {
-	loc := b.zoneOf(u)
-	t := now.In(loc)
-	yesterday := time.Date(t.Year(), t.Month(), t.Day()-1, 12, 0, 0, 0, loc).Format(time.DateOnly)
-	if u.Streak.Last == t.Format(time.DateOnly) || u.Streak.Last == yesterday {
+	today, yesterday := b.localDates(u, now)
+	if u.Streak.Last == today || u.Streak.Last == yesterday {
 		return u.Streak.Current
 	}
 	return 0

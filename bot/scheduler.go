@@ -451,10 +451,7 @@ func (b *Bot) reminderReply(u User, r Reminder, now time.Time) Reply {
 // at risk when it is 2 days or more and today has none yet (it ends at
 // midnight), lost when yesterday had none.
 func (b *Bot) streakLine(u User, now time.Time) string {
-	loc := b.zoneOf(u)
-	t := now.In(loc)
-	today := t.Format(time.DateOnly)
-	yesterday := time.Date(t.Year(), t.Month(), t.Day()-1, 12, 0, 0, 0, loc).Format(time.DateOnly)
+	today, yesterday := b.localDates(u, now)
 	switch {
 	case u.Streak.Last == today:
 		return fmt.Sprintf("You checked in today already ✅ Your streak: **%s**.", days(u.Streak.Current))
