@@ -107,16 +107,11 @@ func (c QuizCard) LastRating() string {
 // cardKey returns the key of question q, or false when its topic is not in
 // the roadmap (the validator makes that impossible for a loaded pack).
 func (b *Bot) cardKey(q *content.Question) (CardKey, bool) {
-	_, st, ok := b.pack.Step(q.Step)
+	si, ti, ok := b.pack.Topic(q.Step + "/" + q.Topic)
 	if !ok {
 		return 0, false
 	}
-	for _, t := range st.Topics {
-		if t.ID == q.Topic {
-			return CardKey(t.Num*100 + q.N), true
-		}
-	}
-	return 0, false
+	return CardKey(b.pack.Steps[si].Topics[ti].Num*100 + q.N), true
 }
 
 // questionOf returns the question a card key names, if the bank still has it.
@@ -226,12 +221,9 @@ func (b *Bot) showQuestion(u User, q *content.Question, intro string) Reply {
 		j := b.rand(i + 1)
 		order[i], order[j] = order[j], order[i]
 	}
-	si, st, _ := b.pack.Step(q.Step)
 	topic := q.Topic
-	for ti, t := range st.Topics {
-		if t.ID == q.Topic {
-			topic = topicRef(si, ti) + " " + t.Title
-		}
+	if si, ti, ok := b.pack.Topic(q.Step + "/" + q.Topic); ok {
+		topic = topicRef(si, ti) + " " + b.pack.Steps[si].Topics[ti].Title
 	}
 	r := Reply{Title: "Quiz: " + topic, Text: intro + q.Text, Footer: "Question " + q.ID}
 	for _, i := range order {
