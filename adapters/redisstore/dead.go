@@ -76,9 +76,13 @@ func (s *Store) DeadLettersOf(ctx context.Context, id bot.UserID) ([]DeadEntry, 
 	if err != nil {
 		return nil, s.fail("read dead letters", err)
 	}
-	mine := short + "\x00"
-	var out []DeadEntry
-	for _, e := range all {
+	return s.decodeDead(nil, all, short+"\x00")
+}
+
+// decodeDead appends to out the entries of a dead list that start with
+// mine ("" for all of them).
+func (s *Store) decodeDead(out []DeadEntry, entries []string, mine string) ([]DeadEntry, error) {
+	for _, e := range entries {
 		if !strings.HasPrefix(e, mine) {
 			continue
 		}
@@ -153,12 +157,8 @@ func (s *Store) DeadLettered(ctx context.Context) ([]DeadEntry, error) {
 	}
 	var out []DeadEntry
 	for _, cmd := range cmds {
-		for _, e := range cmd.Val() {
-			d, err := decodeDeadEntry(e)
-			if err != nil {
-				return nil, s.fail("read dead letters", err)
-			}
-			out = append(out, d)
+		if out, err = s.decodeDead(out, cmd.Val(), ""); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil

@@ -45,7 +45,7 @@ func (s *Store) parseKey(key string) (shard int, rest string, ok bool) {
 }
 
 // kindCode returns the short code of a reminder kind used in index
-// members. The two kinds the bot has get one letter; any other is
+// members. Daily and Once get one letter; any other (Weekly too) is
 // hex-encoded behind "_", so that a code never holds a NUL.
 func kindCode(k bot.ReminderKind) string {
 	switch k {

@@ -214,6 +214,11 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	m.ports = portsOf(m.Store)
+	if m.ports.deduper == nil {
+		// Replicas sharing Redis share the memory of requests seen
+		// through it; otherwise this process keeps it.
+		m.ports.deduper = m.localLimits()
+	}
 	m.metrics = newMetrics()
 	cfg := bot.Config{
 		Store:       countingStore{Store: m.Store, m: m.metrics},
@@ -224,12 +229,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Reminders:   bot.SchedulerConfig{OnDelivery: m.metrics.onDelivery, Lease: m.Config.ReminderLease},
 		CommandRate: bot.Rate{PerMinute: float64(m.Config.RateLimit), Burst: m.Config.RateBurst},
 		DeadLetters: m.ports.dead,
-		// Replicas sharing Redis share the memory of requests seen through
-		// it; otherwise this process keeps it.
-		Deduper: m.ports.deduper,
-	}
-	if cfg.Deduper == nil {
-		cfg.Deduper = m.localLimits()
+		Deduper:     m.ports.deduper,
 	}
 	// The console and ask serve one person at their own keyboard (or a
 	// script they piped in), so they are not limited.
@@ -418,15 +418,11 @@ func (m *Main) startPlatforms(ctx context.Context, mux *http.ServeMux, run func(
 		if err != nil {
 			return fmt.Errorf("COACH_SECRET_KEY: %w", err)
 		}
-		dedupe := m.ports.deduper
-		if dedupe == nil {
-			dedupe = m.localLimits()
-		}
 		a, err := slack.New(slack.Config{
 			BotToken: c.SlackBotToken, SigningSecret: c.SlackSigningSecret, AppToken: c.SlackAppToken,
 			APIURL: c.SlackApiURL, Bot: m.Bot, Store: m.Store, Logger: m.log,
 			ClientID: c.SlackClientID, ClientSecret: c.SlackClientSecret, PublicURL: c.PublicURL, SecretKey: secret,
-			Installations: m.ports.installations, Deduper: dedupe, Clock: m.clock(),
+			Installations: m.ports.installations, Deduper: m.ports.deduper, Clock: m.clock(),
 		})
 		if err != nil {
 			return fmt.Errorf("slack: %w", err)

@@ -36,7 +36,7 @@ func newMetrics() *metrics {
 		}, []string{"command"}),
 		reminders: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "coachbot_reminders_total",
-			Help: "Claimed reminder occurrences by outcome: sent, late (skipped, older than the grace period), duplicate (already delivered), retry, paused (recipient unreachable), dropped (dead-lettered after repeated failures), released (given back unsent at shutdown), expired (not sent: the lease ran out, or would have, before a worker got to it).",
+			Help: "Claimed reminder occurrences by outcome: sent, skipped (the daily DM not sent: the user already checked in that day), late (skipped, older than the grace period), duplicate (already delivered), retry, paused (recipient unreachable), dropped (dead-lettered after repeated failures), released (given back unsent at shutdown), expired (not sent: the lease ran out, or would have, before a worker got to it).",
 		}, []string{"outcome"}),
 		lag: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "coachbot_reminder_lag_seconds",

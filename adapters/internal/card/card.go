@@ -106,7 +106,6 @@ func Render(c *bot.Card) ([]byte, error) {
 // canvas draws on one image.
 type canvas struct {
 	img *image.RGBA
-	f   *faces
 }
 
 func (cv *canvas) rect(x0, y0, x1, y1 int, col color.RGBA) {
@@ -155,7 +154,7 @@ func Draw(c *bot.Card) (*image.RGBA, error) {
 	if err != nil {
 		return nil, err
 	}
-	cv := &canvas{img: image.NewRGBA(image.Rect(0, 0, Width, Height)), f: f}
+	cv := &canvas{img: image.NewRGBA(image.Rect(0, 0, Width, Height))}
 	cv.rect(0, 0, Width, Height, background)
 	const left, right, mid = 32, Width - 32, 428
 
