@@ -52,6 +52,7 @@ type env struct {
 	a        *discord.Adapter
 	limits   *bot.LocalLimits
 	commands *atomic.Int64 // commands the bot handled
+	mode     string        // discord.ModeHTTP or ModeGateway
 }
 
 type envOption func(*discord.Config)
@@ -93,7 +94,17 @@ func newEnvWith(t testing.TB, h *bottest.Harness, n *atomic.Int64, opts ...envOp
 		t.Fatal(err)
 	}
 	h.SetMessenger("discord", a)
-	return &env{h: h, fake: fake, a: a, limits: limits, commands: n}
+	return &env{h: h, fake: fake, a: a, limits: limits, commands: n, mode: cfg.Mode}
+}
+
+// answer sends an interaction the way the env's mode receives them (POST
+// or the gateway) and returns the response.
+func (e *env) answer(t testing.TB, body []byte) response {
+	t.Helper()
+	if e.mode == discord.ModeHTTP {
+		return e.postOK(t, body)
+	}
+	return e.viaGateway(t, body)
 }
 
 // runGateway runs the adapter's gateway session until the test ends.

@@ -74,12 +74,7 @@ func TestUserInstall(t *testing.T) {
 			for n, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
 					body := payload(t, tt.file, fmt.Sprintf("1284%015d", n), tt.data, tt.set...)
-					var got response
-					if mode == discord.ModeHTTP {
-						got = e.postOK(t, body)
-					} else {
-						got = e.viaGateway(t, body)
-					}
+					got := e.answer(t, body)
 					reply := ref.SayAs(bot.DiscordUser(tt.user), tt.line)
 					want := wantResponse(reply)
 					if tt.update {

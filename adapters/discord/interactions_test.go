@@ -141,12 +141,7 @@ func TestCommands(t *testing.T) {
 						file, user = "interaction-command-dm.json", dmUser
 					}
 					body := payload(t, file, fmt.Sprintf("1276%015d", n), commandData(v.words, v.c.opts...))
-					var got response
-					if mode == discord.ModeHTTP {
-						got = e.postOK(t, body)
-					} else {
-						got = e.viaGateway(t, body)
-					}
+					got := e.answer(t, body)
 					reply := ref.SayAs(bot.DiscordUser(user), v.c.line)
 					if reply.Title == "Hmm, not quite" || reply.Title == "Something went wrong" {
 						t.Fatalf("the reference bot did not accept %q: %s", v.c.line, reply.Text)
@@ -211,12 +206,7 @@ func TestComponents(t *testing.T) {
 				t.Run(tt.name, func(t *testing.T) {
 					data := map[string]any{"component_type": 2, "custom_id": tt.customID, "id": 2}
 					body := payload(t, tt.file, fmt.Sprintf("1278%015d", n), data, tt.set...)
-					var got response
-					if mode == discord.ModeHTTP {
-						got = e.postOK(t, body)
-					} else {
-						got = e.viaGateway(t, body)
-					}
+					got := e.answer(t, body)
 					reply := ref.SayAs(bot.DiscordUser(tt.user), tt.customID)
 					want := wantResponse(reply)
 					if tt.update {
@@ -242,13 +232,7 @@ func TestSelectMenu(t *testing.T) {
 			if mode == discord.ModeGateway {
 				e.runGateway(t)
 			}
-			post := func(body []byte) response {
-				if mode == discord.ModeHTTP {
-					return e.postOK(t, body)
-				}
-				return e.viaGateway(t, body)
-			}
-			got := post(payload(t, "interaction-select-dm.json", "1279000000000000001", nil))
+			got := e.answer(t, payload(t, "interaction-select-dm.json", "1279000000000000001", nil))
 			ref := bottest.New(t)
 			want := wantUpdate(ref.SayAs(bot.DiscordUser(dmUser), "roadmap done 2.1 2.4"))
 			if diff := cmp.Diff(asJSON(t, want), got.JSON); diff != "" {
@@ -259,7 +243,7 @@ func TestSelectMenu(t *testing.T) {
 				t.Errorf("topics marked: %v, want 2.1 and 2.4", u.Topics)
 			}
 			none := map[string]any{"component_type": 3, "custom_id": "roadmap done", "id": 5, "values": []any{}}
-			got = post(payload(t, "interaction-select-dm.json", "1279000000000000002", none))
+			got = e.answer(t, payload(t, "interaction-select-dm.json", "1279000000000000002", none))
 			if !strings.Contains(fmt.Sprint(got.JSON), "I can only answer my commands and buttons") {
 				t.Errorf("nothing chosen: %s", got.JSON)
 			}
@@ -311,12 +295,7 @@ func TestAutocomplete(t *testing.T) {
 			for n, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
 					body := payload(t, "interaction-autocomplete.json", fmt.Sprintf("1279%015d", n), tt.data)
-					var got response
-					if mode == discord.ModeHTTP {
-						got = e.postOK(t, body)
-					} else {
-						got = e.viaGateway(t, body)
-					}
+					got := e.answer(t, body)
 					if got.Type != discordgo.InteractionApplicationCommandAutocompleteResult || got.Data == nil {
 						t.Fatalf("response %+v, want type 8 with choices", got)
 					}
@@ -398,12 +377,7 @@ func TestCachedAnswers(t *testing.T) {
 				{"button again", payload(t, "interaction-component-guild.json", "1279000000000000004", press), wantUpdate(reply)},
 				{"command after the button", payload(t, "interaction-command-dm.json", "1279000000000000005", salary), wantResponse(reply)},
 			} {
-				var got response
-				if mode == discord.ModeHTTP {
-					got = e.postOK(t, step.body)
-				} else {
-					got = e.viaGateway(t, step.body)
-				}
+				got := e.answer(t, step.body)
 				if diff := cmp.Diff(asJSON(t, step.want), got.JSON); diff != "" {
 					t.Errorf("step %d, %s (-want +got):\n%s", n+1, step.name, diff)
 				}
