@@ -1,10 +1,6 @@
 package main
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -120,9 +116,7 @@ func TestReplayRefusedByEveryReplica(t *testing.T) {
 	body := url.Values{"command": {"/coach"}, "text": {"roadmap done 1"}, "team_id": {"T1"}, "user_id": {"U1"},
 		"response_url": {"http://127.0.0.1:1/hook"}, "trigger_id": {"1.2." + randomHex(t, 4)}}.Encode()
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(limitSecret))
-	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
-	sig := "v0=" + hex.EncodeToString(mac.Sum(nil))
+	sig := slackSignature(limitSecret, ts, body)
 	for i, want := range []int{http.StatusOK, http.StatusUnauthorized, http.StatusUnauthorized} {
 		req, err := http.NewRequest("POST", bases[i%2]+"/slack/commands", strings.NewReader(body))
 		if err != nil {

@@ -437,17 +437,29 @@ func passwordProtect(t *testing.T, srv *redistest.Server) (redisURL, password st
 // Slack signs: HMAC-SHA256 of "v0:<timestamp>:<body>".
 func postSlack(t *testing.T, endpoint, body, secret string) (int, string) {
 	t.Helper()
+	return roundTrip(t, slackRequest(t, endpoint, "application/x-www-form-urlencoded", body, secret))
+}
+
+// slackRequest is a POST of body to endpoint, signed with secret now, as
+// Slack signs.
+func slackRequest(t *testing.T, endpoint, contentType, body, secret string) *http.Request {
+	t.Helper()
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
 	req, err := http.NewRequest("POST", endpoint, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("X-Slack-Request-Timestamp", ts)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
-	return roundTrip(t, req)
+	req.Header.Set("X-Slack-Signature", slackSignature(secret, ts, body))
+	return req
+}
+
+// slackSignature is Slack's X-Slack-Signature of body sent at ts.
+func slackSignature(secret, ts, body string) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
+	return "v0=" + hex.EncodeToString(mac.Sum(nil))
 }
 
 // postDiscord posts an interaction signed with key as Discord signs:
