@@ -34,10 +34,15 @@ type Console struct {
 // New returns a console for b. Register it as the "console" Messenger with
 // b.SetMessenger("console", c) so reminders reach it.
 func New(b *bot.Bot, cfg Config) *Console {
-	if cfg.User == "" {
-		cfg.User = "me"
+	return &Console{bot: b, cfg: cfg, user: userID(cfg.User)}
+}
+
+// userID is the console user named name, "me" when it is empty.
+func userID(name string) bot.UserID {
+	if name == "" {
+		name = "me"
 	}
-	return &Console{bot: b, cfg: cfg, user: bot.ConsoleUser(cfg.User)}
+	return bot.ConsoleUser(name)
 }
 
 // User returns the console user's id.
@@ -163,10 +168,7 @@ func (c *Console) UserZone(ctx context.Context, id bot.UserID) (string, error) {
 // reports an error (a mistake in the line, or the store down) it returns a
 // coded *bot.Error after writing it, so a script sees a failure (exit 1).
 func Ask(ctx context.Context, b *bot.Bot, user, line string, out io.Writer) error {
-	if user == "" {
-		user = "me"
-	}
-	r := b.Handle(ctx, bot.ConsoleUser(user), line)
+	r := b.Handle(ctx, userID(user), line)
 	if _, err := io.WriteString(out, Render(r)); err != nil {
 		return err
 	}

@@ -36,10 +36,7 @@ func Heatmap(c *bot.Card) string {
 // WriteCard answers `progress` for the console user and writes its card
 // as a PNG to w: what `coachbot card -o FILE` does.
 func WriteCard(ctx context.Context, b *bot.Bot, user string, w io.Writer) error {
-	if user == "" {
-		user = "me"
-	}
-	r := b.Handle(ctx, bot.ConsoleUser(user), "progress")
+	r := b.Handle(ctx, userID(user), "progress")
 	if r.Code != "" || r.Card == nil {
 		return &bot.Error{Code: r.Code, Message: "no progress card: " + strings.TrimSpace(r.Text)}
 	}

@@ -138,7 +138,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		// The same console as the chat, so ask picks the time zone as the
 		// console does: the typed one, else the machine's, else the one
 		// chosen before, else UTC.
-		m.Bot.SetMessenger("console", console.New(m.Bot, console.Config{Out: m.Stdout, User: m.consoleUser(), Zone: localZone()}))
+		m.registerConsole()
 		return console.Ask(ctx, m.Bot, m.consoleUser(), strings.Join(args[1:], " "), m.Stdout)
 	case "card":
 		if len(args) != 3 || args[1] != "-o" || args[2] == "" {
@@ -183,10 +183,16 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	return usageError{fmt.Sprintf("unknown command %q\n%s", args[0], usage)}
 }
 
+// registerConsole makes a console of the console user the bot's
+// "console" Messenger, for ask and card, which answer without the chat.
+func (m *Main) registerConsole() {
+	m.Bot.SetMessenger("console", console.New(m.Bot, console.Config{Out: m.Stdout, User: m.consoleUser(), Zone: localZone()}))
+}
+
 // writeCard writes the console user's progress card to path. It renders
 // in memory first, so a failure to render leaves no file behind.
 func (m *Main) writeCard(ctx context.Context, path string) error {
-	m.Bot.SetMessenger("console", console.New(m.Bot, console.Config{Out: m.Stdout, User: m.consoleUser(), Zone: localZone()}))
+	m.registerConsole()
 	var buf bytes.Buffer
 	if err := console.WriteCard(ctx, m.Bot, m.consoleUser(), &buf); err != nil {
 		return err
