@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -33,6 +34,21 @@ var (
 	discordBaselineAnswer = []byte(`{"type":4,"data":{"content":"ok","flags":64}}`)
 )
 
+// lineHeader carries, with -baseline-answers, the number of the request's
+// command line in the mix, so that the baseline finds coachbot's answer to
+// it without parsing the request. coachbot ignores it.
+const lineHeader = "X-Coachload-Line"
+
+// cannedAnswer is an answer the baseline sends as it is: with
+// -baseline-answers, coachbot's own answer to one command line (from the
+// probe), so that the baseline writes the same bytes. A 5 KB answer costs
+// both the server and the client a second write and read on loopback;
+// without it the ratio charges coachbot for what its content weighs.
+type cannedAnswer struct {
+	ContentType string `json:"content_type"`
+	Body        []byte `json:"body"`
+}
+
 // baselineHandler is the least an endpoint of the platform must do, on
 // bare net/http and its ServeMux (as coachbot uses): for Slack, read the
 // body and answer; for Discord, read the body, check the one Ed25519
@@ -45,7 +61,19 @@ var (
 // §6): seen reports whether the key is new, and a repeated request is
 // refused. That is the one round trip to shared state every replica of a
 // bot must make, whatever else it does.
-func baselineHandler(platform string, pub ed25519.PublicKey, seen func(ctx context.Context, key string) (bool, error)) (http.Handler, error) {
+//
+// With answers (-baseline-answers), a request that names a command line
+// in lineHeader gets that line's answer; any other, the fixed one.
+func baselineHandler(platform string, pub ed25519.PublicKey, seen func(ctx context.Context, key string) (bool, error), answers []cannedAnswer) (http.Handler, error) {
+	answer := func(w http.ResponseWriter, r *http.Request, fixed []byte) {
+		if v := r.Header.Get(lineHeader); v != "" && answers != nil {
+			if i, err := strconv.Atoi(v); err == nil && i >= 0 && i < len(answers) {
+				writeAnswer(w, answers[i].ContentType, answers[i].Body)
+				return
+			}
+		}
+		writeAnswer(w, "application/json", fixed)
+	}
 	// replayed answers a replay, or a failed check, and reports whether it did.
 	replayed := func(w http.ResponseWriter, r *http.Request, key string) bool {
 		if seen == nil {
@@ -72,7 +100,7 @@ func baselineHandler(platform string, pub ed25519.PublicKey, seen func(ctx conte
 			if replayed(w, r, "slack:"+r.Header.Get("X-Slack-Signature")) {
 				return
 			}
-			writeAnswer(w, slackBaselineAnswer)
+			answer(w, r, slackBaselineAnswer)
 		})
 	case "discord":
 		if len(pub) != ed25519.PublicKeySize {
@@ -103,7 +131,7 @@ func baselineHandler(platform string, pub ed25519.PublicKey, seen func(ctx conte
 			if replayed(w, r, "discord:"+r.Header.Get("X-Signature-Ed25519")) {
 				return
 			}
-			writeAnswer(w, discordBaselineAnswer)
+			answer(w, r, discordBaselineAnswer)
 		})
 	default:
 		return nil, fmt.Errorf("unknown platform %q", platform)
@@ -130,8 +158,8 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	return buf.Bytes(), true
 }
 
-func writeAnswer(w http.ResponseWriter, b []byte) {
-	w.Header().Set("Content-Type", "application/json")
+func writeAnswer(w http.ResponseWriter, contentType string, b []byte) {
+	w.Header().Set("Content-Type", contentType)
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.Write(b)
 }
@@ -146,8 +174,19 @@ func serveBaseline(ctx context.Context, args []string, stdin io.Reader, stdout i
 	addr := fs.String("addr", "127.0.0.1:0", "where to listen")
 	pubHex := fs.String("public-key", "", "hex Ed25519 public key (discord)")
 	redisURL := fs.String("redis", "", "Redis URL for a replay check per request")
+	answersFile := fs.String("answers", "", "JSON file of the answers to send per command line")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var answers []cannedAnswer
+	if *answersFile != "" {
+		b, err := os.ReadFile(*answersFile)
+		if err == nil {
+			err = json.Unmarshal(b, &answers)
+		}
+		if err != nil {
+			return fmt.Errorf("baseline: -answers: %w", err)
+		}
 	}
 	var seen func(context.Context, string) (bool, error)
 	if *redisURL != "" {
@@ -167,7 +206,7 @@ func serveBaseline(ctx context.Context, args []string, stdin io.Reader, stdout i
 		}
 		pub = b
 	}
-	h, err := baselineHandler(*platform, pub, seen)
+	h, err := baselineHandler(*platform, pub, seen, answers)
 	if err != nil {
 		return err
 	}
@@ -226,16 +265,18 @@ type child struct {
 	done   chan struct{}
 }
 
-// startBaseline re-executes self as "coachload baseline" for platform and
-// returns when it is listening; with redisURL its handler checks each
-// request for a replay there.
-func startBaseline(self, platform string, pub ed25519.PublicKey, redisURL string) (*child, error) {
-	args := []string{"baseline", "-platform", platform, "-addr", "127.0.0.1:0"}
-	if pub != nil {
-		args = append(args, "-public-key", hex.EncodeToString(pub))
+// startBaseline re-executes self as "coachload baseline" with o and
+// returns when it is listening.
+func startBaseline(self string, o baselineOptions) (*child, error) {
+	args := []string{"baseline", "-platform", o.platform, "-addr", "127.0.0.1:0"}
+	if o.pub != nil {
+		args = append(args, "-public-key", hex.EncodeToString(o.pub))
 	}
-	if redisURL != "" {
-		args = append(args, "-redis", redisURL)
+	if o.redisURL != "" {
+		args = append(args, "-redis", o.redisURL)
+	}
+	if o.answersFile != "" {
+		args = append(args, "-answers", o.answersFile)
 	}
 	cmd := exec.Command(self, args...)
 	cmd.Env = os.Environ()
@@ -275,6 +316,15 @@ func startBaseline(self, platform string, pub ed25519.PublicKey, redisURL string
 	}
 	c.stop()
 	return nil, fmt.Errorf("the baseline server did not start: %s", strings.TrimSpace(c.stderr.String()))
+}
+
+// baselineOptions are the baseline child's: its platform, the Discord
+// public key, and what -baseline-redis and -baseline-answers add.
+type baselineOptions struct {
+	platform    string
+	pub         ed25519.PublicKey
+	redisURL    string
+	answersFile string // JSON of []cannedAnswer
 }
 
 // URL is the baseline's base URL.

@@ -56,7 +56,7 @@ func TestBaselineHandler(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, err := baselineHandler(tt.platform, pub, nil)
+			h, err := baselineHandler(tt.platform, pub, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,8 +75,58 @@ func TestBaselineHandler(t *testing.T) {
 			}
 		})
 	}
-	if _, err := baselineHandler("discord", nil, nil); err == nil {
+	if _, err := baselineHandler("discord", nil, nil, nil); err == nil {
 		t.Error("a Discord baseline without a key started")
+	}
+}
+
+// TestBaselineAnswers: with canned answers (-baseline-answers) a request
+// that names its command line gets coachbot's answer to it, with its
+// content type; one that names none, or a line that is not there, gets the
+// fixed answer.
+func TestBaselineAnswers(t *testing.T) {
+	key := ed25519.NewKeyFromSeed(testSeed)
+	pub := key.Public().(ed25519.PublicKey)
+	dg, err := newDiscordGen(key, "", []string{"tip"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	gens := map[string]generator{"slack": newSlackGen("s", []string{"tip"}), "discord": dg}
+	fixed := map[string][]byte{"slack": slackBaselineAnswer, "discord": discordBaselineAnswer}
+	answers := []cannedAnswer{
+		{ContentType: "application/json", Body: []byte(`{"text":"line 0"}`)},
+		{ContentType: "multipart/form-data; boundary=b", Body: []byte("--b\r\nline 1")},
+	}
+	tests := []struct {
+		line     string // lineHeader's value; "" sends none
+		wantType string
+		wantBody func(platform string) []byte
+	}{
+		{"0", "application/json", func(string) []byte { return answers[0].Body }},
+		{"1", answers[1].ContentType, func(string) []byte { return answers[1].Body }},
+		{"", "application/json", func(p string) []byte { return fixed[p] }},
+		{"2", "application/json", func(p string) []byte { return fixed[p] }},
+		{"-1", "application/json", func(p string) []byte { return fixed[p] }},
+		{"x", "application/json", func(p string) []byte { return fixed[p] }},
+	}
+	for platform, g := range gens {
+		h, err := baselineHandler(platform, pub, nil, answers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range tests {
+			body, hdr := g.newBuilder().build(1, 1, 0, time.Now())
+			r := httptest.NewRequest(http.MethodPost, g.path(), bytes.NewReader(body))
+			r.Header = hdr
+			if tt.line != "" {
+				r.Header.Set(lineHeader, tt.line)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusOK || !bytes.Equal(w.Body.Bytes(), tt.wantBody(platform)) || w.Header().Get("Content-Type") != tt.wantType {
+				t.Errorf("%s, line %q: %d %q %s, want 200 %q %s", platform, tt.line, w.Code, w.Header().Get("Content-Type"), w.Body, tt.wantType, tt.wantBody(platform))
+			}
+		}
 	}
 }
 
@@ -99,7 +149,7 @@ func TestBaselineChild(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.platform, func(t *testing.T) {
-			c, err := startBaseline(self, tt.platform, tt.pub, "")
+			c, err := startBaseline(self, baselineOptions{platform: tt.platform, pub: tt.pub})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -162,7 +212,7 @@ func TestBaselineReplayCheck(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.platform, func(t *testing.T) {
-			c, err := startBaseline(self, tt.platform, tt.pub, srv.URL())
+			c, err := startBaseline(self, baselineOptions{platform: tt.platform, pub: tt.pub, redisURL: srv.URL()})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -196,7 +246,7 @@ func TestBaselineReplayCheck(t *testing.T) {
 // baseline answers 503: it has no answer that needs no check.
 func TestBaselineReplayCheckFails(t *testing.T) {
 	broken := func(context.Context, string) (bool, error) { return false, errors.New("no Redis") }
-	h, err := baselineHandler("slack", nil, broken)
+	h, err := baselineHandler("slack", nil, broken, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +263,7 @@ func TestBaselineChildFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = startBaseline(self, "teams", nil, "")
+	_, err = startBaseline(self, baselineOptions{platform: "teams"})
 	if err == nil || !strings.Contains(err.Error(), "unknown platform") {
 		t.Errorf("error %v, want the child's complaint about the platform", err)
 	}

@@ -191,19 +191,31 @@ func TestEndToEnd(t *testing.T) {
 		platform string
 		rounds   int
 		json     bool
+		answers  bool // -baseline-answers
 	}{
-		{"slack", 2, false},
-		{"discord", 1, true},
+		{"slack", 2, false, false},
+		{"discord", 1, true, false},
+		{"slack", 1, false, true},
+		{"discord", 1, false, true},
 	}
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
 			base, pid := startCoachbot(t, bin, pub, st.env(t))
 			for _, pt := range platforms {
-				t.Run(pt.platform, func(t *testing.T) {
+				name := pt.platform
+				if pt.answers {
+					name += "/baseline-answers"
+				}
+				t.Run(name, func(t *testing.T) {
 					cfg := DefaultConfig()
 					cfg.URL, cfg.Platform, cfg.SlackSecret, cfg.DiscordKey = base, pt.platform, e2eSecret, key
 					cfg.Concurrency, cfg.Duration, cfg.Warmup = 4, time.Second, 200*time.Millisecond
 					cfg.Rounds, cfg.JSON, cfg.Self = pt.rounds, pt.json, self
+					if pt.answers {
+						// One line, which reads no state that the run
+						// changes: every user gets the probe's answer.
+						cfg.BaselineAnswers, cfg.Commands = true, []string{"roadmap next"}
+					}
 
 					checkAnswers(t, cfg)
 
@@ -229,6 +241,15 @@ func TestEndToEnd(t *testing.T) {
 						t.Error("the text report has no ratio line")
 					}
 					checkReport(t, rep, pt.rounds)
+					for _, r := range rep.Rounds {
+						b, c := r.Baseline.AnswerBytes, r.Coachbot.AnswerBytes
+						if pt.answers && (b != c || b < 1000) {
+							t.Errorf("round %d: with -baseline-answers the baseline answered %d bytes, coachbot %d; want the same, a step's answer", r.Round, b, c)
+						}
+						if !pt.answers && b >= c {
+							t.Errorf("round %d: the fixed baseline answered %d bytes, coachbot %d", r.Round, b, c)
+						}
+					}
 					if runtime.GOOS == "linux" && rep.CoachbotPID != pid {
 						t.Errorf("the report's coachbot is pid %d, want %d (the process listening on -url)", rep.CoachbotPID, pid)
 					}

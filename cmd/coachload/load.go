@@ -64,6 +64,9 @@ type phase struct {
 	d        time.Duration
 	timeout  time.Duration
 	pid      int // the server's process, for its CPU use; 0: unknown
+	// lines, when set, is the lineHeader value of each command line of the
+	// mix, sent with every request (-baseline-answers).
+	lines [][]string
 }
 
 // workerStats is what one worker counted; merged at the end of the phase
@@ -74,6 +77,7 @@ type workerStats struct {
 	requests, ok, badStatus, badBody int64
 	timeouts, transport              int64
 	rateLimited, deferred, late      int64
+	answerBytes                      int64
 	build                            time.Duration
 	last                             time.Time // when its last measured request finished
 }
@@ -138,6 +142,7 @@ func (p *phase) run(ctx context.Context) *Result {
 	r := &Result{Name: p.name, Round: p.round, Platform: p.platform, URL: p.url, Concurrency: p.c, Duration: p.d, Statuses: map[int]int64{}}
 	var lat []time.Duration
 	var build time.Duration
+	var answerBytes int64
 	last := until
 	for _, st := range stats {
 		lat = append(lat, st.lat...)
@@ -154,6 +159,7 @@ func (p *phase) run(ctx context.Context) *Result {
 		r.Deferred += st.deferred
 		r.Late += st.late
 		build += st.build
+		answerBytes += st.answerBytes
 		if st.last.After(last) {
 			last = st.last
 		}
@@ -164,6 +170,9 @@ func (p *phase) run(ctx context.Context) *Result {
 	}
 	if r.Requests > 0 {
 		r.BuildPerRequest = build / time.Duration(r.Requests)
+	}
+	if r.OK > 0 {
+		r.AnswerBytes = answerBytes / r.OK
 	}
 	if cpuOK0 && cpuOK1 {
 		r.ClientCPU = (cpu1 - cpu0).Seconds() / p.d.Seconds()
@@ -204,6 +213,9 @@ func (p *phase) work(ctx context.Context, client *http.Client, st *workerStats, 
 		seq := p.seq.Add(1) - 1
 		user, line := p.mix.pick(seq)
 		body, h := b.build(seq, user, line, now)
+		if p.lines != nil {
+			h[lineHeader] = p.lines[line]
+		}
 		t0 := time.Now()
 		if measured {
 			st.build += t0.Sub(now)
@@ -246,6 +258,7 @@ func (p *phase) work(ctx context.Context, client *http.Client, st *workerStats, 
 				continue
 			}
 			st.ok++
+			st.answerBytes += int64(buf.Len())
 			st.lat = append(st.lat, took)
 			if deferred {
 				st.deferred++
@@ -287,10 +300,11 @@ func containsFold(b, pattern []byte) bool {
 
 // ProbeAnswer is what one command line got when sent once.
 type ProbeAnswer struct {
-	Line   string
-	Status int
-	Body   []byte
-	Err    error
+	Line        string
+	Status      int
+	ContentType string
+	Body        []byte
+	Err         error
 }
 
 // probe sends each command line of the mix once, as user 0 of the pool,
@@ -310,7 +324,7 @@ func probe(ctx context.Context, url string, gen generator, m *mix, seq *atomic.U
 			req.Header = h
 			var res *http.Response
 			if res, err = client.Do(req); err == nil {
-				a.Status = res.StatusCode
+				a.Status, a.ContentType = res.StatusCode, res.Header.Get("Content-Type")
 				a.Body, err = io.ReadAll(res.Body)
 				res.Body.Close()
 			}

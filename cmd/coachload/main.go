@@ -108,7 +108,12 @@ type Config struct {
 	// make: a replay check (SET NX PX of the request's signature). The
 	// ratio to it is coachbot's cost beyond that round trip.
 	BaselineRedis string
-	Rounds        int // rounds of (baseline, coachbot)
+	// BaselineAnswers makes the baseline answer each command line with
+	// coachbot's own answer to it (from the probe before the run), byte
+	// for byte, instead of a small fixed one: the ratio is then coachbot's
+	// cost beyond writing its answer.
+	BaselineAnswers bool
+	Rounds          int // rounds of (baseline, coachbot)
 	// CoachbotFirst runs coachbot before the baseline in odd rounds; each
 	// round alternates the order, so a machine that warms up or slows down
 	// over the run favours neither.
@@ -202,6 +207,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	commands := fs.String("commands", DefaultCommands, "comma-separated command `lines`, cycled through")
 	fs.BoolVar(&cfg.Baseline, "baseline", cfg.Baseline, "also measure a bare net/http baseline (a child process) with the same requests")
 	fs.StringVar(&cfg.BaselineRedis, "baseline-redis", "", "a Redis `URL` (coachbot's) on which the baseline also checks each request for a replay (SET NX PX of its signature): the one round trip any replica must make, so the ratio is coachbot's cost beyond it")
+	fs.BoolVar(&cfg.BaselineAnswers, "baseline-answers", false, "the baseline answers each command line with coachbot's own answer to it (probed before the run), byte for byte, so the ratio is coachbot's cost beyond writing its answer")
 	fs.IntVar(&cfg.Rounds, "rounds", cfg.Rounds, "rounds of baseline and coachbot, alternating which goes first; with more than one, best and median are reported too")
 	order := fs.String("order", "baseline", "which phase goes first in round 1: baseline or coachbot")
 	// The secrets' defaults are read after parsing, so -h never prints them.
@@ -411,11 +417,27 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (*Report, error) {
 				return nil, fmt.Errorf("find this program to start the baseline: %w", err)
 			}
 		}
+		o := baselineOptions{platform: cfg.Platform, pub: pub, redisURL: cfg.BaselineRedis}
+		if cfg.BaselineAnswers {
+			f, err := writeAnswers(answers)
+			if err != nil {
+				return nil, err
+			}
+			defer os.Remove(f)
+			o.answersFile = f
+		}
 		var err error
-		if bl, err = startBaseline(self, cfg.Platform, pub, cfg.BaselineRedis); err != nil {
+		if bl, err = startBaseline(self, o); err != nil {
 			return nil, err
 		}
 		defer bl.stop()
+	}
+	var lines [][]string
+	if bl != nil && cfg.BaselineAnswers {
+		lines = make([][]string, len(m.lines))
+		for i := range lines {
+			lines[i] = []string{strconv.Itoa(i)}
+		}
 	}
 
 	switch {
@@ -436,6 +458,9 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (*Report, error) {
 	if bl != nil && cfg.BaselineRedis != "" {
 		text("baseline  bare net/http + a replay check on Redis per request (SET NX PX)\n")
 	}
+	if lines != nil {
+		text("baseline  answers with coachbot's own answer to each command line, byte for byte\n")
+	}
 	for r := 1; r <= cfg.Rounds; r++ {
 		if cfg.Rounds > 1 {
 			text("round %d/%d\n", r, cfg.Rounds)
@@ -450,7 +475,7 @@ func Run(ctx context.Context, cfg Config, w io.Writer) (*Report, error) {
 		}
 		for _, name := range names {
 			p := &phase{name: name, round: r, platform: cfg.Platform, url: base + gen.path(), gen: gen, mix: m, seq: &seq,
-				c: cfg.Concurrency, warmup: cfg.Warmup, d: cfg.Duration, timeout: cfg.Timeout, pid: rep.CoachbotPID}
+				c: cfg.Concurrency, warmup: cfg.Warmup, d: cfg.Duration, timeout: cfg.Timeout, pid: rep.CoachbotPID, lines: lines}
 			if name == "baseline" {
 				p.url, p.pid = bl.URL()+gen.path(), bl.cmd.Process.Pid
 			}
@@ -583,11 +608,41 @@ func formatResult(r *Result) string {
 		server = fmt.Sprintf("  server-cpu %.2f cores %.0fµs/req", r.ServerCPU, float64(r.ServerCPUPerRequest)/float64(time.Microsecond))
 	}
 	return fmt.Sprintf("%-9s %-7s c=%d d=%s  requests %d  %.0f req/s  p50 %s p90 %s p99 %s max %s  errors %d\n"+
-		"          statuses %s  timeouts %d  transport %d  non-2xx %d  bad-body %d  rate-limited %d  deferred %d  late(>2.5s) %d%s  client-cpu %s cores  build+sign %.1fµs/req\n",
+		"          statuses %s  timeouts %d  transport %d  non-2xx %d  bad-body %d  rate-limited %d  deferred %d  late(>2.5s) %d%s  client-cpu %s cores  build+sign %.1fµs/req  answer %dB\n",
 		r.Name, r.Platform, r.Concurrency, r.Duration, r.Requests, r.RPS,
 		fmtDur(r.P50), fmtDur(r.P90), fmtDur(r.P99), fmtDur(r.Max), r.Errors(),
 		st.String(), r.Timeouts, r.Transport, r.BadStatus, r.BadBody, r.RateLimited, r.Deferred, r.Late,
-		server, cpu, float64(r.BuildPerRequest)/float64(time.Microsecond))
+		server, cpu, float64(r.BuildPerRequest)/float64(time.Microsecond), r.AnswerBytes)
+}
+
+// writeAnswers writes the probe's answers, one per command line, to a
+// temporary file for the baseline child (-baseline-answers); the caller
+// removes it. Only an answer coachbot gave with 200 is worth copying.
+func writeAnswers(probed []ProbeAnswer) (string, error) {
+	canned := make([]cannedAnswer, len(probed))
+	for i, a := range probed {
+		if a.Status != http.StatusOK {
+			return "", fmt.Errorf("-baseline-answers: coachbot answered %q with %d, not an answer to copy", a.Line, a.Status)
+		}
+		canned[i] = cannedAnswer{ContentType: a.ContentType, Body: a.Body}
+	}
+	b, err := json.Marshal(canned)
+	if err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp("", "coachload-answers-*.json")
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 // summarise compares the rounds two ways: each server's best round (by

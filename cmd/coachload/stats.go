@@ -63,6 +63,9 @@ type Result struct {
 	// BuildPerRequest is the mean client time to build and sign one
 	// request, the same for both phases since the requests are the same.
 	BuildPerRequest time.Duration
+	// AnswerBytes is the mean body size of the successful answers: what
+	// the server wrote and the client read, which costs both of them.
+	AnswerBytes int64
 }
 
 // LateAfter is when an answer counts as late: coachbot promises every
@@ -170,6 +173,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		ServerCPU        float64          `json:"server_cpu_cores,omitempty"`
 		ServerCPUPerReqU float64          `json:"server_cpu_per_request_us,omitempty"`
 		BuildPerRequestU float64          `json:"build_per_request_us"`
+		AnswerBytes      int64            `json:"answer_bytes"`
 	}{
 		r.Name, r.Round, r.Platform, r.URL, r.Concurrency, r.Duration.Seconds(), r.Elapsed.Seconds(),
 		r.Requests, r.OK, math.Round(r.RPS*10) / 10,
@@ -177,6 +181,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 		r.Errors(), statuses, r.BadStatus, r.BadBody, r.Timeouts, r.Transport,
 		r.RateLimited, r.Deferred, r.Late,
 		math.Round(r.ClientCPU*100) / 100, math.Round(r.ServerCPU*100) / 100, us(r.ServerCPUPerRequest), us(r.BuildPerRequest),
+		r.AnswerBytes,
 	})
 }
 
