@@ -71,8 +71,9 @@ type Config struct {
 	// Installations keeps the sealed installations; POST /slack/events
 	// also uses it to find an uninstalled workspace's users.
 	Installations bot.Installations
-	// Deduper makes install states single-use and token refreshes happen
-	// once, across replicas when it is the Redis store.
+	// Deduper makes install states single-use, token refreshes happen
+	// once and a copy of an uninstall event do nothing, across replicas
+	// when it is the Redis store.
 	Deduper bot.Deduper
 	// AuthorizeURL is Slack's authorize page, default DefaultAuthorizeURL.
 	AuthorizeURL string
@@ -106,6 +107,9 @@ type Adapter struct {
 	oauth    *oauth          // "Add to Slack"; nil when off
 	cards    *cards          // progress cards as image URLs; nil when off
 	inst     bot.Installations
+	// dedupe refuses a copy of an uninstall event (events.go); nil
+	// when the store has no Deduper.
+	dedupe bot.Deduper
 	// installed spares a command the store read of its workspace's
 	// installation (installed.go).
 	installed installedTeams
@@ -156,6 +160,7 @@ func New(cfg Config) (*Adapter, error) {
 		minRestart: time.Second,
 		maxRestart: time.Minute,
 		inst:       cfg.Installations,
+		dedupe:     cfg.Deduper,
 		clock:      cfg.Clock,
 	}
 	if a.clock == nil {

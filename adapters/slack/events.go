@@ -14,6 +14,9 @@ type eventEnvelope struct {
 	Type      string `json:"type"`      // url_verification or event_callback
 	Challenge string `json:"challenge"` // url_verification's
 	TeamID    string `json:"team_id"`
+	// EventTime is when Slack dispatched the event, in Unix seconds; its
+	// retries keep it.
+	EventTime int64 `json:"event_time"`
 	Event     struct {
 		Type   string `json:"type"` // app_uninstalled, tokens_revoked
 		Tokens struct {
@@ -31,6 +34,15 @@ type eventEnvelope struct {
 // users, and the second finds nothing left to delete. Other events are
 // acknowledged and ignored. A failure answers 500, so Slack sends the
 // event again.
+//
+// An uninstall that comes again must not undo what came after it: a
+// workspace that removes the app and adds it back within minutes would
+// otherwise lose its new installation to Slack's retry of the old event
+// (Slack retries for up to an hour when an answer was slow or lost), or
+// to a captured copy sent inside the signature's 5 minutes. So an event
+// older than the workspace's installation is acknowledged and ignored,
+// and an exact copy of a request (its signature, as for commands) is
+// ignored before it costs a scan of the store.
 func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
 	body, ok := a.verified(w, r)
 	if !ok {
@@ -64,6 +76,28 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
+	if a.dedupe != nil {
+		first, err := a.dedupe.FirstSeen(r.Context(), once(r.Header), bot.ReplayWindow)
+		if err != nil {
+			a.log.Error("slack uninstall: the replay check failed: Slack will send the event again", "event", ev.Event.Type, "err", err)
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		if !first {
+			a.log.Info("slack uninstall event repeated: ignored", "event", ev.Event.Type, "team", teamHash(ev.TeamID))
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+	}
+	if stale, err := a.olderThanInstall(r.Context(), ev.TeamID, ev.EventTime); err != nil {
+		a.log.Error("slack uninstall: cannot read the installation: Slack will send the event again", "event", ev.Event.Type, "team", teamHash(ev.TeamID), "err", err)
+		http.Error(w, "try again", http.StatusInternalServerError)
+		return
+	} else if stale {
+		a.log.Info("slack uninstall event older than the workspace's installation: ignored", "event", ev.Event.Type, "team", teamHash(ev.TeamID))
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	n, err := a.Uninstall(r.Context(), ev.TeamID)
 	if err != nil {
 		a.log.Error("slack uninstall failed: Slack will send the event again", "event", ev.Event.Type, "team", teamHash(ev.TeamID), "err", err)
@@ -72,6 +106,34 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	a.log.Info("slack workspace uninstalled", "event", ev.Event.Type, "team", teamHash(ev.TeamID), "users_forgotten", n)
 	w.WriteHeader(http.StatusOK)
+}
+
+// olderThanInstall reports whether an event Slack dispatched at
+// eventTime (Unix seconds) predates team's installation: the workspace
+// installed the app again after it, so the event is about an install
+// that is gone. Without installs (one bot token of our own) there is no
+// installation to compare with, and an event without a time is never
+// older. An installation that does not open (another COACH_SECRET_KEY)
+// is not worth keeping: the event goes ahead. The times are Slack's clock
+// and ours; a few seconds of skew matter only to an uninstall that
+// follows its install by less than that.
+func (a *Adapter) olderThanInstall(ctx context.Context, team string, eventTime int64) (bool, error) {
+	if a.oauth == nil || eventTime <= 0 {
+		return false, nil
+	}
+	sealed, err := a.inst.Installation(ctx, team)
+	switch {
+	case errors.Is(err, bot.ErrNoInstallation):
+		return false, nil // uninstalled already: finishing it again is harmless
+	case err != nil:
+		return false, err
+	}
+	var in installation
+	plain, err := a.oauth.sealer.Open(sealed, sealContext(team))
+	if err != nil || json.Unmarshal(plain, &in) != nil {
+		return false, nil
+	}
+	return in.Installed.Unix() > eventTime, nil
 }
 
 // Uninstall deletes team's installation and everything kept about its

@@ -371,12 +371,14 @@ func (e *env) event(body string) (int, []byte) {
 	return e.postSigned("/slack/events", []byte(body))
 }
 
-func uninstalled(team string) string {
-	return `{"token":"x","team_id":"` + team + `","api_app_id":"A0COACH","event":{"type":"app_uninstalled","event_ts":"1700000000.0001"},"type":"event_callback","event_id":"Ev1","event_time":1700000000}`
+// uninstalled and revoked are the two events that end team's install, as
+// Slack dispatched them at the Unix second at.
+func uninstalled(team string, at int64) string {
+	return fmt.Sprintf(`{"token":"x","team_id":"%s","api_app_id":"A0COACH","event":{"type":"app_uninstalled","event_ts":"%d.0001"},"type":"event_callback","event_id":"Ev1%d","event_time":%d}`, team, at, at, at)
 }
 
-func revoked(team string) string {
-	return `{"token":"x","team_id":"` + team + `","api_app_id":"A0COACH","event":{"type":"tokens_revoked","tokens":{"oauth":[],"bot":["UBOT` + team + `"]},"event_ts":"1700000000.0002"},"type":"event_callback","event_id":"Ev2","event_time":1700000000}`
+func revoked(team string, at int64) string {
+	return fmt.Sprintf(`{"token":"x","team_id":"%s","api_app_id":"A0COACH","event":{"type":"tokens_revoked","tokens":{"oauth":[],"bot":["UBOT%s"]},"event_ts":"%d.0002"},"type":"event_callback","event_id":"Ev2%d","event_time":%d}`, team, team, at, at, at)
 }
 
 // TestUninstall: app_uninstalled and tokens_revoked, in either order,
@@ -384,9 +386,9 @@ func revoked(team string) string {
 // users, reminders included, and nothing of another workspace. Events
 // are verified first; url_verification answers the challenge.
 func TestUninstall(t *testing.T) {
-	for _, order := range [][]func(string) string{{uninstalled, revoked}, {revoked, uninstalled}} {
+	for _, order := range [][]func(string, int64) string{{uninstalled, revoked}, {revoked, uninstalled}} {
 		first := "app_uninstalled"
-		if strings.Contains(order[0]("TACME1"), "tokens_revoked") {
+		if strings.Contains(order[0]("TACME1", 0), "tokens_revoked") {
 			first = "tokens_revoked"
 		}
 		t.Run(first+"_first", func(t *testing.T) {
@@ -398,14 +400,15 @@ func TestUninstall(t *testing.T) {
 			e.slashAs("TBOOT2", "U2", "/coach", "remind in 1h")
 			ctx := context.Background()
 
-			if status, _ := e.post("/slack/events", []byte(uninstalled("TACME1")), nil); status != http.StatusUnauthorized {
+			now := e.h.Clock.Now().Unix()
+			if status, _ := e.post("/slack/events", []byte(uninstalled("TACME1", now)), nil); status != http.StatusUnauthorized {
 				t.Errorf("unsigned event: status %d, want 401", status)
 			}
 			if _, err := e.h.Store.Installation(ctx, "TACME1"); err != nil {
 				t.Fatalf("an unsigned event removed the installation: %v", err)
 			}
 			for i, ev := range order {
-				if status, body := e.event(ev("TACME1")); status != http.StatusOK {
+				if status, body := e.event(ev("TACME1", now)); status != http.StatusOK {
 					t.Fatalf("event %d: status %d: %s", i+1, status, body)
 				}
 				if _, err := e.h.Store.Installation(ctx, "TACME1"); !errors.Is(err, bot.ErrNoInstallation) {
@@ -560,16 +563,113 @@ func TestInstallsBesideBotToken(t *testing.T) {
 	checkNoSecrets(t, e, "TOWN0", "TBOOT2")
 }
 
-// countingInstallations counts the reads of installations: a command of
-// an installed workspace should not read its installation every time.
+// countingInstallations counts the reads of installations (a command of
+// an installed workspace should not read its installation every time) and
+// the scans for a workspace's users (one per uninstall that is done).
 type countingInstallations struct {
 	bot.Installations
-	reads atomic.Int64
+	reads, scans atomic.Int64
+}
+
+func (c *countingInstallations) UsersWithPrefix(ctx context.Context, prefix string) ([]bot.UserID, error) {
+	c.scans.Add(1)
+	return c.Installations.UsersWithPrefix(ctx, prefix)
 }
 
 func (c *countingInstallations) Installation(ctx context.Context, team string) ([]byte, error) {
 	c.reads.Add(1)
 	return c.Installations.Installation(ctx, team)
+}
+
+// TestUninstallEventAgain: an uninstall event that comes again, as Slack's
+// retry (the same event, signed anew) or as a copy of the request, never
+// removes the installation the workspace made after it, nor the records
+// of its learners since; a copy is ignored before it costs a scan. A new
+// uninstall still removes the new installation.
+func TestUninstallEventAgain(t *testing.T) {
+	var count *countingInstallations
+	e := newInstallEnv(t, func(c *coachslack.Config) {
+		count = &countingInstallations{Installations: c.Installations}
+		c.Installations = count
+	})
+	ctx := context.Background()
+	installed := func() bool {
+		t.Helper()
+		_, err := e.h.Store.Installation(ctx, "TACME1")
+		if err != nil && !errors.Is(err, bot.ErrNoInstallation) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	e.install(grant{Team: "TACME1", TeamName: "Acme"})
+	e.slashAs("TACME1", "U1", "/coach", "remind in 1h")
+	e.h.Clock.Advance(time.Minute)
+
+	signedAt := time.Now()
+	old := []byte(uninstalled("TACME1", e.h.Clock.Now().Unix()))
+	copyOf := signedHeader(signingSecret, signedAt, old)
+	if status, out := e.post("/slack/events", old, copyOf.Clone()); status != http.StatusOK || installed() {
+		t.Fatalf("uninstall: %d %s, installed %v", status, out, installed())
+	}
+	scans := count.scans.Load()
+	if status, _ := e.post("/slack/events", old, copyOf.Clone()); status != http.StatusOK {
+		t.Errorf("a copy of the event: status %d, want 200", status)
+	}
+	if n := count.scans.Load() - scans; n != 0 {
+		t.Errorf("a copy of the event scanned the store %d times, want 0", n)
+	}
+
+	// The workspace adds the app again; a learner starts over.
+	e.h.Clock.Advance(2 * time.Minute)
+	e.install(grant{Team: "TACME1", TeamName: "Acme"})
+	e.slashAs("TACME1", "U1", "/coach", "roadmap done 1")
+	retry := signedHeader(signingSecret, signedAt.Add(-30*time.Second), old) // signed anew
+	retry.Set("X-Slack-Retry-Num", "1")
+	retry.Set("X-Slack-Retry-Reason", "http_timeout")
+	for name, h := range map[string]http.Header{"Slack's retry": retry, "a copy": copyOf.Clone()} {
+		if status, out := e.post("/slack/events", old, h); status != http.StatusOK {
+			t.Errorf("%s of the old event: status %d %s, want 200", name, status, out)
+		}
+		if !installed() {
+			t.Fatalf("%s of the old event removed the new installation", name)
+		}
+		if u, err := e.h.Store.User(ctx, bot.SlackUser("TACME1", "U1")); err != nil || len(u.Done) != 1 {
+			t.Fatalf("%s of the old event: the learner's record since is %+v, %v", name, u, err)
+		}
+	}
+
+	e.h.Clock.Advance(time.Minute)
+	if status, out := e.event(uninstalled("TACME1", e.h.Clock.Now().Unix())); status != http.StatusOK || installed() {
+		t.Errorf("a new uninstall: %d %s, installed %v", status, out, installed())
+	}
+	if u, _ := e.h.Store.User(ctx, bot.SlackUser("TACME1", "U1")); u.Kept() {
+		t.Errorf("a new uninstall kept the learner's record: %+v", u)
+	}
+}
+
+// failingSeen is a Deduper that fails for the keys of Slack requests
+// (their signatures) and works for the rest (install states).
+type failingSeen struct{ bot.Deduper }
+
+func (f failingSeen) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	if strings.HasPrefix(key, "slack:") {
+		return false, bot.Errorf(bot.Unavailable, "down")
+	}
+	return f.Deduper.FirstSeen(ctx, key, ttl)
+}
+
+// TestUninstallReplayCheckFails: when the replay check cannot be made the
+// uninstall waits for Slack to send the event again (503), and keeps
+// everything meanwhile.
+func TestUninstallReplayCheckFails(t *testing.T) {
+	e := newInstallEnv(t, func(c *coachslack.Config) { c.Deduper = failingSeen{c.Deduper} })
+	e.install(grant{Team: "TACME1", TeamName: "Acme"})
+	if status, _ := e.event(uninstalled("TACME1", e.h.Clock.Now().Unix())); status != http.StatusServiceUnavailable {
+		t.Errorf("status %d, want 503", status)
+	}
+	if _, err := e.h.Store.Installation(context.Background(), "TACME1"); err != nil {
+		t.Errorf("the installation went: %v", err)
+	}
 }
 
 // TestInstalledWorkspaceRemembered: a replica reads a workspace's
@@ -601,7 +701,7 @@ func TestInstalledWorkspaceRemembered(t *testing.T) {
 	}
 	b.slashAs("TACME1", "U2", "/coach", "roadmap next") // b reads it once too
 
-	if status, body := e.event(uninstalled("TACME1")); status != http.StatusOK {
+	if status, body := e.event(uninstalled("TACME1", e.h.Clock.Now().Unix())); status != http.StatusOK {
 		t.Fatalf("uninstall: %d %s", status, body)
 	}
 	if m := e.slashAs("TACME1", "U1", "/coach", "progress"); !strings.Contains(allText(m), "not installed") {

@@ -197,7 +197,7 @@ func slackEvent(t *testing.T, base, team, kind string) {
 	if kind == "tokens_revoked" {
 		ev["tokens"] = map[string]any{"bot": []string{"UBOT"}}
 	}
-	body, _ := json.Marshal(map[string]any{"type": "event_callback", "team_id": team, "api_app_id": "A1", "event": ev, "event_id": "Ev" + randomHex(t, 4)})
+	body, _ := json.Marshal(map[string]any{"type": "event_callback", "team_id": team, "api_app_id": "A1", "event": ev, "event_id": "Ev" + randomHex(t, 4), "event_time": time.Now().Unix()})
 	status, out := signedPost(t, base, "/slack/events", "application/json", string(body))
 	t.Logf("transcript: POST /slack/events (%s, signed) → %d", kind, status)
 	if status != http.StatusOK {
