@@ -284,11 +284,14 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if m, ok := a.checkInstalled(r.Context(), cmd.TeamID); !ok {
-		if m == nil {
+		switch {
+		case m == nil:
 			http.Error(w, "try again", http.StatusServiceUnavailable)
-			return
+		case a.repeated(r.Context(), once(r.Header)):
+			http.Error(w, "repeated request", http.StatusUnauthorized)
+		default:
+			_ = webhook.WriteJSON(w, toWire(*m))
 		}
-		_ = webhook.WriteJSON(w, toWire(*m))
 		return
 	}
 	msg, key, inline, err := a.answer(r.Context(), cmd, once(r.Header), func() {
@@ -323,7 +326,12 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed interaction payload", http.StatusBadRequest)
 		return
 	}
+	// Slack has its answer at once, complete (no body); the press is then
+	// handled on this goroutine, so the server's graceful stop waits for
+	// it as for a command.
+	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusOK)
+	_ = webhook.Flush(w)
 	a.press(r.Context(), ic, once(r.Header))
 }
 
@@ -549,6 +557,21 @@ func (a *Adapter) checkInstalled(ctx context.Context, team string) (msg *slack.M
 	return nil, false
 }
 
+// repeated reports whether a request refused before it reaches the bot
+// (a workspace that has not installed the app) was seen already: the bot
+// checks replays itself (bot.Inbound.Once), but this answer does not go
+// through it, and a copy of the request must not buy another store read
+// and, for a button, another post to Slack. once "" (Socket Mode) is
+// never repeated; when the check fails the answer goes out, as it would
+// to a new request.
+func (a *Adapter) repeated(ctx context.Context, once string) bool {
+	if a.dedupe == nil || once == "" {
+		return false
+	}
+	first, err := a.dedupe.FirstSeen(ctx, once, bot.ReplayWindow)
+	return err == nil && !first
+}
+
 // render is Render, kept for replies that are the same for everyone.
 // Nothing changes a rendered message afterwards, so sharing it is safe.
 func (a *Adapter) render(r bot.Reply) slack.Msg {
@@ -563,7 +586,8 @@ func (a *Adapter) render(r bot.Reply) slack.Msg {
 // pressed it and posts the reply to the payload's response_url. Payloads of
 // other kinds, and actions that are not our buttons, are ignored. once is
 // the request's replay key ("" for none): a press the bot refuses (a
-// replay) gets no answer; Slack has had its 200 already.
+// replay) gets no answer. It runs on the caller's goroutine once Slack
+// has had its 200.
 func (a *Adapter) press(ctx context.Context, ic slack.InteractionCallback, once string) {
 	if ic.Type != slack.InteractionTypeBlockActions {
 		return
@@ -577,10 +601,11 @@ func (a *Adapter) press(ctx context.Context, ic slack.InteractionCallback, once 
 		return
 	}
 	user := bot.SlackUser(team, ic.User.ID)
+	// Slack has had its 200 and may hang up: finish regardless.
+	ctx = context.WithoutCancel(ctx)
 	if m, ok := a.checkInstalled(ctx, team); !ok {
-		if m != nil {
-			// Slack's 200 goes out when the handler returns: do not hold it.
-			go a.followUp(context.WithoutCancel(ctx), user, ic.ResponseURL, *m)
+		if m != nil && !a.repeated(ctx, once) {
+			a.followUp(ctx, user, ic.ResponseURL, *m)
 		}
 		return
 	}
@@ -589,14 +614,11 @@ func (a *Adapter) press(ctx context.Context, ic slack.InteractionCallback, once 
 		if line == "" {
 			continue
 		}
-		ctx := context.WithoutCancel(ctx)
-		go func() {
-			r, err := a.bot.Serve(ctx, bot.Inbound{User: user, Line: line, Once: once})
-			if err != nil {
-				return // the bot has logged why
-			}
-			a.followUp(ctx, user, ic.ResponseURL, a.renderFor(user, r))
-		}()
+		r, err := a.bot.Serve(ctx, bot.Inbound{User: user, Line: line, Once: once})
+		if err != nil {
+			return // the bot has logged why
+		}
+		a.followUp(ctx, user, ic.ResponseURL, a.renderFor(user, r))
 		return // one press is one action
 	}
 }

@@ -340,8 +340,8 @@ func TestInstallRefused(t *testing.T) {
 }
 
 // TestNotInstalledWorkspace: a command from a workspace that never
-// installed the app is answered with where to install it; nothing is
-// kept about the user.
+// installed the app is answered with where to install it, once per
+// request; nothing is kept about the user.
 func TestNotInstalledWorkspace(t *testing.T) {
 	e := newInstallEnv(t)
 	m := e.slashAs("TNOPE5", "U5", "/coach", "roadmap next")
@@ -352,13 +352,32 @@ func TestNotInstalledWorkspace(t *testing.T) {
 	if err != nil || u.Kept() {
 		t.Errorf("a record was kept for the user: %+v, %v", u, err)
 	}
-	// A button pressed in that workspace gets the same answer.
-	body := []byte("payload=" + url.QueryEscape(string(blockActions(t, e.fake.HooksURL(), "cmd:0", "checkin"))))
-	if status, _ := e.postSigned("/slack/interactions", body); status != http.StatusOK {
-		t.Errorf("button press: status %d", status)
+	// A copy of the request is refused: the answer does not go through
+	// the bot, which would have refused it.
+	form, _ := url.ParseQuery(string(commandForm(t, "/coach", "tip", e.fake.HooksURL()+"/commands/x")))
+	form.Set("team_id", "TNOPE5")
+	cmd := []byte(form.Encode())
+	signed := signedHeader(signingSecret, time.Now(), cmd)
+	for i, want := range []int{http.StatusOK, http.StatusUnauthorized} {
+		if status, body := e.post("/slack/commands", cmd, signed.Clone()); status != want {
+			t.Errorf("command, sent %d times: status %d %s, want %d", i+1, status, body, want)
+		}
 	}
-	if hook := e.fake.WaitCall("hook"); !strings.Contains(string(hook.JSON), "not installed") {
-		t.Errorf("button press answer: %s", hook.JSON)
+
+	// A button pressed in that workspace gets the same answer, once: a
+	// copy of the press posts nothing. (Slack's 200 goes out before the
+	// press is handled; closing the server waits for the handlers.)
+	body := []byte("payload=" + url.QueryEscape(string(blockActions(t, e.fake.HooksURL(), "cmd:0", "checkin"))))
+	signed = signedHeader(signingSecret, time.Now(), body)
+	for i := range 2 {
+		if status, _ := e.post("/slack/interactions", body, signed.Clone()); status != http.StatusOK {
+			t.Errorf("button press, sent %d times: status %d, want 200 (a copy gets Slack's 200, with nothing done)", i+1, status)
+		}
+	}
+	e.srv.Close()
+	hooks := e.fake.Calls("hook")
+	if len(hooks) != 1 || !strings.Contains(string(hooks[0].JSON), "not installed") {
+		t.Errorf("posts to response_url for a press and its copy: %+v, want one saying it is not installed", hooks)
 	}
 	if e.commands.Load() != 0 {
 		t.Errorf("the bot handled %d commands", e.commands.Load())

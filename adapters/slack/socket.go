@@ -90,7 +90,10 @@ func (a *Adapter) socketEvents(ctx context.Context, client *socketmode.Client, w
 			}
 			a.ack(ctx, client, *evt.Request, nil)
 			if ic, ok := evt.Data.(slack.InteractionCallback); ok {
-				a.press(ctx, ic, "") // Socket Mode: a connection the app opened, nothing to replay
+				// Socket Mode: a connection the app opened, nothing to
+				// replay. The bot's answer must not hold up the envelopes
+				// behind it.
+				work.Go(func() { a.press(ctx, ic, "") })
 			}
 		case socketmode.EventTypeEventsAPI:
 			// The uninstall events are handled over HTTP only (installs
