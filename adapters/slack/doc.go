@@ -20,18 +20,22 @@
 // is the MAC of a nonce kept in a cookie and an expiry (10 minutes), so it
 // costs no store write; GET /slack/oauth/callback checks it, spends it once
 // through the Deduper (shared by replicas on Redis), exchanges the code
-// (oauth.v2.access) and keeps the installation sealed (adapters/internal/
+// (oauth.v2.access, at a bounded rate per replica, since anyone can start
+// an install and come back with a made-up code) and keeps the installation sealed (adapters/internal/
 // seal, AES-GCM under COACH_SECRET_KEY) in bot.Installations. Each Slack
 // call about a user of workspace T uses T's token, refreshed before it
 // expires when rotation is on, by one replica (a Deduper key per refresh
 // token). POST /slack/events answers url_verification and, on
 // app_uninstalled or tokens_revoked (either order, idempotent), deletes the
 // installation and forgets every user of the workspace, found by
-// bot.Installations.UsersWithPrefix from the store's own keys. The single
+// bot.Installations.UsersWithPrefix from the store's own keys; an event
+// older than the workspace's installation (Slack's retry after a quick
+// reinstall), or a copy of a request, is acknowledged and ignored. The single
 // workspace of Config.BotToken keeps working beside installs, or alone.
 //
 // It may import bot, slack-go (github.com/slack-go/slack and its socketmode
-// package), adapters/internal/... and the standard library; never another
+// package), golang.org/x/time/rate, adapters/internal/... and the standard
+// library; never another
 // adapter. What two adapters share belongs in adapters/internal (HTTP) or in
 // bot (everything else).
 package slack

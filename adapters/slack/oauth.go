@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"golang.org/x/time/rate"
 
 	"github.com/coachbot/coachbot/adapters/internal/seal"
 	"github.com/coachbot/coachbot/bot"
@@ -46,6 +47,16 @@ const (
 // well under 100 characters.
 const maxCodeLen = 256
 
+// A replica exchanges at most exchangeBurst install codes at once with
+// Slack (oauth.v2.access), and exchangeRate a second after that. Anyone
+// can start an install and come back with a made-up code, each time a
+// call from us to Slack; unbounded, that would spend our app's rate limit
+// at Slack and fail real installs. People install an app far more slowly.
+const (
+	exchangeRate  = 1
+	exchangeBurst = 10
+)
+
 // oauth is what the "Add to Slack" install needs; nil when it is off.
 type oauth struct {
 	clientID, clientSecret string
@@ -57,6 +68,7 @@ type oauth struct {
 	stateKey               []byte // signs states (seal.Derive "slack-oauth-state")
 	sealer                 *seal.Sealer
 	dedupe                 bot.Deduper
+	exchanges              *rate.Limiter // the calls to oauth.v2.access
 }
 
 // newOAuth checks the install's part of cfg; it returns nil, nil when
@@ -96,6 +108,7 @@ func newOAuth(cfg Config) (*oauth, error) {
 		stateKey:     seal.Derive(cfg.SecretKey, "slack-oauth-state"),
 		sealer:       sealer,
 		dedupe:       cfg.Deduper,
+		exchanges:    rate.NewLimiter(exchangeRate, exchangeBurst),
 	}
 	if o.authorize == "" {
 		o.authorize = DefaultAuthorizeURL
@@ -195,6 +208,14 @@ func (a *Adapter) serveCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	if code == "" || len(code) > maxCodeLen {
 		refuse(http.StatusBadRequest, "no code", "Slack did not send the install code back.")
+		return
+	}
+	// Before the state is spent: a person turned away keeps a link that
+	// works a minute later.
+	if !o.exchanges.AllowN(a.clock.Now(), 1) {
+		a.installRefusals.Refused(r.Pattern, "too many installs at once")
+		w.Header().Set("Retry-After", "60")
+		installPage(w, http.StatusServiceUnavailable, "Many installs are under way right now. Please open this link again in a minute.", "")
 		return
 	}
 	sum := sha256.Sum256([]byte(state))

@@ -556,6 +556,46 @@ func TestRefusedLogsBounded(t *testing.T) {
 	}
 }
 
+// TestInstallExchangesBounded: anyone can start installs and come back
+// with made-up codes, each a call from us to Slack; a replica makes at
+// most 10 of those code exchanges at once and one a second after. A
+// person turned away keeps a link that works a moment later.
+func TestInstallExchangesBounded(t *testing.T) {
+	e := newInstallEnv(t)
+	for i := range 15 {
+		b := e.browser()
+		state, _ := b.start()
+		want := http.StatusBadRequest // Slack refused the code
+		if i >= 10 {
+			want = http.StatusServiceUnavailable
+		}
+		if status, _ := b.callback(url.Values{"code": {"made-up"}, "state": {state}}); status != want {
+			t.Fatalf("callback %d: status %d, want %d", i+1, status, want)
+		}
+	}
+	if n := len(e.fake.Calls("oauth.v2.access")); n != 10 {
+		t.Errorf("Slack got %d code exchanges for 15 callbacks, want 10", n)
+	}
+
+	b := e.browser()
+	state, _ := b.start()
+	e.fake.Grant("code-TACME1", grant{Team: "TACME1", TeamName: "Acme"})
+	callback := url.Values{"code": {"code-TACME1"}, "state": {state}}
+	if status, _ := b.callback(callback); status != http.StatusServiceUnavailable {
+		t.Fatalf("a real install over the rate: status %d, want 503", status)
+	}
+	e.h.Clock.Advance(time.Second)
+	if status, page := b.callback(callback); status != http.StatusOK {
+		t.Fatalf("the same link a second later: status %d: %s", status, page)
+	}
+	if _, err := e.h.Store.Installation(context.Background(), "TACME1"); err != nil {
+		t.Errorf("not installed: %v", err)
+	}
+	if n := strings.Count(e.logs.String(), "slack install refused"); n == 0 || n > 12 {
+		t.Errorf("%d log lines for 6 refused callbacks and 10 refused codes, want 1 to 12", n)
+	}
+}
+
 // TestInstallsBesideBotToken: with a bot token of our own as well, its
 // workspace (which installed nothing) keeps working on that token, while
 // an installed workspace uses its own.
