@@ -17,6 +17,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/coachbot/coachbot/adapters/internal/card"
 	"github.com/coachbot/coachbot/adapters/internal/webhook"
 	"github.com/coachbot/coachbot/bot"
 )
@@ -106,6 +107,7 @@ type Adapter struct {
 	slash    map[string]bool // the spec's slash commands that Slack has: "roadmap", "salary", …
 	oauth    *oauth          // "Add to Slack"; nil when off
 	cards    *cards          // progress cards as image URLs; nil when off
+	uploads  *card.Renderer  // progress cards uploaded into the DM (Socket Mode); nil over HTTP
 	inst     bot.Installations
 	// dedupe refuses a copy of an uninstall event (events.go); nil
 	// when the store has no Deduper.
@@ -173,6 +175,9 @@ func New(cfg Config) (*Adapter, error) {
 	a.oauth = o
 	if a.cards, err = newCards(cfg); err != nil {
 		return nil, err
+	}
+	if a.appToken != "" {
+		a.uploads = card.NewRenderer(cardCacheSize)
 	}
 	if a.log == nil {
 		a.log = slog.Default()
@@ -294,7 +299,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	msg, key, inline, err := a.answer(r.Context(), cmd, once(r.Header), func() {
+	reply, msg, inline, err := a.answer(r.Context(), cmd, once(r.Header), func() {
 		// The answer follows through response_url; an empty 200, sent
 		// now and complete (its length is 0), tells Slack the command
 		// arrived while the bot is still at work.
@@ -310,7 +315,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// An error means the client went away; nothing to tell anyone.
-	_ = webhook.WriteCachedJSON(w, &a.bodies, key, toWire(msg))
+	_ = webhook.WriteCachedJSON(w, &a.bodies, reply.CacheKey, toWire(msg))
 }
 
 // serveInteraction acknowledges a button press at once and dispatches the
@@ -498,16 +503,17 @@ func (a *Adapter) commandLine(cmd slack.SlashCommand) string {
 // HTTP response or the Socket Mode ack. Otherwise, when the budget is up,
 // ack is called from a timer's goroutine to tell Slack the command arrived,
 // answer posts the reply to the command's response_url when it is ready,
-// and inline is false: the caller has nothing more to send. once is the
-// request's replay key ("" for none); a request the bot refuses
-// (bot.ErrReplayed) returns the error within the budget, and gets no
-// answer after it.
+// and inline is false: the caller has nothing more to send. Either way r
+// is the bot's reply (its CacheKey keys msg's JSON; its Card is for
+// Socket Mode's upload). once is the request's replay key ("" for none); a
+// request the bot refuses (bot.ErrReplayed) returns the error within the
+// budget, and gets no answer after it.
 //
 // The bot runs here rather than on a goroutine of its own so that a
 // command costs no goroutine start and no stack growth (about 5% of a
 // command's CPU under load, by pprof); only a timer waits beside it, as in
 // the Discord adapter.
-func (a *Adapter) answer(ctx context.Context, cmd slack.SlashCommand, once string, ack func()) (msg slack.Msg, cacheKey string, inline bool, err error) {
+func (a *Adapter) answer(ctx context.Context, cmd slack.SlashCommand, once string, ack func()) (r bot.Reply, msg slack.Msg, inline bool, err error) {
 	user := bot.SlackUser(cmd.TeamID, cmd.UserID)
 	line := a.commandLine(cmd)
 	// The command outlives the request when it overruns the budget.
@@ -517,19 +523,19 @@ func (a *Adapter) answer(ctx context.Context, cmd slack.SlashCommand, once strin
 		a.log.Warn("slack command answer is slow: it follows through response_url", "user", bot.HashUser(user))
 		ack()
 	})
-	r, err := a.bot.Serve(ctx, bot.Inbound{User: user, Line: line, Once: once})
+	r, err = a.bot.Serve(ctx, bot.Inbound{User: user, Line: line, Once: once})
 	late := d.Done()
 	switch {
 	case late && err != nil:
 		// Refused after Slack had its acknowledgement: nothing more.
-		return slack.Msg{}, "", false, nil
+		return bot.Reply{}, slack.Msg{}, false, nil
 	case late:
 		a.followUp(ctx, user, cmd.ResponseURL, a.renderFor(user, r))
-		return slack.Msg{}, "", false, nil
+		return r, slack.Msg{}, false, nil
 	case err != nil:
-		return slack.Msg{}, "", true, err
+		return bot.Reply{}, slack.Msg{}, true, err
 	}
-	return a.renderFor(user, r), r.CacheKey, true, nil
+	return r, a.renderFor(user, r), true, nil
 }
 
 // checkInstalled checks, when installs are on and no bot token of our own
@@ -619,6 +625,7 @@ func (a *Adapter) press(ctx context.Context, ic slack.InteractionCallback, once 
 			return // the bot has logged why
 		}
 		a.followUp(ctx, user, ic.ResponseURL, a.renderFor(user, r))
+		a.uploadCard(ctx, user, r.Card)
 		return // one press is one action
 	}
 }

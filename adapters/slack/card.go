@@ -1,8 +1,12 @@
 package slack
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,7 +27,8 @@ const cardCacheSize = 128
 // cards is the progress picture over HTTP: Slack shows an image block by
 // fetching its URL, so the reply carries a signed URL of this server and
 // the card is drawn when Slack asks. Nil when off: in Socket Mode (no
-// public endpoint), or without a public URL or secret key.
+// public endpoint: uploadCard puts the card into the DM instead), or
+// without a public URL or secret key.
 type cards struct {
 	base   string // COACH_PUBLIC_URL without a trailing "/"
 	tokens *card.Tokens
@@ -43,6 +48,60 @@ func newCards(cfg Config) (*cards, error) {
 	return &cards{base: strings.TrimRight(cfg.PublicURL, "/"), tokens: t, render: card.NewRenderer(cardCacheSize)}, nil
 }
 
+// uploadCard puts c, the progress card of a reply (nil: none), into the
+// user's DM, after the reply itself: in Socket Mode Slack cannot fetch an
+// image from us, since there is no public endpoint (DESIGN §11). Over HTTP
+// (uploads nil) the reply carries the card's URL instead. Uploading needs
+// the files:write scope, which the HTTP app's manifest does not ask for;
+// without it Slack answers missing_scope, and the card is skipped with a
+// warning: the reply has said everything the card shows.
+func (a *Adapter) uploadCard(ctx context.Context, user bot.UserID, c *bot.Card) {
+	if c == nil || a.uploads == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, followUpTimeout)
+	defer cancel()
+	err := a.tryUploadCard(ctx, user, c)
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		// It would name the upload URL, which works as a credential
+		// while it lives.
+		err = fmt.Errorf("%s upload: %w", ue.Op, ue.Err)
+	}
+	if err != nil {
+		a.log.Warn("slack progress card not uploaded", "user", bot.HashUser(user), "code", errorCode(err), "err", err)
+	}
+}
+
+func (a *Adapter) tryUploadCard(ctx context.Context, user bot.UserID, c *bot.Card) error {
+	png, err := a.uploads.PNG(c)
+	if err != nil {
+		return err
+	}
+	team, uid, err := splitUser(user)
+	if err != nil {
+		return err
+	}
+	api, err := a.client(ctx, team)
+	if err != nil {
+		return err
+	}
+	ch, err := bot.DMChannel(ctx, a.store, user, func(ctx context.Context) (string, error) { return openDM(ctx, api, uid) })
+	if err != nil {
+		return err
+	}
+	_, err = api.UploadFileContext(ctx, slack.UploadFileParameters{
+		Reader: bytes.NewReader(png), FileSize: len(png), Filename: "progress.png",
+		Title: "Your progress", AltTxt: clip(cardAlt(c), maxAltText), Channel: ch,
+	})
+	return err
+}
+
+// cardAlt describes the card for those who cannot see it.
+func cardAlt(c *bot.Card) string {
+	return fmt.Sprintf("Progress card: %d%% of the roadmap, a %d-day streak, and a heatmap of the last 12 weeks of study", c.Percent, c.Streak)
+}
+
 // renderFor is render, plus the progress card as an image block (under
 // the progress bar) when the reply has one and cards are on.
 func (a *Adapter) renderFor(user bot.UserID, r bot.Reply) slack.Msg {
@@ -51,8 +110,7 @@ func (a *Adapter) renderFor(user bot.UserID, r bot.Reply) slack.Msg {
 		return m
 	}
 	url := a.cards.base + cardPath + a.cards.tokens.Make(user, a.clock.Now()) + ".png"
-	alt := fmt.Sprintf("Progress card: %d%% of the roadmap, a %d-day streak, and a heatmap of the last 12 weeks of study", r.Card.Percent, r.Card.Streak)
-	img := slack.NewImageBlock(url, clip(alt, maxAltText), "progress-card", nil)
+	img := slack.NewImageBlock(url, clip(cardAlt(r.Card), maxAltText), "progress-card", nil)
 	set := slices.Clone(m.Blocks.BlockSet) // never change a cached message
 	at := len(set)
 	for i, b := range set {

@@ -80,6 +80,7 @@ func (a *Adapter) SendDM(ctx context.Context, to bot.UserID, r bot.Reply) error 
 			slack.MsgOptionBlocks(msg.Blocks.BlockSet...),
 		)
 		if err == nil {
+			a.uploadCard(ctx, to, r.Card) // Socket Mode's picture, after the text
 			return nil
 		}
 		if code := errorCode(err); staleChannelErrors[code] {

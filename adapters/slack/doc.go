@@ -1,6 +1,8 @@
 // Package slack connects coachbot to Slack with slack-go: slash commands and
 // button presses over HTTP (POST /slack/commands, POST /slack/interactions)
-// or over Socket Mode, Block Kit rendering of the core's Reply, reminder DMs
+// or over Socket Mode, Block Kit rendering of the core's Reply (the progress
+// card as an image block over HTTP, uploaded into the DM over Socket Mode),
+// reminder DMs
 // (bot.Messenger), the user's profile time zone (bot.ZoneFinder) and the
 // app manifest made from the command spec.
 //

@@ -37,6 +37,7 @@ type apiCall struct {
 	JSON   []byte     // JSON bodies: apps.connections.open, response_url posts
 	Path   string     // the request path
 	Team   string     // the workspace whose installed token authorised it; "" for botToken
+	File   []byte     // an uploaded file ("upload": the POST to files.getUploadURLExternal's URL)
 }
 
 // grant is an install code the fake hands out: oauth.v2.access turns it
@@ -118,6 +119,7 @@ func newFakeSlack(t testing.TB) *fakeSlack {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/{method}", f.serveAPI)
 	mux.HandleFunc("POST /hooks/", f.serveHook)
+	mux.HandleFunc("POST /upload/{file}", f.serveUpload)
 	mux.HandleFunc("GET /link/", f.serveSocket)
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(func() {
@@ -304,6 +306,18 @@ func (f *fakeSlack) serveAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, map[string]any{"ok": true, "user": map[string]any{"id": uid, "name": "ana", "tz": tz, "tz_label": tz, "tz_offset": 0}})
+	case "files.getUploadURLExternal":
+		// The upload URL is on the API's host, as slack-go requires of a
+		// URL it sends the token to (Slack's own is files.slack.com).
+		id := "F" + strings.ToUpper(strconv.FormatInt(int64(len(f.Calls("files.getUploadURLExternal"))), 36))
+		writeJSON(w, map[string]any{"ok": true, "upload_url": f.srv.URL + "/upload/" + id, "file_id": id})
+	case "files.completeUploadExternal":
+		var files []map[string]any
+		if err := json.Unmarshal([]byte(call.Form.Get("files")), &files); err != nil || len(files) != 1 {
+			writeJSON(w, map[string]any{"ok": false, "error": "invalid_arguments"})
+			return
+		}
+		writeJSON(w, map[string]any{"ok": true, "files": files})
 	case "apps.connections.open":
 		f.mu.Lock()
 		n := f.conns + 1
@@ -427,6 +441,22 @@ func (f *fakeSlack) serveHook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = io.WriteString(w, "ok")
+}
+
+// serveUpload records a file uploaded to a URL of
+// files.getUploadURLExternal, as Slack's files.slack.com takes it: one
+// multipart part, "file", with the bot token.
+func (f *fakeSlack) serveUpload(w http.ResponseWriter, r *http.Request) {
+	call := apiCall{Method: "upload", Path: r.URL.Path}
+	if r.Header.Get("Authorization") != "Bearer "+botToken {
+		f.t.Errorf("fake Slack: upload without the bot token")
+	}
+	if file, _, err := r.FormFile("file"); err == nil {
+		call.File, _ = io.ReadAll(file)
+		file.Close()
+	}
+	f.record(call)
+	_, _ = io.WriteString(w, "OK - "+strconv.Itoa(len(call.File)))
 }
 
 // serveSocket is the Socket Mode websocket: it says hello, pings, and

@@ -11,10 +11,11 @@ import (
 	"github.com/coachbot/coachbot/bot"
 )
 
-// Scopes are the bot token scopes the adapter uses, and no more:
-// commands (slash commands), chat:write (answers and DMs), im:write
+// Scopes are the bot token scopes the adapter uses over HTTP, and no
+// more: commands (slash commands), chat:write (answers and DMs), im:write
 // (conversations.open for DMs) and users:read (users.info for the profile's
-// time zone).
+// time zone). Socket Mode also uses files:write, to upload the progress
+// card into the DM; the manifest is HTTP's, so it does not ask for it.
 var Scopes = []string{"commands", "chat:write", "im:write", "users:read"}
 
 // uninstallEvents are the Events API events the app subscribes to: those

@@ -131,15 +131,16 @@ func (a *Adapter) socketCommand(ctx context.Context, client *socketmode.Client, 
 		return
 	}
 	// No replay key: never refused.
-	msg, _, inline, _ := a.answer(ctx, cmd, "", func() { a.ack(ctx, client, req, nil) })
-	if !inline {
-		return // acknowledged already; the answer went to response_url
+	user := bot.SlackUser(cmd.TeamID, cmd.UserID)
+	r, msg, inline, _ := a.answer(ctx, cmd, "", func() { a.ack(ctx, client, req, nil) })
+	if inline {
+		if err := a.tryAck(ctx, client, req, toWire(msg)); err != nil {
+			// Over Slack's 20 KB ack limit: acknowledge, then post.
+			a.ack(ctx, client, req, nil)
+			a.followUp(context.WithoutCancel(ctx), user, cmd.ResponseURL, msg)
+		}
 	}
-	if err := a.tryAck(ctx, client, req, toWire(msg)); err != nil {
-		// Over Slack's 20 KB ack limit: acknowledge, then post.
-		a.ack(ctx, client, req, nil)
-		a.followUp(context.WithoutCancel(ctx), bot.SlackUser(cmd.TeamID, cmd.UserID), cmd.ResponseURL, msg)
-	}
+	a.uploadCard(context.WithoutCancel(ctx), user, r.Card)
 }
 
 func (a *Adapter) tryAck(ctx context.Context, client *socketmode.Client, req socketmode.Request, payload any) error {

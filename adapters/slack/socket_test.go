@@ -1,11 +1,15 @@
 package slack_test
 
 import (
+	"bytes"
 	"context"
+	"image/png"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/coachbot/coachbot/adapters/internal/card"
 	coachslack "github.com/coachbot/coachbot/adapters/slack"
 	"github.com/coachbot/coachbot/bot"
 	"github.com/coachbot/coachbot/bot/bottest"
@@ -72,9 +76,13 @@ func TestSocketModeCommand(t *testing.T) {
 			diffJSON(t, "the ack's payload", wire(t, twin.SayAs(socketUserID, tt.line)), decode(t, ack.Payload))
 		})
 	}
-	// The answers came in the acks: nothing went to response_url.
+	// The answers came in the acks: nothing went to response_url, and
+	// none had a picture to upload.
 	if hooks := e.fake.Calls("hook"); len(hooks) != 0 {
 		t.Errorf("%d response_url posts, want none", len(hooks))
+	}
+	if ups := e.fake.Calls("files.getUploadURLExternal"); len(ups) != 0 {
+		t.Errorf("%d uploads, want none", len(ups))
 	}
 	if u, _ := e.h.Store.User(context.Background(), socketUserID); len(u.Done) != 1 {
 		t.Errorf("the command did not run as the Socket Mode user: %+v", u)
@@ -104,6 +112,85 @@ func TestSocketModeSlowCommand(t *testing.T) {
 	hook := e.fake.WaitCall("hook")
 	if got := header(decode(t, hook.JSON)); got != "Your progress" {
 		t.Errorf("the follow-up's title is %q, want Your progress", got)
+	}
+}
+
+// TestSocketModeProgressCard: in Socket Mode Slack cannot fetch a card
+// from us, so after the progress reply (in the ack, with no image block)
+// the card is uploaded into the learner's DM as progress.png, with a
+// title and alt text, through Slack's upload flow; so is a DM's (the
+// weekly digest). Without the
+// files:write scope the upload is refused: a warning, and the reply
+// stands.
+func TestSocketModeProgressCard(t *testing.T) {
+	e := newSocketEnv(t, nil, func(c *coachslack.Config) { c.PublicURL, c.SecretKey = "https://coach.example.com", secretKey })
+	e.h.User = socketUserID
+	e.h.MakeLearner()
+	e.fake.WaitConnected(1)
+
+	e.fake.Send(slashEnvelope(t, e, socketEnvelopeID, "/progress", ""))
+	ack := e.fake.WaitAck(socketEnvelopeID)
+	if got := header(decode(t, ack.Payload)); got != "Your progress" {
+		t.Fatalf("the ack's title is %q, want Your progress", got)
+	}
+	if strings.Contains(string(ack.Payload), `"image"`) {
+		t.Errorf("the ack has an image block, which Slack could not fetch: %s", ack.Payload)
+	}
+	done := e.fake.WaitCall("files.completeUploadExternal")
+	asked := e.fake.Calls("files.getUploadURLExternal")
+	up := e.fake.Calls("upload")
+	opened := e.fake.Calls("conversations.open")
+	if len(asked) != 1 || len(up) != 1 || len(opened) != 1 {
+		t.Fatalf("%d upload URLs, %d uploads, %d DMs opened; want 1 each", len(asked), len(up), len(opened))
+	}
+	img, err := png.Decode(bytes.NewReader(up[0].File))
+	if err != nil {
+		t.Fatalf("the upload is not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != card.Width || b.Dy() != card.Height {
+		t.Errorf("the uploaded card is %v", b)
+	}
+	f := asked[0].Form
+	if f.Get("filename") != "progress.png" || f.Get("length") != strconv.Itoa(len(up[0].File)) || !strings.HasPrefix(f.Get("alt_txt"), "Progress card: ") {
+		t.Errorf("files.getUploadURLExternal %v for a %d-byte card", f, len(up[0].File))
+	}
+	ch := opened[0].Form.Get("users")
+	if got := done.Form.Get("channel_id"); !strings.HasSuffix(got, ch) || ch != "U0123ABC" {
+		t.Errorf("the card went to channel %q, want the DM opened with %q", got, ch)
+	}
+	if files := done.Form.Get("files"); !strings.Contains(files, `"title":"Your progress"`) {
+		t.Errorf("files.completeUploadExternal files=%s, want the title Your progress", files)
+	}
+	if u, _ := e.h.Store.User(context.Background(), socketUserID); u.DMChannel == "" {
+		t.Error("the DM channel was not kept for the next DM")
+	}
+
+	// A DM with the card (the weekly digest) brings it too, into the
+	// same channel, after the text.
+	c, err := e.h.Bot.ProgressCard(context.Background(), socketUserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.a.SendDM(context.Background(), socketUserID, bot.Reply{Text: "Your week", Card: c}); err != nil {
+		t.Fatalf("SendDM: %v", err)
+	}
+	if got := e.fake.WaitCall("files.completeUploadExternal").Form.Get("channel_id"); got != done.Form.Get("channel_id") {
+		t.Errorf("the DM's card went to %q, want the DM %q", got, done.Form.Get("channel_id"))
+	}
+	if n := len(e.fake.Calls("upload")); n != 2 {
+		t.Fatalf("%d uploads, want 2", n)
+	}
+
+	// No files:write: Slack refuses, the adapter warns and goes on.
+	e.fake.FailNext("files.getUploadURLExternal", failure{code: "missing_scope"})
+	const second = "5b7a1d9e-4444-4f5e-8a88-3d4e5f607182"
+	e.fake.Send(slashEnvelope(t, e, second, "/progress", ""))
+	if got := header(decode(t, e.fake.WaitAck(second).Payload)); got != "Your progress" {
+		t.Errorf("the second ack's title is %q", got)
+	}
+	e.logs.WaitFor(t, "code=missing_scope")
+	if n := len(e.fake.Calls("upload")); n != 2 {
+		t.Errorf("%d uploads after the refusal, want still 2", n)
 	}
 }
 
