@@ -85,13 +85,8 @@ func TestBaselineHandler(t *testing.T) {
 // content type; one that names none, or a line that is not there, gets the
 // fixed answer.
 func TestBaselineAnswers(t *testing.T) {
-	key := ed25519.NewKeyFromSeed(testSeed)
-	pub := key.Public().(ed25519.PublicKey)
-	dg, err := newDiscordGen(key, "", []string{"tip"}, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	gens := map[string]generator{"slack": newSlackGen("s", []string{"tip"}), "discord": dg}
+	pub := ed25519.NewKeyFromSeed(testSeed).Public().(ed25519.PublicKey)
+	gens := map[string]generator{"slack": newSlackGen("s", []string{"tip"}), "discord": newTestDiscordGen(t, "tip")}
 	fixed := map[string][]byte{"slack": slackBaselineAnswer, "discord": discordBaselineAnswer}
 	answers := []cannedAnswer{
 		{ContentType: "application/json", Body: []byte(`{"text":"line 0"}`)},
