@@ -19,7 +19,8 @@
 //	coachload -platform discord -c 50 -d 10s -rounds 3
 //
 // coachload is a client of coachbot's HTTP endpoints and of nothing else:
-// it may import the standard library only, never coachbot's packages (its
+// it may import the standard library, and go-redis for the baseline's
+// replay check (-baseline-redis), never coachbot's packages (its
 // tests may, to prove that what it sends is what coachbot and the platform
 // libraries accept). It must only ever be pointed at a coachbot of your
 // own: its default URL is loopback, it refuses Slack's and Discord's own
