@@ -141,8 +141,13 @@ func TestDeferred(t *testing.T) {
 				var got response
 				if mode == discord.ModeHTTP {
 					// Over a real connection: the deferral must arrive
-					// while the bot is still at work.
-					got = postLive(t, e, body)
+					// while the bot is still at work, and close its
+					// connection, so that Discord's next request does not
+					// wait behind the work.
+					var closed bool
+					if got, closed = postLive(t, e, body); !closed {
+						t.Error("the deferral keeps its connection open")
+					}
 				} else {
 					got = e.viaGateway(t, body)
 				}
@@ -201,9 +206,21 @@ func TestAPIURLPaths(t *testing.T) {
 	}
 }
 
+// TestAnswerKeepsConnection: an interaction answered in full keeps its
+// connection for Discord's next request (only a deferral closes it: see
+// TestDeferred).
+func TestAnswerKeepsConnection(t *testing.T) {
+	e := newEnvWith(t, bottest.New(t), new(atomic.Int64), withMode(discord.ModeHTTP))
+	got, closed := postLive(t, e, payload(t, "interaction-command-guild.json", "1285000000000000100", commandData([]string{"tip"})))
+	if got.Type != discordgo.InteractionResponseChannelMessageWithSource || closed {
+		t.Errorf("response type %d, connection closed %v; want 4 on a kept connection", got.Type, closed)
+	}
+}
+
 // postLive sends a signed interaction to the adapter served on a real
-// listener and returns the response as soon as it has arrived.
-func postLive(t *testing.T, e *env, body []byte) response {
+// listener and returns the response as soon as it has arrived, and
+// whether the server closes the connection after it.
+func postLive(t *testing.T, e *env, body []byte) (_ response, closed bool) {
 	t.Helper()
 	srv := httptest.NewServer(e.a)
 	t.Cleanup(srv.Close)
@@ -222,5 +239,5 @@ func postLive(t *testing.T, e *env, body []byte) response {
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, %v: %s", resp.StatusCode, err, out)
 	}
-	return decodeResponse(t, out)
+	return decodeResponse(t, out), resp.Close
 }

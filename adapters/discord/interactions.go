@@ -92,11 +92,15 @@ func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			_, err = w.Write(body)
 			return err
 		}
+		deferred := resp.Type == discordgo.InteractionResponseDeferredChannelMessageWithSource ||
+			resp.Type == discordgo.InteractionResponseDeferredMessageUpdate
+		if deferred {
+			webhook.CloseWhenDone(w)
+		}
 		if err := webhook.WriteCachedJSON(w, &a.bodies, key, resp); err != nil {
 			return err
 		}
-		switch resp.Type {
-		case discordgo.InteractionResponseDeferredChannelMessageWithSource, discordgo.InteractionResponseDeferredMessageUpdate:
+		if deferred {
 			// The bot is still at work: the deferral must reach Discord now.
 			return webhook.Flush(w)
 		}

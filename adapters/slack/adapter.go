@@ -303,6 +303,7 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request) {
 		// The answer follows through response_url; an empty 200, sent
 		// now and complete (its length is 0), tells Slack the command
 		// arrived while the bot is still at work.
+		webhook.CloseWhenDone(w)
 		w.Header().Set("Content-Length", "0")
 		w.WriteHeader(http.StatusOK)
 		_ = webhook.Flush(w)
@@ -334,6 +335,7 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request) {
 	// Slack has its answer at once, complete (no body); the press is then
 	// handled on this goroutine, so the server's graceful stop waits for
 	// it as for a command.
+	webhook.CloseWhenDone(w)
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusOK)
 	_ = webhook.Flush(w)

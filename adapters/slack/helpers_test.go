@@ -130,6 +130,14 @@ func signedHeader(secret string, ts time.Time, body []byte) http.Header {
 // and returns the status and the body of the answer.
 func (e *env) post(path string, body []byte, h http.Header) (int, []byte) {
 	e.t.Helper()
+	res, out := e.postResponse(path, body, h)
+	return res.StatusCode, out
+}
+
+// postResponse is post, returning the whole response (its body read and
+// closed, and returned apart).
+func (e *env) postResponse(path string, body []byte, h http.Header) (*http.Response, []byte) {
+	e.t.Helper()
 	req, err := http.NewRequest(http.MethodPost, e.srv.URL+path, bytes.NewReader(body))
 	if err != nil {
 		e.t.Fatal(err)
@@ -147,7 +155,7 @@ func (e *env) post(path string, body []byte, h http.Header) (int, []byte) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return res.StatusCode, out
+	return res, out
 }
 
 // postSigned sends body signed now with the signing secret.

@@ -482,9 +482,13 @@ func TestSlowCommandFollowsThroughResponseURL(t *testing.T) {
 	srv := newServer(t, mux)
 	e := &env{t: t, h: h, fake: fake, a: a, srv: srv}
 
-	status, body := e.postSigned("/slack/commands", commandForm(t, "/progress", "", fake.HooksURL()+"/commands/T0001/9/slow"))
-	if status != http.StatusOK || len(body) != 0 {
-		t.Fatalf("status %d body %q, want an empty 200 while the command runs", status, body)
+	form := commandForm(t, "/progress", "", fake.HooksURL()+"/commands/T0001/9/slow")
+	res, body := e.postResponse("/slack/commands", form, signedHeader(signingSecret, time.Now(), form))
+	if res.StatusCode != http.StatusOK || len(body) != 0 {
+		t.Fatalf("status %d body %q, want an empty 200 while the command runs", res.StatusCode, body)
+	}
+	if !res.Close {
+		t.Error("the early 200 keeps its connection open: Slack's next request would wait behind the command")
 	}
 	close(store.release)
 	hook := fake.WaitCall("hook")
@@ -494,6 +498,23 @@ func TestSlowCommandFollowsThroughResponseURL(t *testing.T) {
 	if got := header(decode(t, hook.JSON)); got != "Your progress" {
 		t.Errorf("the follow-up's title is %q, want Your progress", got)
 	}
+}
+
+// TestEarlyAnswersCloseTheConnection: an answer sent while work goes on
+// behind it on the handler's goroutine (a button press) closes its
+// connection, so that Slack does not send its next request there; a
+// command answered in full keeps its connection for the next one.
+func TestEarlyAnswersCloseTheConnection(t *testing.T) {
+	e := newEnv(t)
+	form := commandForm(t, "/coach", "tip", e.fake.HooksURL()+"/commands/x")
+	if res, _ := e.postResponse("/slack/commands", form, signedHeader(signingSecret, time.Now(), form)); res.StatusCode != http.StatusOK || res.Close {
+		t.Errorf("a command: status %d, connection closed %v; want 200 on a kept connection", res.StatusCode, res.Close)
+	}
+	press := []byte("payload=" + url.QueryEscape(string(blockActions(t, e.fake.HooksURL(), "cmd:0", "tip"))))
+	if res, _ := e.postResponse("/slack/interactions", press, signedHeader(signingSecret, time.Now(), press)); res.StatusCode != http.StatusOK || !res.Close {
+		t.Errorf("a button press: status %d, connection closed %v; want 200, closed", res.StatusCode, res.Close)
+	}
+	e.fake.WaitCall("hook")
 }
 
 func TestNewChecksConfig(t *testing.T) {

@@ -115,6 +115,16 @@ func WriteRawJSON(w http.ResponseWriter, body []byte) error {
 	return err
 }
 
+// CloseWhenDone marks the answer, before it is written, so that its
+// connection closes when the handler returns. Call it for an answer sent
+// before the work is done (a deferral, Slack's empty 200): the platform
+// has a complete answer and may send its next request on the same
+// keep-alive connection, where it would wait, unread, behind the work
+// still running on this handler's goroutine, and miss its 3 seconds.
+func CloseWhenDone(w http.ResponseWriter) {
+	w.Header().Set("Connection", "close")
+}
+
 // Flush sends what was written to w now, for an answer the handler writes
 // before it has finished its work (a deferral).
 func Flush(w http.ResponseWriter) error {
