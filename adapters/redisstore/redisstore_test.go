@@ -40,8 +40,8 @@ type target struct {
 	srv   *redistest.Server
 }
 
-func single(t testing.TB) target {
-	srv := redistest.Start(t)
+func single(t testing.TB, opts ...redistest.Option) target {
+	srv := redistest.Start(t, opts...)
 	return target{opts: Options{URL: srv.URL()}, nodes: []*redis.Client{srv.Client()}, srv: srv}
 }
 
@@ -432,7 +432,8 @@ func TestReconcile(t *testing.T) {
 // Unavailable with the friendly message, and once Redis is back (from its
 // append-only file) the same store works again, data intact.
 func TestRedisDown(t *testing.T) {
-	tg := single(t)
+	// What the store wrote before the kill is checked after the restart.
+	tg := single(t, redistest.KeepAcknowledged())
 	s := tg.open(t)
 	id := bot.ConsoleUser("ana")
 	before, err := s.UpdateUser(ctxb, id, func(u *bot.User) error {

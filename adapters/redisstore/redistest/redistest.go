@@ -50,6 +50,12 @@ func Args(args ...string) Option {
 	return func(c *config) { c.args = append(c.args, args...) }
 }
 
+// KeepAcknowledged makes the server write and fsync every change to its
+// append-only file before it answers (appendfsync always), so that Kill
+// loses nothing it acknowledged. Tests that kill Redis and then look for
+// what they wrote before need it; others are faster without it.
+func KeepAcknowledged() Option { return Args("--appendfsync", "always") }
+
 // Server is one Redis server for a test.
 type Server struct {
 	t        testing.TB
@@ -152,8 +158,12 @@ func (s *Server) Client() *redis.Client {
 }
 
 // Kill stops the server with SIGKILL, as a crash would, and waits for it to
-// exit. What it acknowledged is in the append-only file: Redis writes each
-// change there before it answers, and SIGKILL loses no written data.
+// exit. With the default appendfsync everysec a crash may lose what the
+// server acknowledged last, as in production: while a background fsync is
+// slow (a busy disk), Redis holds new changes in memory for up to 2
+// seconds before it writes them to the append-only file, and answers
+// meanwhile. A test that needs every acknowledged change back after
+// Restart starts its server with KeepAcknowledged.
 func (s *Server) Kill() {
 	s.t.Helper()
 	if s.external != "" {

@@ -11,11 +11,12 @@ import (
 	"github.com/coachbot/coachbot/adapters/redisstore/redistest"
 )
 
-// TestKillRestart: what the server acknowledged before a SIGKILL is back
-// after Restart, from the append-only file, on the same address.
+// TestKillRestart: what a KeepAcknowledged server acknowledged before a
+// SIGKILL is back after Restart, from the append-only file, on the same
+// address.
 func TestKillRestart(t *testing.T) {
 	ctx := context.Background()
-	srv := redistest.Start(t)
+	srv := redistest.Start(t, redistest.KeepAcknowledged())
 	if want := "redis://" + srv.Addr(); srv.URL() != want {
 		t.Errorf("URL() = %q, want %q", srv.URL(), want)
 	}
