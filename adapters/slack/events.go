@@ -128,9 +128,8 @@ func (a *Adapter) olderThanInstall(ctx context.Context, team string, eventTime i
 	case err != nil:
 		return false, err
 	}
-	var in installation
-	plain, err := a.oauth.sealer.Open(sealed, sealContext(team))
-	if err != nil || json.Unmarshal(plain, &in) != nil {
+	in, err := a.openInstallation(team, sealed)
+	if err != nil {
 		return false, nil
 	}
 	return in.Installed.Unix() > eventTime, nil

@@ -340,10 +340,15 @@ func (a *Adapter) installationFor(ctx context.Context, team string) (installatio
 	if err != nil {
 		return installation{}, err
 	}
+	return a.openInstallation(team, sealed)
+}
+
+// openInstallation opens team's sealed installation. An error (coded
+// Internal) means another COACH_SECRET_KEY or a damaged value: the
+// workspace must install again; nothing else can open it.
+func (a *Adapter) openInstallation(team string, sealed []byte) (installation, error) {
 	plain, err := a.oauth.sealer.Open(sealed, sealContext(team))
 	if err != nil {
-		// Another COACH_SECRET_KEY, or a damaged value: the workspace
-		// must install again; nothing else can open it.
 		return installation{}, bot.WrapError(bot.Internal, fmt.Errorf("slack: installation: %w", err), "")
 	}
 	var in installation

@@ -115,6 +115,17 @@ func WriteRawJSON(w http.ResponseWriter, body []byte) error {
 	return err
 }
 
+// AckEmpty answers an empty 200 now, complete (its length is 0) and
+// flushed, while the handler goes on with the work (CloseWhenDone): Slack's
+// acknowledgement of a command or a button press that is answered later,
+// through response_url.
+func AckEmpty(w http.ResponseWriter) error {
+	CloseWhenDone(w)
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
+	return Flush(w)
+}
+
 // CloseWhenDone marks the answer, before it is written, so that its
 // connection closes when the handler returns. Call it for an answer sent
 // before the work is done (a deferral, Slack's empty 200): the platform
